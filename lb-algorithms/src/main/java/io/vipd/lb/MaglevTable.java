@@ -1,0 +1,303 @@
+package io.vipd.lb;
+
+import com.google.common.hash.HashCode;
+import com.google.common.hash.HashFunction;
+import com.google.common.hash.Hashing;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Maglev lookup table (Eisenbud et al., NSDI '16, §3.4; docs/maglev.md): slot to backend index.
+ * Immutable.
+ *
+ * <p>Determinism (MUST NOT change, or nodes disagree): backends are taken in the order given, which callers
+ * make canonical by sorting keys ({@link BackendSet}); {@code (h1, h2)} are the two little-endian 64-bit
+ * halves of MurmurHash3_x64_128 with seed {@value #SEED} over the key's UTF-8 bytes; {@code offset =
+ * h1 mod M}, {@code skip = h2 mod (M-1) + 1}, unsigned. Weights are turn frequencies (Katran V2's
+ * integer cumulative schedule) over an exact quota per backend (largest-remainder apportionment of M by
+ * weight), so every backend ends within one entry of {@code w_i/Σw·M} and weight 0 gets none.
+ *
+ * <p>Memory is O(M): one {@code char} per slot (so at most 65535 backends) plus two ints per backend
+ * while building; the N×M permutation matrix is never materialised.
+ */
+public final class MaglevTable {
+    /** The fixed MurmurHash3 seed for offset and skip. MUST NOT change. */
+    public static final int SEED = 0x6d61676c; // "magl"
+    /** Table sizes vipd chooses from: the smallest with M ≥ 100·N (Maglev paper §3.4 rule of thumb). */
+    public static final int[] SIZE_LADDER = {251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65537, 131071,
+        262139, 524287, 1048573};
+    public static final int MAX_BACKENDS = 65535;
+
+    private static final HashFunction MURMUR = Hashing.murmur3_128(SEED);
+
+    private final char[] slots;
+    private final int backendCount;
+
+    private MaglevTable(char[] slots, int backendCount) {
+        this.slots = slots;
+        this.backendCount = backendCount;
+    }
+
+    /** The default size for {@code n} backends: the first prime of {@link #SIZE_LADDER} with M ≥ 100·n. */
+    public static int defaultSize(int n) {
+        long want = 100L * Math.max(n, 1);
+        for (int m : SIZE_LADDER) {
+            if (m >= want) {
+                return m;
+            }
+        }
+        return SIZE_LADDER[SIZE_LADDER.length - 1];
+    }
+
+    /** Builds with the default size; see {@link #build(List, int[], int)}. */
+    public static MaglevTable build(List<String> keys, int[] weights) {
+        return build(keys, weights, defaultSize(keys.size()));
+    }
+
+    /**
+     * Builds the table for backends in the given (canonical) order.
+     *
+     * @param keys    backend keys, canonical order; index i in the table means keys.get(i)
+     * @param weights one non-negative weight per key
+     * @param m       a prime table size with m ≥ number of backends with positive weight
+     * @throws IllegalArgumentException on a non-prime m, too many backends, or bad weights
+     */
+    public static MaglevTable build(List<String> keys, int[] weights, int m) {
+        int n = keys.size();
+        if (weights.length != n) {
+            throw new IllegalArgumentException(n + " keys but " + weights.length + " weights");
+        }
+        if (n > MAX_BACKENDS) {
+            throw new IllegalArgumentException("at most " + MAX_BACKENDS + " backends, got " + n);
+        }
+        checkSize(m);
+        long totalWeight = 0;
+        int positive = 0;
+        for (int w : weights) {
+            if (w < 0) {
+                throw new IllegalArgumentException("negative weight " + w);
+            }
+            totalWeight += w;
+            positive += w > 0 ? 1 : 0;
+        }
+        if (positive > m) {
+            throw new IllegalArgumentException(positive + " backends do not fit in " + m + " slots");
+        }
+        char[] slots = new char[m];
+        if (positive == 0) {
+            return new MaglevTable(slots, 0);
+        }
+        int[] quota = quotas(weights, totalWeight, m);
+        fill(slots, keys, quota, m);
+        return new MaglevTable(slots, n);
+    }
+
+    static void checkSize(int m) {
+        if (m < 2 || !isPrime(m)) {
+            throw new IllegalArgumentException("table size " + m + " is not a prime");
+        }
+    }
+
+    /** Largest-remainder apportionment of m slots by weight: each quota is floor or ceil of w/Σw·m. */
+    static int[] quotas(int[] weights, long totalWeight, int m) {
+        int n = weights.length;
+        int[] quota = new int[n];
+        long[] remainder = new long[n];
+        long assigned = 0;
+        for (int i = 0; i < n; i++) {
+            long scaled = (long) weights[i] * m;
+            quota[i] = (int) (scaled / totalWeight);
+            remainder[i] = scaled % totalWeight;
+            assigned += quota[i];
+        }
+        // Hand the leftover slots to the largest remainders; ties go to the lower index (canonical order).
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> remainder[a] != remainder[b] ? Long.compare(remainder[b], remainder[a])
+                : Integer.compare(a, b));
+        for (int k = 0; assigned < m; k++) {
+            if (weights[order[k]] > 0) {
+                quota[order[k]]++;
+                assigned++;
+            }
+        }
+        return quota;
+    }
+
+    /**
+     * Round-robin population. A backend's turn frequency is proportional to its quota (Katran V2's cumulative
+     * schedule with the quota as the weight), so heavy backends interleave with light ones and the loop runs
+     * at most max(quota) rounds whatever the raw weights are.
+     */
+    private static void fill(char[] slots, List<String> keys, int[] quota, int m) {
+        int n = keys.size();
+        int[] position = new int[n];
+        int[] skip = new int[n];
+        int maxWeight = 0;
+        for (int i = 0; i < n; i++) {
+            HashCode h = MURMUR.hashString(keys.get(i), StandardCharsets.UTF_8);
+            byte[] b = h.asBytes();
+            long h1 = littleEndianLong(b, 0);
+            long h2 = littleEndianLong(b, 8);
+            position[i] = (int) Long.remainderUnsigned(h1, m);
+            skip[i] = (int) Long.remainderUnsigned(h2, m - 1) + 1;
+            maxWeight = Math.max(maxWeight, quota[i]);
+        }
+        // 0 marks a free slot while filling; slot values are index + 1 until the final pass.
+        int[] cumulative = new int[n];
+        int[] taken = new int[n];
+        int filled = 0;
+        while (true) {
+            for (int i = 0; i < n; i++) {
+                cumulative[i] += quota[i];
+                if (cumulative[i] < maxWeight) {
+                    continue;
+                }
+                cumulative[i] -= maxWeight;
+                if (taken[i] == quota[i]) {
+                    continue;
+                }
+                int c = position[i];
+                while (slots[c] != 0) {
+                    c += skip[i];
+                    if (c >= m) {
+                        c -= m;
+                    }
+                }
+                slots[c] = (char) (i + 1);
+                c += skip[i];
+                position[i] = c >= m ? c - m : c;
+                taken[i]++;
+                if (++filled == m) {
+                    for (int s = 0; s < m; s++) {
+                        slots[s]--;
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    private static long littleEndianLong(byte[] b, int from) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[from + i] & 0xffL);
+        }
+        return v;
+    }
+
+    static boolean isPrime(int m) {
+        if (m < 2) {
+            return false;
+        }
+        for (int d = 2; (long) d * d <= m; d++) {
+            if (m % d == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public int size() {
+        return slots.length;
+    }
+
+    public int backendCount() {
+        return backendCount;
+    }
+
+    /** The slot a flow hash maps to: the high 32 bits scaled to [0, M) (Lemire's multiply-shift). */
+    public int slotOf(long flowHash) {
+        return (int) (((flowHash >>> 32) * slots.length) >>> 32);
+    }
+
+    /** The backend index for a flow hash, or -1 when the table has no backend. Allocation-free. */
+    public int lookup(long flowHash) {
+        return backendCount == 0 ? -1 : slots[slotOf(flowHash)];
+    }
+
+    public int slot(int index) {
+        return slots[index];
+    }
+
+    /**
+     * Fills {@code out} with distinct backend indexes in preference order for a flow: the owner of its slot,
+     * then the owners of the following slots as they first appear. Used for connect-time retry.
+     *
+     * @return how many indexes were written (≤ out.length, ≤ backendCount)
+     */
+    public int preference(long flowHash, int[] out) {
+        if (backendCount == 0 || out.length == 0) {
+            return 0;
+        }
+        int want = Math.min(out.length, backendCount);
+        int count = 0;
+        int m = slots.length;
+        int s = slotOf(flowHash);
+        for (int step = 0; step < m && count < want; step++) {
+            int b = slots[s];
+            boolean seen = false;
+            for (int k = 0; k < count; k++) {
+                if (out[k] == b) {
+                    seen = true;
+                    break;
+                }
+            }
+            if (!seen) {
+                out[count++] = b;
+            }
+            if (++s == m) {
+                s = 0;
+            }
+        }
+        return count;
+    }
+
+    /** Entries per backend index. */
+    public int[] counts() {
+        int[] c = new int[backendCount];
+        if (backendCount > 0) {
+            for (char s : slots) {
+                c[s]++;
+            }
+        }
+        return c;
+    }
+
+    /** Slots whose owner differs between the two tables, when both index the same key list. */
+    public int changedSlots(MaglevTable other) {
+        if (other.slots.length != slots.length) {
+            return slots.length;
+        }
+        int changed = 0;
+        for (int i = 0; i < slots.length; i++) {
+            changed += slots[i] != other.slots[i] ? 1 : 0;
+        }
+        return changed;
+    }
+
+    /** Lowercase hex SHA-256 over the owner key of each slot, one per line, each ending in '\n'. */
+    public String digest(List<String> keys) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[][] encoded = new byte[keys.size()][];
+            for (int i = 0; i < encoded.length; i++) {
+                encoded[i] = (keys.get(i) + "\n").getBytes(StandardCharsets.UTF_8);
+            }
+            if (backendCount > 0) {
+                for (char s : slots) {
+                    sha.update(encoded[s]);
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JDK", e);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.vipd.lb;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Factories for {@link Picker}s, one per {@link Algorithm}. */
+public final class Pickers {
+    private Pickers() {}
+
+    public static Picker of(Algorithm algorithm, BackendSet set, ConnectionCounts counts) {
+        return switch (algorithm) {
+            case MAGLEV -> maglev(set);
+            case RANDOM -> random(set);
+            case ROUND_ROBIN -> roundRobin(set);
+            case LEAST_CONNECTIONS -> leastConnections(set, counts);
+        };
+    }
+
+    public static Picker maglev(BackendSet set) {
+        return new MaglevPicker(MaglevTable.build(set.keys(), set.weights()));
+    }
+
+    public static Picker maglev(MaglevTable table) {
+        return new MaglevPicker(table);
+    }
+
+    public static Picker random(BackendSet set) {
+        return new RandomPicker(set);
+    }
+
+    public static Picker roundRobin(BackendSet set) {
+        return new RoundRobinPicker(set);
+    }
+
+    public static Picker leastConnections(BackendSet set, ConnectionCounts counts) {
+        return new LeastConnectionsPicker(set, counts);
+    }
+
+    /** Maglev: one array load. The preference order walks the table from the flow's slot. */
+    static final class MaglevPicker implements Picker {
+        final MaglevTable table;
+
+        MaglevPicker(MaglevTable table) {
+            this.table = table;
+        }
+
+        @Override
+        public int pick(long flowHash) {
+            return table.lookup(flowHash);
+        }
+
+        @Override
+        public int preference(long flowHash, int[] out) {
+            return table.preference(flowHash, out);
+        }
+    }
+
+    /** Preference order shared by the non-hashing pickers: the first choice, then the rest in set order. */
+    abstract static class SequentialPreference implements Picker {
+        final BackendSet set;
+        /** Indexes of backends with positive weight; weight-0 backends receive no new flows. */
+        final int[] eligible;
+
+        SequentialPreference(BackendSet set) {
+            this.set = set;
+            int n = 0;
+            int[] e = new int[set.size()];
+            for (int i = 0; i < set.size(); i++) {
+                if (set.get(i).weight() > 0) {
+                    e[n++] = i;
+                }
+            }
+            this.eligible = java.util.Arrays.copyOf(e, n);
+        }
+
+        @Override
+        public int preference(long flowHash, int[] out) {
+            int first = pick(flowHash);
+            if (first < 0 || out.length == 0) {
+                return 0;
+            }
+            int count = 0;
+            out[count++] = first;
+            int start = 0;
+            while (start < eligible.length && eligible[start] != first) {
+                start++;
+            }
+            for (int k = 1; k < eligible.length && count < out.length; k++) {
+                out[count++] = eligible[(start + k) % eligible.length];
+            }
+            return count;
+        }
+    }
+
+    /** Uniformly random among eligible backends, as kube-proxy's numgen/statistic rules. */
+    static final class RandomPicker extends SequentialPreference {
+        RandomPicker(BackendSet set) {
+            super(set);
+        }
+
+        @Override
+        public int pick(long flowHash) {
+            return eligible.length == 0 ? -1 : eligible[ThreadLocalRandom.current().nextInt(eligible.length)];
+        }
+    }
+
+    /** Round-robin over eligible backends; the only mutable state is this picker's own counter. */
+    static final class RoundRobinPicker extends SequentialPreference {
+        private final AtomicInteger next = new AtomicInteger();
+
+        RoundRobinPicker(BackendSet set) {
+            super(set);
+        }
+
+        @Override
+        public int pick(long flowHash) {
+            return eligible.length == 0 ? -1 : eligible[Math.floorMod(next.getAndIncrement(), eligible.length)];
+        }
+    }
+
+    /**
+     * Fewest active connections on this node, weighted (connections / weight), ties broken from a random
+     * start so that equal backends share new flows.
+     */
+    static final class LeastConnectionsPicker extends SequentialPreference {
+        private final AtomicInteger[] counters;
+
+        LeastConnectionsPicker(BackendSet set, ConnectionCounts counts) {
+            super(set);
+            counters = new AtomicInteger[eligible.length];
+            for (int k = 0; k < eligible.length; k++) {
+                counters[k] = counts.counter(set.key(eligible[k]));
+            }
+        }
+
+        @Override
+        public int pick(long flowHash) {
+            int n = eligible.length;
+            if (n == 0) {
+                return -1;
+            }
+            int start = ThreadLocalRandom.current().nextInt(n);
+            int best = -1;
+            long bestLoad = Long.MAX_VALUE;
+            long bestWeight = 1;
+            for (int k = 0; k < n; k++) {
+                int j = (start + k) % n;
+                long load = counters[j].get();
+                long weight = set.get(eligible[j]).weight();
+                // load/weight < bestLoad/bestWeight without division
+                if (best < 0 || load * bestWeight < bestLoad * weight) {
+                    best = j;
+                    bestLoad = load;
+                    bestWeight = weight;
+                }
+            }
+            return eligible[best];
+        }
+    }
+}

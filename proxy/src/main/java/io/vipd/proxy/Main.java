@@ -1,0 +1,34 @@
+package io.vipd.proxy;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code vipd} command line: one subcommand per way of running vipd. */
+@Command(name = "vipd", mixinStandardHelpOptions = true, version = "vipd 0.1.0",
+        description = "A Service load balancer for Kubernetes that replaces kube-proxy, and a standalone L4 load balancer.",
+        subcommands = {MaglevCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (2 for usage errors), without exiting. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("vipd: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help' for more information.");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
