@@ -1,0 +1,62 @@
+package io.vipd.proxy;
+
+import io.vipd.lb.ServicePortName;
+import java.util.List;
+
+/**
+ * A snapshot of the engine's runtime state for status pages ({@code /services}): per service port, its
+ * active connections and, per backend, active and total connections, connect failures and ejection.
+ * Immutable; services are sorted by name, backends by key.
+ *
+ * @param activeConnections TCP client connections being relayed now, all services
+ * @param activeUdpFlows    UDP flows held now, all services
+ * @param services          one row per service port that has seen traffic or is in the table
+ */
+public record ProxyStats(int activeConnections, int activeUdpFlows, List<ServiceStats> services) {
+    public ProxyStats {
+        services = List.copyOf(services);
+    }
+
+    /** The row of one service port, or null. */
+    public ServiceStats service(ServicePortName name) {
+        for (ServiceStats s : services) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param name              the service port
+     * @param activeConnections TCP connections of this service port being relayed now
+     * @param activeUdpFlows    UDP flows of this service port held now
+     * @param backends          one row per backend that is in the table or still has connections
+     */
+    public record ServiceStats(ServicePortName name, long activeConnections, long activeUdpFlows,
+                               List<BackendStats> backends) {
+        public ServiceStats {
+            backends = List.copyOf(backends);
+        }
+
+        /** The row of one backend by key ("ip:port"), or null. */
+        public BackendStats backend(String key) {
+            for (BackendStats b : backends) {
+                if (b.key().equals(key)) {
+                    return b;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * @param key               "ip:port"
+     * @param activeConnections connections to this backend open now (through this service port)
+     * @param totalConnections  connections established to it since start
+     * @param connectFailures   connect attempts to it that failed since start
+     * @param ejected           whether this node skips it now after repeated connect failures
+     */
+    public record BackendStats(String key, long activeConnections, long totalConnections, long connectFailures,
+                               boolean ejected) {}
+}
