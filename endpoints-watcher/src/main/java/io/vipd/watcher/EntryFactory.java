@@ -1,0 +1,104 @@
+package io.vipd.watcher;
+
+import io.vipd.lb.Backend;
+import io.vipd.lb.BackendSet;
+import io.vipd.lb.BackendState;
+import io.vipd.lb.Cidr;
+import io.vipd.lb.ConnectionCounts;
+import io.vipd.lb.ServicePortEntry;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The join kube-proxy makes in syncProxyRules: a service port plus the endpoints of all its slices, through
+ * CategorizeEndpoints, to one {@link ServicePortEntry}. Pure and static.
+ *
+ * <p>Dual stack: one entry serves both families of a dual-stack service. Its endpoints are those of the
+ * families the service has a clusterIP of, and they are categorized together; see docs/watcher.md.
+ */
+final class EntryFactory {
+    private EntryFactory() {}
+
+    static PortInput input(ServicePortInfo info, Collection<EndpointSliceInfo> slices, NodeInfo node,
+                           FeatureGates gates) {
+        Set<Integer> families = info.familyLengths();
+        Map<String, Backend> byKey = new HashMap<>();
+        String protocolName = info.name().port();
+        for (EndpointSliceInfo slice : slices) {
+            int port = slice.portFor(protocolName, info.name().protocol());
+            if (port == 0) {
+                continue;
+            }
+            for (EndpointInfo e : slice.endpoints()) {
+                if (!families.contains(e.ip().getAddress().length)) {
+                    continue;
+                }
+                Backend b = backend(e, port, node.name(), info.publishNotReadyAddresses());
+                // kube-proxy's de-duplication by ip:port: a local copy wins over a remote one.
+                byKey.merge(b.key(), b, (old, cur) -> !old.local() && cur.local() ? cur : old);
+            }
+        }
+        List<Backend> endpoints = new ArrayList<>(byKey.values());
+        endpoints.sort((a, b) -> a.key().compareTo(b.key()));
+        return new PortInput(info, List.copyOf(endpoints), node.name(), node.zone(),
+                gates.preferSameTrafficDistribution(), sourceRanges(info, node));
+    }
+
+    static Backend backend(EndpointInfo e, int port, String nodeName, boolean publishNotReady) {
+        boolean local = !nodeName.isEmpty() && nodeName.equals(e.nodeName());
+        // publishNotReadyAddresses: the EndpointSlice controller then marks every endpoint ready; applying the
+        // same rule here is a no-op for controller-made slices and right for hand-written ones.
+        BackendState state = BackendState.of(e.ready() || publishNotReady, e.serving(), e.terminating());
+        return new Backend(e.ip(), port, Backend.DEFAULT_WEIGHT, e.nodeName(), e.zone(), state, local,
+                e.zoneHints(), e.nodeHints());
+    }
+
+    /**
+     * loadBalancerSourceRanges; when one of this node's IPs is inside a range, the LB VIPs are allowed too,
+     * as kube-proxy does for node-to-VIP hairpin traffic whose source is the VIP.
+     */
+    static List<Cidr> sourceRanges(ServicePortInfo info, NodeInfo node) {
+        List<Cidr> ranges = info.sourceRanges();
+        if (ranges.isEmpty() || info.loadBalancerIPs().isEmpty()) {
+            return ranges;
+        }
+        boolean nodeInside = false;
+        for (InetAddress ip : node.addresses()) {
+            for (Cidr c : ranges) {
+                nodeInside |= c.contains(ip);
+            }
+        }
+        if (!nodeInside) {
+            return ranges;
+        }
+        List<Cidr> withVips = new ArrayList<>(ranges);
+        for (InetAddress vip : info.loadBalancerIPs()) {
+            withVips.add(new Cidr(vip, vip.getAddress().length * 8));
+        }
+        return List.copyOf(withVips);
+    }
+
+    static ServicePortEntry build(PortInput in, ServicePortEntry previous, ConnectionCounts counts) {
+        ServicePortInfo info = in.info();
+        Topology.Categorized c = Topology.categorize(in.endpoints(), info.usesClusterEndpoints(),
+                info.usesLocalEndpoints(), in.nodeName(), in.zone(), in.preferSameNode());
+        ServicePortEntry.Builder b = ServicePortEntry.builder(info.name())
+                .frontends(info.frontends())
+                .algorithm(info.algorithm())
+                .affinityTimeoutSeconds(info.affinityTimeoutSeconds())
+                .proxyProtocol(info.proxyProtocol())
+                .sourceRanges(in.sourceRanges())
+                .healthCheckNodePort(info.healthCheckNodePort())
+                .internalPolicyLocal(info.internalPolicyLocal())
+                .externalPolicyLocal(info.externalPolicyLocal())
+                .endpoints(BackendSet.of(in.endpoints()))
+                .categorized(c.clusterSet(), c.localSet(), c.hasAny())
+                .connectionCounts(counts);
+        return previous == null ? b.build() : b.build(previous);
+    }
+}

@@ -1,0 +1,71 @@
+package io.vipd.watcher;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.vipd.lb.Addresses;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the proxy needs from its own Node object. Immutable.
+ *
+ * @param name      the node name (kube-proxy's hostname), compared with EndpointSlice nodeName
+ * @param labels    the node's labels; only {@value #ZONE_LABEL} is used, by topology
+ * @param eligible  false while the node is being deleted (deletionTimestamp) or carries the
+ *                  {@value #TO_BE_DELETED_TAINT} taint: /healthz then answers 503
+ * @param addresses the node's InternalIP and ExternalIP addresses (loadBalancerSourceRanges hairpin)
+ */
+public record NodeInfo(String name, Map<String, String> labels, boolean eligible, List<InetAddress> addresses) {
+    public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
+    public static final String TO_BE_DELETED_TAINT = "ToBeDeletedByClusterAutoscaler";
+
+    public NodeInfo {
+        name = name == null ? "" : name;
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+        addresses = addresses == null ? List.of() : List.copyOf(addresses);
+    }
+
+    public NodeInfo(String name, Map<String, String> labels, boolean eligible) {
+        this(name, labels, eligible, List.of());
+    }
+
+    /** The node before its object has been seen: no labels, eligible (kube-proxy starts eligible). */
+    public static NodeInfo unknown(String name) {
+        return new NodeInfo(name, Map.of(), true, List.of());
+    }
+
+    /** The zone label, or "" when absent. */
+    public String zone() {
+        return labels.getOrDefault(ZONE_LABEL, "");
+    }
+
+    /** Reads a Node object; unparsable addresses are left out. */
+    public static NodeInfo of(Node node) {
+        String name = node.getMetadata() == null ? "" : node.getMetadata().getName();
+        Map<String, String> labels = node.getMetadata() == null ? null : node.getMetadata().getLabels();
+        boolean deleting = node.getMetadata() != null && node.getMetadata().getDeletionTimestamp() != null
+                && !node.getMetadata().getDeletionTimestamp().isEmpty();
+        boolean tainted = false;
+        if (node.getSpec() != null && node.getSpec().getTaints() != null) {
+            for (Taint t : node.getSpec().getTaints()) {
+                tainted |= TO_BE_DELETED_TAINT.equals(t.getKey());
+            }
+        }
+        List<InetAddress> addresses = new ArrayList<>();
+        if (node.getStatus() != null && node.getStatus().getAddresses() != null) {
+            for (NodeAddress a : node.getStatus().getAddresses()) {
+                if (("InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType())) && a.getAddress() != null) {
+                    try {
+                        addresses.add(Addresses.parseIp(a.getAddress()));
+                    } catch (IllegalArgumentException e) {
+                        // not an IP: nothing to match source ranges against
+                    }
+                }
+            }
+        }
+        return new NodeInfo(name, labels, !deleting && !tainted, addresses);
+    }
+}
