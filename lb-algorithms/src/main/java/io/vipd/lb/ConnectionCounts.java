@@ -26,6 +26,24 @@ public final class ConnectionCounts {
         }
     }
 
+    /**
+     * Forgets idle counters of backends not in {@code liveKeys}, so endpoint churn does not grow the map
+     * forever. Call it from the sync thread after installing pickers: a counter a live picker holds is
+     * always for a live key, and a counter with open connections is kept until they close.
+     *
+     * @return how many counters were dropped
+     */
+    public int retainAll(java.util.Set<String> liveKeys) {
+        int before = counts.size();
+        counts.entrySet().removeIf(e -> !liveKeys.contains(e.getKey()) && e.getValue().get() == 0);
+        return before - counts.size();
+    }
+
+    /** How many backends have a counter. */
+    public int size() {
+        return counts.size();
+    }
+
     public int get(String backendKey) {
         AtomicInteger c = counts.get(backendKey);
         return c == null ? 0 : c.get();

@@ -9,7 +9,8 @@ import java.net.InetSocketAddress;
  * (so every node maps a client to the same backend without shared state; Cilium #26709).
  *
  * <p>Deterministic across machines and runs: addresses enter as their network-order bytes and are mixed
- * with MurmurHash3's fmix64 and a fixed seed. IPv4 hashing allocates nothing. MUST NOT change.
+ * with MurmurHash3's fmix64 and a fixed seed; the protocol enters as its IANA number. IPv4 hashing allocates
+ * nothing; IPv6 copies the 16 address bytes once. MUST NOT change (pinned by FlowHashTest).
  */
 public final class FlowHash {
     private static final long SEED = 0x76697064L; // "vipd"
@@ -18,7 +19,7 @@ public final class FlowHash {
 
     /** Hash of (client ip, client port, frontend ip, frontend port, protocol). */
     public static long of(InetSocketAddress client, InetSocketAddress frontend, Protocol protocol) {
-        long h = SEED ^ protocol.ordinal();
+        long h = SEED ^ ianaNumber(protocol);
         h = mixAddress(h, client.getAddress());
         h = mix(h, client.getPort());
         h = mixAddress(h, frontend.getAddress());
@@ -31,9 +32,24 @@ public final class FlowHash {
         return fmix64(mixAddress(SEED, client));
     }
 
+    /** The IANA protocol number, not the enum ordinal, so reordering {@link Protocol} cannot change hashes. */
+    private static int ianaNumber(Protocol protocol) {
+        switch (protocol) {
+            case TCP:
+                return 6;
+            case UDP:
+                return 17;
+            case SCTP:
+                return 132;
+            default:
+                throw new IllegalArgumentException("no protocol number for " + protocol);
+        }
+    }
+
     private static long mixAddress(long h, InetAddress ip) {
         if (ip instanceof Inet4Address) {
-            // Inet4Address.hashCode() is the address in network order, specified by the JDK; no copy.
+            // OpenJDK's Inet4Address.hashCode() is the address as a big-endian int (unchanged since JDK 1.0;
+            // FlowHashTest pins it), and unlike getAddress() it copies nothing.
             return mix(h, ip.hashCode() & 0xffffffffL);
         }
         byte[] b = ip.getAddress();

@@ -1,6 +1,5 @@
 package io.vipd.lb;
 
-import com.google.common.hash.HashCode;
 import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
@@ -14,15 +13,22 @@ import java.util.List;
  * A Maglev lookup table (Eisenbud et al., NSDI '16, §3.4; docs/maglev.md): slot to backend index.
  * Immutable.
  *
- * <p>Determinism (MUST NOT change, or nodes disagree): backends are taken in the order given, which callers
- * make canonical by sorting keys ({@link BackendSet}); {@code (h1, h2)} are the two little-endian 64-bit
- * halves of MurmurHash3_x64_128 with seed {@value #SEED} over the key's UTF-8 bytes; {@code offset =
- * h1 mod M}, {@code skip = h2 mod (M-1) + 1}, unsigned. Weights are turn frequencies (Katran V2's
- * integer cumulative schedule) over an exact quota per backend (largest-remainder apportionment of M by
- * weight), so every backend ends within one entry of {@code w_i/Σw·M} and weight 0 gets none.
+ * <p>Determinism (MUST NOT change, or nodes disagree; pinned by golden/maglev/*.txt):
+ * <ul>
+ *   <li>backends take turns in the order given, which callers make canonical by sorting keys
+ *       ({@link BackendSet}); a key is {@link Backend#key()}, e.g. {@code 10.0.0.1:80} or {@code [fd00::1]:80};</li>
+ *   <li>{@code (h1, h2)} are the two little-endian 64-bit halves of MurmurHash3_x64_128 with seed
+ *       {@value #SEED} over the key's UTF-8 bytes; {@code offset = h1 mod M}, {@code skip = h2 mod (M-1) + 1},
+ *       both unsigned ({@link Long#remainderUnsigned});</li>
+ *   <li>weights: M is apportioned by largest remainder ({@code q_i} is floor or ceil of {@code w_i/Σw·M}, ties
+ *       to the lower index), so each backend ends within one entry of its exact share and weight 0 gets none;
+ *       quotas are then turn frequencies with an integer schedule (see {@link #fill}). Equal weights give
+ *       exactly the paper's round-robin, hence max - min ≤ 1 entry;</li>
+ *   <li>a flow hash maps to slot {@code (hi32(hash) · M) >>> 32} (multiply-shift, no division).</li>
+ * </ul>
  *
- * <p>Memory is O(M): one {@code char} per slot (so at most 65535 backends) plus two ints per backend
- * while building; the N×M permutation matrix is never materialised.
+ * <p>Memory is O(M): one {@code char} per slot (so at most 65535 backends) plus a few ints per backend
+ * while building; the N×M permutation matrix is never materialised. Lookups allocate nothing.
  */
 public final class MaglevTable {
     /** The fixed MurmurHash3 seed for offset and skip. MUST NOT change. */
@@ -31,6 +37,8 @@ public final class MaglevTable {
     public static final int[] SIZE_LADDER = {251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65537, 131071,
         262139, 524287, 1048573};
     public static final int MAX_BACKENDS = 65535;
+    /** The largest explicit size accepted (Envoy's limit), so a typo cannot allocate gigabytes. */
+    public static final int MAX_SIZE = 5_000_011;
 
     private static final HashFunction MURMUR = Hashing.murmur3_128(SEED);
 
@@ -97,7 +105,10 @@ public final class MaglevTable {
     }
 
     static void checkSize(int m) {
-        if (m < 2 || !isPrime(m)) {
+        if (m > MAX_SIZE) {
+            throw new IllegalArgumentException("table size " + m + " is larger than " + MAX_SIZE);
+        }
+        if (!isPrime(m)) {
             throw new IllegalArgumentException("table size " + m + " is not a prime");
         }
     }
@@ -131,57 +142,115 @@ public final class MaglevTable {
     }
 
     /**
-     * Round-robin population. A backend's turn frequency is proportional to its quota (Katran V2's cumulative
-     * schedule with the quota as the weight), so heavy backends interleave with light ones and the loop runs
-     * at most max(quota) rounds whatever the raw weights are.
+     * Round-robin population with quotas as turn frequencies. Backend i takes its k-th turn (k = 0..q_i-1) in
+     * round {@code floor(k·Q/q_i)}, where Q is the largest quota; within a round, turns go in canonical order.
+     * With equal weights every quota is Q or Q-1 and this is exactly the paper's Pseudocode 1 (the Q-1
+     * backends sit out the last, partial round). Integer-only, so every machine computes the same schedule.
      */
     private static void fill(char[] slots, List<String> keys, int[] quota, int m) {
         int n = keys.size();
         int[] position = new int[n];
         int[] skip = new int[n];
-        int maxWeight = 0;
+        int maxQuota = 0;
         for (int i = 0; i < n; i++) {
-            HashCode h = MURMUR.hashString(keys.get(i), StandardCharsets.UTF_8);
-            byte[] b = h.asBytes();
+            byte[] b = MURMUR.hashString(keys.get(i), StandardCharsets.UTF_8).asBytes();
             long h1 = littleEndianLong(b, 0);
             long h2 = littleEndianLong(b, 8);
             position[i] = (int) Long.remainderUnsigned(h1, m);
             skip[i] = (int) Long.remainderUnsigned(h2, m - 1) + 1;
-            maxWeight = Math.max(maxWeight, quota[i]);
+            maxQuota = Math.max(maxQuota, quota[i]);
         }
         // 0 marks a free slot while filling; slot values are index + 1 until the final pass.
-        int[] cumulative = new int[n];
+        if ((long) maxQuota * n <= 4L * m) {
+            fillByRounds(slots, quota, maxQuota, position, skip, m);
+        } else {
+            fillByHeap(slots, quota, maxQuota, position, skip, m);
+        }
+        for (int s = 0; s < m; s++) {
+            slots[s]--;
+        }
+    }
+
+    /** The schedule visiting every backend each round: cheapest when quotas are similar. */
+    static void fillByRounds(char[] slots, int[] quota, int maxQuota, int[] position, int[] skip, int m) {
+        int n = quota.length;
         int[] taken = new int[n];
-        int filled = 0;
-        while (true) {
+        long[] nextRound = new long[n];
+        for (int round = 0; round < maxQuota; round++) {
             for (int i = 0; i < n; i++) {
-                cumulative[i] += quota[i];
-                if (cumulative[i] < maxWeight) {
-                    continue;
-                }
-                cumulative[i] -= maxWeight;
-                if (taken[i] == quota[i]) {
-                    continue;
-                }
-                int c = position[i];
-                while (slots[c] != 0) {
-                    c += skip[i];
-                    if (c >= m) {
-                        c -= m;
-                    }
-                }
-                slots[c] = (char) (i + 1);
-                c += skip[i];
-                position[i] = c >= m ? c - m : c;
-                taken[i]++;
-                if (++filled == m) {
-                    for (int s = 0; s < m; s++) {
-                        slots[s]--;
-                    }
-                    return;
+                if (taken[i] < quota[i] && nextRound[i] == round) {
+                    claim(slots, i, position, skip, m);
+                    taken[i]++;
+                    nextRound[i] = (long) taken[i] * maxQuota / quota[i];
                 }
             }
         }
+    }
+
+    /**
+     * The same schedule driven by a min-heap of (round, index): O(M log N) whatever the weights, for skewed
+     * weights where visiting every backend every round would cost O(Q·N).
+     */
+    static void fillByHeap(char[] slots, int[] quota, int maxQuota, int[] position, int[] skip, int m) {
+        int n = quota.length;
+        int[] taken = new int[n];
+        long[] heap = new long[n];
+        int size = 0;
+        for (int i = 0; i < n; i++) {
+            if (quota[i] > 0) {
+                heap[size++] = i; // round 0; already a heap because indexes ascend
+            }
+        }
+        while (size > 0) {
+            long top = heap[0];
+            int i = (int) (top & 0xffff);
+            claim(slots, i, position, skip, m);
+            taken[i]++;
+            if (taken[i] < quota[i]) {
+                long round = (long) taken[i] * maxQuota / quota[i];
+                siftDown(heap, size, (round << 16) | i);
+            } else {
+                size--;
+                if (size > 0) {
+                    siftDown(heap, size, heap[size]);
+                }
+            }
+        }
+    }
+
+    /** Replaces the heap's root with {@code value} and restores the heap order. */
+    private static void siftDown(long[] heap, int size, long value) {
+        int k = 0;
+        while (true) {
+            int child = 2 * k + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && heap[child + 1] < heap[child]) {
+                child++;
+            }
+            if (heap[child] >= value) {
+                break;
+            }
+            heap[k] = heap[child];
+            k = child;
+        }
+        heap[k] = value;
+    }
+
+    /** Backend i claims its next preferred free slot (Pseudocode 1's inner loop), with no modulo per probe. */
+    private static void claim(char[] slots, int i, int[] position, int[] skip, int m) {
+        int c = position[i];
+        int step = skip[i];
+        while (slots[c] != 0) {
+            c += step;
+            if (c >= m) {
+                c -= m;
+            }
+        }
+        slots[c] = (char) (i + 1);
+        c += step;
+        position[i] = c >= m ? c - m : c;
     }
 
     private static long littleEndianLong(byte[] b, int from) {

@@ -92,19 +92,47 @@ public final class Pickers {
         }
     }
 
-    /** Uniformly random among eligible backends, as kube-proxy's numgen/statistic rules. */
+    /**
+     * Random among eligible backends in proportion to weight; with equal weights (every Kubernetes endpoint)
+     * this is kube-proxy's uniform choice.
+     */
     static final class RandomPicker extends SequentialPreference {
+        /** Running weight sums over {@code eligible}, or null when all weights are equal. */
+        private final long[] cumulative;
+
         RandomPicker(BackendSet set) {
             super(set);
+            long[] sums = new long[eligible.length];
+            long total = 0;
+            boolean equal = true;
+            for (int k = 0; k < eligible.length; k++) {
+                int w = set.get(eligible[k]).weight();
+                equal &= w == set.get(eligible[0]).weight();
+                total += w;
+                sums[k] = total;
+            }
+            cumulative = equal ? null : sums;
         }
 
         @Override
         public int pick(long flowHash) {
-            return eligible.length == 0 ? -1 : eligible[ThreadLocalRandom.current().nextInt(eligible.length)];
+            int n = eligible.length;
+            if (n == 0) {
+                return -1;
+            }
+            if (cumulative == null) {
+                return eligible[ThreadLocalRandom.current().nextInt(n)];
+            }
+            long r = ThreadLocalRandom.current().nextLong(cumulative[n - 1]);
+            int k = java.util.Arrays.binarySearch(cumulative, r + 1);
+            return eligible[k >= 0 ? k : -k - 1];
         }
     }
 
-    /** Round-robin over eligible backends; the only mutable state is this picker's own counter. */
+    /**
+     * Round-robin over eligible backends in canonical order, ignoring weights (as kube-proxy's IPVS rr); the
+     * only mutable state is this picker's own counter.
+     */
     static final class RoundRobinPicker extends SequentialPreference {
         private final AtomicInteger next = new AtomicInteger();
 

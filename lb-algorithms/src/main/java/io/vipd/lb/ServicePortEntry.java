@@ -27,6 +27,7 @@ public final class ServicePortEntry {
     private final Route internal;
     private final Route external;
     private final Route shortCircuit;
+    private final ConnectionCounts connectionCounts;
 
     private ServicePortEntry(Builder b, ServicePortEntry previous) {
         name = Objects.requireNonNull(b.name, "name");
@@ -42,6 +43,10 @@ public final class ServicePortEntry {
         clusterEndpoints = b.clusterEndpoints;
         localEndpoints = b.localEndpoints;
         hasAnyEndpoints = b.hasAnyEndpoints;
+        connectionCounts = b.counts;
+        if (previous != null && previous.connectionCounts != connectionCounts) {
+            previous = null; // a reused least-connections picker would read the wrong counters
+        }
         Route clusterRoute = route(clusterEndpoints, Action.REJECT, b.counts, previous == null ? null
                 : previous.clusterRoute(), previous);
         Route localRoute = route(localEndpoints, hasAnyEndpoints ? Action.DROP : Action.REJECT, b.counts,
@@ -149,6 +154,11 @@ public final class ServicePortEntry {
         return hasAnyEndpoints;
     }
 
+    /** The counters this entry's least-connections pickers read; {@link ServiceTable} installs its own. */
+    public ConnectionCounts connectionCounts() {
+        return connectionCounts;
+    }
+
     /**
      * The route for a new flow.
      *
@@ -186,6 +196,7 @@ public final class ServicePortEntry {
         b.clusterEndpoints = clusterEndpoints;
         b.localEndpoints = localEndpoints;
         b.hasAnyEndpoints = hasAnyEndpoints;
+        b.counts = connectionCounts;
         return b;
     }
 
@@ -287,6 +298,10 @@ public final class ServicePortEntry {
             return this;
         }
 
+        /**
+         * The counters least-connections pickers read: the proxy updates {@link ServiceTable#connectionCounts()},
+         * and {@link ServiceTable#apply} rebuilds a least-connections entry built with other counters.
+         */
         public Builder connectionCounts(ConnectionCounts v) {
             counts = Objects.requireNonNull(v);
             return this;

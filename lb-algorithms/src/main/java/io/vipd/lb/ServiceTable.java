@@ -96,11 +96,13 @@ public final class ServiceTable {
                     changed.add(name);
                 }
             }
-            for (ServicePortEntry entry : upserts) {
-                ServicePortEntry old = entries.put(entry.name(), entry);
-                if (old == entry) {
+            for (ServicePortEntry given : upserts) {
+                ServicePortEntry current = entries.get(given.name());
+                if (current == given) {
                     continue;
                 }
+                ServicePortEntry entry = withTableCounts(given, current);
+                ServicePortEntry old = entries.put(entry.name(), entry);
                 Set<Frontend> keep = new HashSet<>();
                 for (ServiceFrontend f : entry.frontends()) {
                     keep.add(f.frontend());
@@ -122,6 +124,36 @@ public final class ServiceTable {
             }
         }
         return changed;
+    }
+
+    /** A least-connections entry must read the counters the proxy updates: this table's. */
+    private ServicePortEntry withTableCounts(ServicePortEntry entry, ServicePortEntry current) {
+        if (entry.algorithm() != Algorithm.LEAST_CONNECTIONS || entry.connectionCounts() == connectionCounts) {
+            return entry;
+        }
+        return entry.toBuilder().connectionCounts(connectionCounts).build(current);
+    }
+
+    /**
+     * Drops idle connection counters of backends no entry routes to any more. O(total backends): call it
+     * from the sync thread now and then, not on every change.
+     */
+    public int pruneConnectionCounts() {
+        synchronized (writeLock) {
+            Set<String> live = new HashSet<>();
+            for (ServicePortEntry e : entries.values()) {
+                live.addAll(e.endpoints().keys());
+                addKeys(live, e.clusterEndpoints());
+                addKeys(live, e.localEndpoints());
+            }
+            return connectionCounts.retainAll(live);
+        }
+    }
+
+    private static void addKeys(Set<String> into, BackendSet set) {
+        if (set != null) {
+            into.addAll(set.keys());
+        }
     }
 
     private void bind(ServiceFrontend f, FrontendEntry value) {
