@@ -12,13 +12,14 @@ import java.net.InetSocketAddress;
 public final class Addresses {
     private Addresses() {}
 
-    /** Parses a literal IPv4 or IPv6 address; never resolves names. */
+    /** Parses a literal IPv4 or IPv6 address (brackets allowed, no zone id); never resolves names. */
     public static InetAddress parseIp(String text) {
         String t = text.trim();
         if (t.startsWith("[") && t.endsWith("]")) {
             t = t.substring(1, t.length() - 1);
         }
-        if (!InetAddresses.isInetAddress(t)) {
+        // A zone id (fe80::1%eth0) is node-local and cannot be part of a key every node agrees on.
+        if (t.indexOf('%') >= 0 || !InetAddresses.isInetAddress(t)) {
             throw new IllegalArgumentException("not an IP address: \"" + text + "\"");
         }
         return InetAddresses.forString(t);

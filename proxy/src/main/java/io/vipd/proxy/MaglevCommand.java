@@ -5,7 +5,9 @@ import io.vipd.lb.BackendSet;
 import io.vipd.lb.MaglevTable;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,15 +39,21 @@ final class MaglevCommand implements Callable<Integer> {
         MaglevTable table;
         try {
             List<Backend> parsed = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
             for (String b : backends) {
-                parsed.add(Backend.parseWeighted(b));
+                Backend backend = Backend.parseWeighted(b);
+                if (!seen.add(backend.key())) {
+                    throw new IllegalArgumentException("duplicate backend " + backend.key());
+                }
+                parsed.add(backend);
             }
             set = BackendSet.of(parsed);
-            if (set.size() != parsed.size()) {
-                throw new IllegalArgumentException("duplicate backend");
-            }
             int m = tableSize != null ? tableSize : MaglevTable.defaultSize(set.size());
-            table = MaglevTable.build(set.keys(), set.weights(), m);
+            table = MaglevTable.build(set.keys(), set.weights(), m); // validates M first
+            if (set.size() > m) {
+                // Weight-0 backends would fit, but a table smaller than its backend list is a mistake.
+                throw new IllegalArgumentException(set.size() + " backends do not fit in " + m + " slots");
+            }
         } catch (IllegalArgumentException e) {
             err.println("vipd maglev: " + e.getMessage());
             err.flush();

@@ -17,11 +17,23 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (2 for usage errors), without exiting. */
     public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /** As {@link #run(String...)}, printing to the given writers (null: standard out and err). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        if (out != null) {
+            cl.setOut(out);
+        }
+        if (err != null) {
+            cl.setErr(err);
+        }
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("vipd: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
-                    + " --help' for more information.");
+            // One line on stderr, as every exit 2 of vipd.
+            ex.getCommandLine().getErr().println("vipd: " + ex.getMessage() + " (try '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            ex.getCommandLine().getErr().flush();
             return 2;
         });
         return cl.execute(args);
