@@ -1,0 +1,180 @@
+package io.vipd.proxy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.vipd.lb.BackendSet;
+import io.vipd.lb.FlowHash;
+import io.vipd.lb.FrontendEntry;
+import io.vipd.lb.Protocol;
+import io.vipd.lb.Route;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
+import io.vipd.lb.ServiceTable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * What the engine's handlers share: the table, settings, event loops, per-service runtime counters, backend
+ * health and the engine-wide meters. Everything here is thread-safe or immutable after {@link ProxyServer#start}.
+ */
+final class Engine {
+    /** How many preference-order candidates a new flow looks at (ejected ones are skipped). */
+    private static final int CANDIDATE_WINDOW = 8;
+
+    final ServiceTable table;
+    final ProxyConfig config;
+    final MeterRegistry registry;
+    final Transport transport;
+    final int connectTimeoutMillis;
+    final long udpIdleNanos;
+    final AtomicInteger activeConnections = new AtomicInteger();
+    final AtomicInteger udpFlows = new AtomicInteger();
+    final Timer connectDuration;
+    final Counter retries;
+    final Counter udpEvictedIdle;
+    final Counter udpEvictedBackendGone;
+    final Counter udpEvictedUnreachable;
+    final Counter udpDroppedFull;
+    private final ConcurrentHashMap<ServicePortName, ServiceRuntime> services = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, BackendHealth> health = new ConcurrentHashMap<>();
+    volatile Predicate<InetAddress> nodeAddresses = a -> false;
+    volatile Predicate<InetAddress> localOrigin = a -> false;
+    MultiThreadIoEventLoopGroup group;
+    Map<EventLoop, LoopState> loops = Map.of();
+
+    Engine(ServiceTable table, ProxyConfig config, MeterRegistry registry) {
+        this.table = table;
+        this.config = config;
+        this.registry = registry;
+        this.transport = Transport.detect();
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
+        this.udpIdleNanos = config.udpIdleTimeout().toNanos();
+        connectDuration = Timer.builder("vipd.connect.duration").description("Time to connect to a backend")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        retries = Counter.builder("vipd.backend.retries")
+                .description("Backend connects retried on another backend after a failure").register(registry);
+        Gauge.builder("vipd.udp.flows.active", udpFlows, AtomicInteger::get).description("UDP flows held")
+                .register(registry);
+        udpEvictedIdle = eviction("idle");
+        udpEvictedBackendGone = eviction("backend_gone");
+        udpEvictedUnreachable = eviction("unreachable");
+        udpDroppedFull = eviction("full");
+    }
+
+    private Counter eviction(String reason) {
+        return Counter.builder("vipd.udp.flow.evictions")
+                .description("UDP flows evicted, or refused (full) because the flow table was full")
+                .tag("reason", reason).register(registry);
+    }
+
+    ServiceRuntime service(ServicePortName name) {
+        ServiceRuntime s = services.get(name);
+        return s != null ? s : services.computeIfAbsent(name, n -> new ServiceRuntime(n, this));
+    }
+
+    /** The runtime of a service port that has seen traffic, or null; creates nothing. */
+    ServiceRuntime existingService(ServicePortName name) {
+        return services.get(name);
+    }
+
+    /** Whether a backend address is ejected now; creates nothing. */
+    boolean ejected(String key) {
+        BackendHealth h = health.get(key);
+        return h != null && h.isEjected();
+    }
+
+    Iterable<ServiceRuntime> services() {
+        return services.values();
+    }
+
+    BackendHealth health(String key) {
+        BackendHealth h = health.get(key);
+        return h != null ? h : health.computeIfAbsent(key,
+                k -> new BackendHealth(k, config.ejectionThreshold(), config.ejectionBackoff()));
+    }
+
+    LoopState loop(EventLoop loop) {
+        return loops.get(loop);
+    }
+
+    /**
+     * The table entry for traffic that arrived at {@code local}: by address, or for a NodePort listener (or a
+     * transparent one whose original destination is a node address) by port.
+     */
+    FrontendEntry resolve(Protocol protocol, ListenerKind kind, InetSocketAddress local) {
+        if (kind == ListenerKind.NODE_PORT) {
+            return table.lookupNodePort(protocol, local.getPort());
+        }
+        FrontendEntry fe = table.lookup(protocol, local);
+        if (fe == null && kind == ListenerKind.TRANSPARENT && nodeAddresses.test(local.getAddress())) {
+            fe = table.lookupNodePort(protocol, local.getPort());
+        }
+        return fe;
+    }
+
+    /** The route for a new flow from {@code client} through {@code fe}. */
+    Route route(FrontendEntry fe, InetAddress client) {
+        return fe.entry().route(fe.type(), fe.type().external() && localOrigin.test(client));
+    }
+
+    /** The flow hash Maglev keys on: the client IP alone under ClientIP affinity, else the 5-tuple. */
+    static long flowHash(ServicePortEntry entry, InetSocketAddress client, InetSocketAddress frontend,
+                         Protocol protocol) {
+        return entry.clientIpAffinity() ? FlowHash.ofClientIp(client.getAddress())
+                : FlowHash.of(client, frontend, protocol);
+    }
+
+    /**
+     * Fills {@code out} with the backend indexes to try, in the picker's preference order, skipping backends
+     * ejected on this node unless all candidates are ejected.
+     *
+     * @return how many were written (0 when the route has none)
+     */
+    int candidates(Route route, long flowHash, int[] scratch, int[] out) {
+        BackendSet set = route.backends();
+        int window = Math.min(scratch.length, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
+        int n;
+        if (window == scratch.length) {
+            n = route.picker().preference(flowHash, scratch);
+        } else {
+            int[] w = new int[window];
+            n = route.picker().preference(flowHash, w);
+            System.arraycopy(w, 0, scratch, 0, n);
+        }
+        int k = 0;
+        for (int i = 0; i < n && k < out.length; i++) {
+            if (!health(set.key(scratch[i])).isEjected()) {
+                out[k++] = scratch[i];
+            }
+        }
+        if (k == 0) {
+            k = Math.min(n, out.length);
+            System.arraycopy(scratch, 0, out, 0, k);
+        }
+        return k;
+    }
+
+    /** Closes a channel with SO_LINGER 0, so the peer sees a reset rather than an orderly end. */
+    static void reset(Channel ch) {
+        if (ch.isOpen()) {
+            try {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (RuntimeException ignored) {
+                // The socket is already gone; close() below is all that is left.
+            }
+            ch.close();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.vipd.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.vipd.lb.Action;
+import io.vipd.lb.FrontendEntry;
+import io.vipd.lb.Protocol;
+import io.vipd.lb.Route;
+import io.vipd.lb.ServicePortEntry;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides what happens to each accepted TCP connection: look its frontend up by the accepted socket's local
+ * address, apply source ranges and the route's action, pick the backend candidates and start a
+ * {@link TcpRelay}. One instance per listener kind, shared by every listener of that kind.
+ *
+ * <p>REJECT (and "no backend") resets the connection at once: the client's connect succeeds, then its first
+ * read or write fails with "connection reset", with no data. DROP (and a source outside
+ * loadBalancerSourceRanges) cannot be a real drop once the kernel has completed the handshake: the socket is
+ * held unread for the connect timeout and then reset, so the client sees a connection that never answers
+ * and then a reset.
+ */
+@ChannelHandler.Sharable
+final class TcpAcceptor extends ChannelInitializer<Channel> {
+    private final Engine engine;
+    private final ListenerKind kind;
+
+    TcpAcceptor(Engine engine, ListenerKind kind) {
+        this.engine = engine;
+        this.kind = kind;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        InetSocketAddress local = (InetSocketAddress) ch.localAddress();
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+        FrontendEntry fe = local == null || remote == null ? null : engine.resolve(Protocol.TCP, kind, local);
+        if (fe == null) {
+            // The frontend left the table between the SYN and now.
+            Engine.reset(ch);
+            return;
+        }
+        ServicePortEntry entry = fe.entry();
+        ServiceRuntime service = engine.service(entry.name());
+        if (!entry.sourceAllowed(fe.type(), remote.getAddress())) {
+            service.dropped.increment();
+            hold(ch);
+            return;
+        }
+        Route route = engine.route(fe, remote.getAddress());
+        if (route.action() == Action.DROP) {
+            service.dropped.increment();
+            hold(ch);
+            return;
+        }
+        if (route.action() != Action.FORWARD) {
+            service.rejected.increment();
+            Engine.reset(ch);
+            return;
+        }
+        LoopState loop = engine.loop(ch.eventLoop());
+        int[] candidates = new int[engine.config.connectAttempts()];
+        int n = engine.candidates(route, Engine.flowHash(entry, remote, local, Protocol.TCP), loop.scratch,
+                candidates);
+        if (n == 0) {
+            service.rejected.increment();
+            Engine.reset(ch);
+            return;
+        }
+        new TcpRelay(engine, loop, ch, service, route, entry.proxyProtocol(), candidates, n).start();
+    }
+
+    private void hold(Channel ch) {
+        ch.eventLoop().schedule(() -> Engine.reset(ch), engine.connectTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+}

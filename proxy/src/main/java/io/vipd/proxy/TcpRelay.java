@@ -1,0 +1,363 @@
+package io.vipd.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.vipd.lb.BackendSet;
+import io.vipd.lb.ProxyProtocol;
+import io.vipd.lb.Route;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection and its backend connection, both on the client's event loop, so every field is
+ * touched by one thread only. Connects to the candidates in preference order until one answers, then relays
+ * bytes both ways (write per read, one flush per read batch, reads paused while the peer is not writable),
+ * propagates a FIN as a half-close and a reset as a reset, and closes each side once both directions are done.
+ */
+final class TcpRelay implements ChannelFutureListener {
+    private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
+    private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** After the FIN was flushed: shut the output down, and close if the input is already done. */
+    private static final ChannelFutureListener SHUTDOWN_OUTPUT = f -> {
+        Channel ch = f.channel();
+        if (!f.isSuccess()) {
+            ch.close();
+            return;
+        }
+        ((DuplexChannel) ch).shutdownOutput().addListener(TcpRelay.CLOSE_IF_INPUT_DONE);
+    };
+    private static final ChannelFutureListener CLOSE_IF_INPUT_DONE = f -> {
+        DuplexChannel ch = (DuplexChannel) f.channel();
+        if (!f.isSuccess() || ch.isInputShutdown()) {
+            ch.close();
+        }
+    };
+
+    private final Engine engine;
+    private final LoopState loop;
+    private final Channel client;
+    private final ServiceRuntime service;
+    private final BackendSet backends;
+    private final ProxyProtocol proxyProtocol;
+    private final int[] candidates;
+    private final int candidateCount;
+    private final ClientSide clientSide = new ClientSide();
+    private final BackendSide backendSide = new BackendSide();
+    private int attempt;
+    private BackendRuntime current;
+    private Channel connecting;
+    private Channel backend;
+    private long connectStart;
+    private boolean clientClosed;
+    private boolean backendClosed;
+    private boolean clientInputDone;
+    private boolean backendInputDone;
+    private boolean finished;
+    private ArrayDeque<Object> pending;
+    private long rx;
+    private long tx;
+    private long lastReport;
+
+    TcpRelay(Engine engine, LoopState loop, Channel client, ServiceRuntime service, Route route,
+             ProxyProtocol proxyProtocol, int[] candidates, int candidateCount) {
+        this.engine = engine;
+        this.loop = loop;
+        this.client = client;
+        this.service = service;
+        this.backends = route.backends();
+        this.proxyProtocol = proxyProtocol;
+        this.candidates = candidates;
+        this.candidateCount = candidateCount;
+    }
+
+    void start() {
+        engine.activeConnections.incrementAndGet();
+        service.active.incrementAndGet();
+        loop.relays.add(this);
+        if (!engine.config.idleTimeout().isZero()) {
+            client.pipeline().addLast(new IdleStateHandler(0, 0, engine.config.idleTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS));
+        }
+        client.pipeline().addLast(clientSide);
+        connectNext();
+    }
+
+    private void connectNext() {
+        int index = candidates[attempt++];
+        current = service.backend(backends.key(index));
+        InetSocketAddress address = backends.get(index).socketAddress();
+        connectStart = System.nanoTime();
+        Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(engine.transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, engine.connectTimeoutMillis)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .handler(backendSide);
+        if (engine.config.transparent() && engine.transport.epoll()) {
+            // Node mode: the backend sees the client's own address (policy routing brings the replies back).
+            b.option(EpollChannelOption.IP_TRANSPARENT, true)
+                    .localAddress(new InetSocketAddress(((InetSocketAddress) client.remoteAddress()).getAddress(), 0));
+        }
+        ChannelFuture f = b.connect(address);
+        connecting = f.channel();
+        f.addListener(this);
+    }
+
+    /** The outcome of one connect attempt. */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        Channel ch = f.channel();
+        connecting = null;
+        if (clientClosed) {
+            // The client left while we were connecting: not the backend's fault.
+            ch.close();
+            maybeFinish();
+            return;
+        }
+        if (f.isSuccess()) {
+            engine.connectDuration.record(System.nanoTime() - connectStart, TimeUnit.NANOSECONDS);
+            backend = ch;
+            current.connected();
+            lastReport = System.nanoTime();
+            if (proxyProtocol != ProxyProtocol.NONE) {
+                backend.write(ProxyProtocolHeader.encode(proxyProtocol, (InetSocketAddress) client.remoteAddress(),
+                        (InetSocketAddress) client.localAddress(), backend.alloc()), backend.voidPromise());
+            }
+            if (pending != null) {
+                Object m;
+                while ((m = pending.poll()) != null) {
+                    rx += ((ByteBuf) m).readableBytes();
+                    backend.write(m, backend.voidPromise());
+                }
+            }
+            if (clientInputDone) {
+                backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+            } else {
+                backend.flush();
+            }
+            backend.config().setAutoRead(true);
+            if (!clientInputDone) {
+                // Re-arming reads on a socket whose input is shut down fails in epoll_ctl (ENOENT).
+                client.config().setAutoRead(true);
+            }
+            return;
+        }
+        current.connectFailed();
+        log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", current.key)
+                .addKeyValue("reason", String.valueOf(f.cause())).log("backend connect failed");
+        if (attempt < candidateCount) {
+            engine.retries.increment();
+            connectNext();
+        } else {
+            service.allFailed.increment();
+            Engine.reset(client);
+        }
+    }
+
+    /** Closes both sides with a reset: an error, an idle timeout or a forced shutdown. */
+    void abort() {
+        if (connecting != null) {
+            connecting.close();
+        }
+        if (backend != null) {
+            Engine.reset(backend);
+        }
+        Engine.reset(client);
+    }
+
+    private void maybeReport(long now) {
+        if (now - lastReport >= REPORT_INTERVAL_NANOS) {
+            report();
+            lastReport = now;
+        }
+    }
+
+    private void report() {
+        if (rx != 0) {
+            service.rxBytes.increment(rx);
+            rx = 0;
+        }
+        if (tx != 0) {
+            service.txBytes.increment(tx);
+            tx = 0;
+        }
+    }
+
+    private void maybeFinish() {
+        if (finished || !clientClosed || connecting != null || (backend != null && !backendClosed)) {
+            return;
+        }
+        finished = true;
+        report();
+        if (backend != null) {
+            current.disconnected();
+        }
+        if (pending != null) {
+            Object m;
+            while ((m = pending.poll()) != null) {
+                ReferenceCountUtil.release(m);
+            }
+        }
+        loop.relays.remove(this);
+        service.active.decrementAndGet();
+        engine.activeConnections.decrementAndGet();
+    }
+
+    /** Client-facing half: client to backend. */
+    private final class ClientSide extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (backend != null) {
+                rx += ((ByteBuf) msg).readableBytes();
+                backend.write(msg, backend.voidPromise());
+            } else if (connecting != null) {
+                if (pending == null) {
+                    pending = new ArrayDeque<>(4);
+                }
+                pending.add(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (backend != null) {
+                backend.flush();
+                maybeReport(System.nanoTime());
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (backend != null && !backendInputDone) {
+                backend.config().setAutoRead(client.isWritable());
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                clientInputDone = true;
+                if (backend != null) {
+                    backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+                }
+                if (((DuplexChannel) client).isOutputShutdown()) {
+                    client.close();
+                }
+            } else if (evt instanceof IdleStateEvent) {
+                log.atDebug().addKeyValue("service", service.name).log("idle connection closed");
+                abort();
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.atDebug().addKeyValue("service", service.name).addKeyValue("reason", String.valueOf(cause))
+                    .log("client connection failed");
+            abort();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            clientClosed = true;
+            if (connecting != null) {
+                connecting.close();
+            }
+            if (backend != null && backend.isOpen() && !(clientInputDone && backendInputDone)) {
+                Engine.reset(backend);
+            }
+            maybeFinish();
+        }
+    }
+
+    /** Backend-facing half: backend to client. Shared by every connect attempt of this relay. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private final class BackendSide extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (ctx.channel() == backend && !clientClosed) {
+                tx += ((ByteBuf) msg).readableBytes();
+                client.write(msg, client.voidPromise());
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (ctx.channel() == backend) {
+                client.flush();
+                maybeReport(System.nanoTime());
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel() == backend && !clientInputDone) {
+                client.config().setAutoRead(backend.isWritable());
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent && ctx.channel() == backend) {
+                backendInputDone = true;
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+                if (((DuplexChannel) backend).isOutputShutdown()) {
+                    backend.close();
+                }
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (ctx.channel() != backend) {
+                ctx.close();
+                return;
+            }
+            log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", current.key)
+                    .addKeyValue("reason", String.valueOf(cause)).log("backend connection failed");
+            abort();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (ctx.channel() != backend) {
+                return;
+            }
+            backendClosed = true;
+            if (client.isOpen() && !(clientInputDone && backendInputDone)) {
+                Engine.reset(client);
+            }
+            maybeFinish();
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.vipd.proxy;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import io.vipd.lb.Backend;
+import io.vipd.lb.BackendSet;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The UDP flows of one event loop, keyed by (client, frontend). Only its loop touches it, so it is a plain
+ * HashMap. The engine-wide count is bounded by {@link ProxyConfig#udpMaxFlows()}: when full, the first
+ * datagram of a new flow is dropped (counted as an eviction with reason "full") and existing flows carry on.
+ */
+final class UdpFlowTable {
+    final Engine engine;
+    private final HashMap<UdpFlowKey, UdpFlow> flows = new HashMap<>();
+
+    UdpFlowTable(Engine engine) {
+        this.engine = engine;
+    }
+
+    UdpFlow get(UdpFlowKey key) {
+        return flows.get(key);
+    }
+
+    int size() {
+        return flows.size();
+    }
+
+    /**
+     * Starts a flow to {@code backend}, or returns null when the table is full.
+     *
+     * @param listener the socket that received the datagram; replies go out through it unless in node mode
+     */
+    UdpFlow create(UdpFlowKey key, ServiceRuntime service, Backend backend, Channel listener, EventLoop loop) {
+        if (engine.udpFlows.incrementAndGet() > engine.config.udpMaxFlows()) {
+            engine.udpFlows.decrementAndGet();
+            engine.udpDroppedFull.increment();
+            return null;
+        }
+        Channel replyVia = listener;
+        UdpFlow[] holder = new UdpFlow[1];
+        if (engine.config.transparent() && engine.transport.epoll()) {
+            replyVia = transparentReplySocket(key, loop, holder);
+        }
+        BackendRuntime runtime = service.backend(backend.key());
+        UdpFlow flow = new UdpFlow(this, key, service, runtime, replyVia);
+        holder[0] = flow;
+        flow.lastSeen = System.nanoTime();
+        flows.put(key, flow);
+        service.udpFlows.incrementAndGet();
+        runtime.connected();
+        flow.connecting(new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.AUTO_CLOSE, false)
+                .handler(flow.backendHandler()).connect(backend.socketAddress()));
+        return flow;
+    }
+
+    /**
+     * Node mode: the listener is the TPROXY socket on another port, so replies need a socket bound to the
+     * frontend address itself (IP_TRANSPARENT allows binding a non-local address). Anything the client sends
+     * that the kernel delivers to it instead of the listener joins the same flow.
+     */
+    private Channel transparentReplySocket(UdpFlowKey key, EventLoop loop, UdpFlow[] holder) {
+        return new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.AUTO_CLOSE, false)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(EpollChannelOption.SO_REUSEPORT, true)
+                .option(EpollChannelOption.IP_TRANSPARENT, true)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        UdpFlow flow = holder[0];
+                        if (flow != null && msg instanceof DatagramPacket) {
+                            flow.send(((DatagramPacket) msg).content(), System.nanoTime());
+                        } else {
+                            ReferenceCountUtil.release(msg);
+                        }
+                    }
+                })
+                .bind(key.frontend()).channel();
+    }
+
+    boolean ownsReplyChannel(Channel ch) {
+        return engine.config.transparent() && engine.transport.epoll();
+    }
+
+    void evict(UdpFlow flow, Counter reason) {
+        if (flows.remove(flow.key) != flow) {
+            return;
+        }
+        reason.increment();
+        release(flow);
+    }
+
+    private void release(UdpFlow flow) {
+        flow.close();
+        report(flow);
+        flow.service.udpFlows.decrementAndGet();
+        flow.backend.disconnected();
+        engine.udpFlows.decrementAndGet();
+    }
+
+    private static void report(UdpFlow flow) {
+        if (flow.rx != 0) {
+            flow.service.rxBytes.increment(flow.rx);
+            flow.rx = 0;
+        }
+        if (flow.tx != 0) {
+            flow.service.txBytes.increment(flow.tx);
+            flow.tx = 0;
+        }
+    }
+
+    /** Evicts flows idle for longer than the UDP idle timeout and reports the others' bytes. */
+    void sweep() {
+        long now = System.nanoTime();
+        List<UdpFlow> idle = null;
+        for (UdpFlow f : flows.values()) {
+            if (now - f.lastSeen >= engine.udpIdleNanos) {
+                if (idle == null) {
+                    idle = new ArrayList<>();
+                }
+                idle.add(f);
+            } else {
+                report(f);
+            }
+        }
+        if (idle != null) {
+            for (UdpFlow f : idle) {
+                evict(f, engine.udpEvictedIdle);
+            }
+        }
+    }
+
+    /** Evicts the flows of changed service ports whose backend is no longer a serving endpoint. */
+    void onTableChanged(Set<ServicePortName> changed) {
+        List<UdpFlow> gone = null;
+        for (UdpFlow f : flows.values()) {
+            if (!changed.contains(f.service.name)) {
+                continue;
+            }
+            ServicePortEntry entry = engine.table.get(f.service.name);
+            if (entry == null || !serving(entry.endpoints(), f.backend.key)) {
+                if (gone == null) {
+                    gone = new ArrayList<>();
+                }
+                gone.add(f);
+            }
+        }
+        if (gone != null) {
+            for (UdpFlow f : gone) {
+                evict(f, engine.udpEvictedBackendGone);
+            }
+        }
+    }
+
+    private static boolean serving(BackendSet endpoints, String key) {
+        int i = endpoints.indexOf(key);
+        return i >= 0 && endpoints.get(i).state().serving();
+    }
+
+    /** Forgets every flow (shutdown). */
+    void closeAll() {
+        List<UdpFlow> all = new ArrayList<>(flows.values());
+        flows.clear();
+        for (UdpFlow f : all) {
+            release(f);
+        }
+    }
+
+    static InetSocketAddress frontendOf(Channel listener) {
+        return (InetSocketAddress) listener.localAddress();
+    }
+}

@@ -1,0 +1,89 @@
+package io.vipd.proxy;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import io.vipd.lb.Action;
+import io.vipd.lb.FrontendEntry;
+import io.vipd.lb.Protocol;
+import io.vipd.lb.Route;
+import io.vipd.lb.ServicePortEntry;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client datagrams on a UDP listener: forwards each to its flow's backend, creating the flow on the first
+ * datagram. Datagrams for no frontend, a REJECT or DROP route, a source outside loadBalancerSourceRanges, or
+ * a full flow table are dropped (vipd sends no ICMP of its own). One instance per listener kind.
+ */
+@ChannelHandler.Sharable
+final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(UdpFrontendHandler.class);
+
+    private final Engine engine;
+    private final ListenerKind kind;
+
+    UdpFrontendHandler(Engine engine, ListenerKind kind) {
+        this.engine = engine;
+        this.kind = kind;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof DatagramPacket)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        DatagramPacket packet = (DatagramPacket) msg;
+        InetSocketAddress client = packet.sender();
+        InetSocketAddress frontend = kind == ListenerKind.TRANSPARENT && packet.recipient() != null
+                ? packet.recipient() : UdpFlowTable.frontendOf(ctx.channel());
+        UdpFlowTable table = engine.loop(ctx.channel().eventLoop()).udp;
+        UdpFlowKey key = new UdpFlowKey(client, frontend);
+        UdpFlow flow = table.get(key);
+        if (flow == null) {
+            flow = newFlow(ctx, key, table);
+            if (flow == null) {
+                packet.release();
+                return;
+            }
+        }
+        flow.send(packet.content(), System.nanoTime());
+    }
+
+    private UdpFlow newFlow(ChannelHandlerContext ctx, UdpFlowKey key, UdpFlowTable table) {
+        FrontendEntry fe = engine.resolve(Protocol.UDP, kind, key.frontend());
+        if (fe == null) {
+            return null;
+        }
+        ServicePortEntry entry = fe.entry();
+        ServiceRuntime service = engine.service(entry.name());
+        InetSocketAddress client = key.client();
+        if (!entry.sourceAllowed(fe.type(), client.getAddress())) {
+            service.dropped.increment();
+            return null;
+        }
+        Route route = engine.route(fe, client.getAddress());
+        if (route.action() != Action.FORWARD) {
+            (route.action() == Action.DROP ? service.dropped : service.rejected).increment();
+            return null;
+        }
+        int[] choice = new int[1];
+        int n = engine.candidates(route, Engine.flowHash(entry, client, key.frontend(), Protocol.UDP),
+                engine.loop(ctx.channel().eventLoop()).scratch, choice);
+        if (n == 0) {
+            service.rejected.increment();
+            return null;
+        }
+        return table.create(key, service, route.backends().get(choice[0]), ctx.channel(), ctx.channel().eventLoop());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.atDebug().addKeyValue("listener", String.valueOf(ctx.channel().localAddress()))
+                .addKeyValue("reason", String.valueOf(cause)).log("UDP listener error");
+    }
+}
