@@ -1,6 +1,5 @@
 package io.vipd.proxy;
 
-import static io.vipd.proxy.Fixtures.address;
 import static io.vipd.proxy.Fixtures.backends;
 import static io.vipd.proxy.Fixtures.entry;
 import static io.vipd.proxy.Fixtures.ip;
@@ -9,89 +8,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vipd.lb.Backend;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.Frontend;
 import io.vipd.lb.ServicePortEntry;
-import io.vipd.lb.ServiceTable;
 import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** TCP forwarding through a real ProxyServer to real backends on 127.0.0.0/8. */
-class TcpForwardingTest {
-    private final ServiceTable table = new ServiceTable();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ProxyServer proxy;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
-    private ProxyServer proxy(ProxyConfig config, ServicePortEntry... entries) throws ListenerException {
-        table.apply(List.of(entries), List.of());
-        proxy = new ProxyServer(table, config.withEventLoops(2), registry);
-        proxy.start();
-        List<Frontend> frontends = new ArrayList<>();
-        for (ServicePortEntry e : entries) {
-            e.frontends().forEach(f -> frontends.add(f.frontend()));
-        }
-        proxy.open(frontends);
-        return proxy;
-    }
-
-    private TcpBackend backend(TcpBackend b) {
-        closeables.add(b);
-        return b;
-    }
-
-    private static Socket connect(Frontend f) throws IOException {
-        return connect(f, null);
-    }
-
-    private static Socket connect(Frontend f, String sourceIp) throws IOException {
-        Socket s = new Socket();
-        if (sourceIp != null) {
-            s.bind(new InetSocketAddress(ip(sourceIp), 0));
-        }
-        s.setSoTimeout(5000);
-        s.connect(address(f), 2000);
-        return s;
-    }
-
-    private static String firstLine(Socket s) throws IOException {
-        return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-    }
-
-    /** Which backend answers a new connection, by its identifying line. */
-    private static String whoAnswers(Frontend f, String sourceIp) throws IOException {
-        try (Socket s = connect(f, sourceIp)) {
-            return firstLine(s);
-        }
-    }
-
+class TcpForwardingTest extends ProxyTestBase {
     @Test
     void spreadsConnectionsOverBackendsAndRelaysBothWays() throws Exception {
         TcpBackend a = backend(TcpBackend.identifying("127.0.0.2"));
@@ -192,13 +128,6 @@ class TcpForwardingTest {
             s.getOutputStream().write('x');
             assertThatThrownBy(() -> readUntilError(s.getInputStream()))
                     .isInstanceOf(SocketException.class).hasMessageContaining("reset");
-        }
-    }
-
-    /** Reads until EOF; a reset throws instead. */
-    private static void readUntilError(InputStream in) throws IOException {
-        while (in.read() >= 0) {
-            // discard
         }
     }
 
