@@ -158,6 +158,13 @@ public final class ChangeTracker {
             metrics.skipped(SkipReason.MISSING_METADATA, "EndpointSlice", "no metadata.name");
             return false;
         }
+        if (!removed && EndpointSliceConversions.serviceKey(slice) == null && !EndpointSliceConversions.excluded(slice)) {
+            // As kube-proxy: an update without the service-name label is reported and ignored, so the slice's
+            // last good state stays.
+            metrics.skipped(SkipReason.SLICE_WITHOUT_SERVICE_LABEL, "EndpointSlice " + sliceKey,
+                    "no label " + EndpointSliceConversions.SERVICE_NAME_LABEL);
+            return pending() && initialized();
+        }
         EndpointSliceInfo info = removed ? null : EndpointSliceConversions.convert(slice, metrics);
         NamespacedName service = info == null ? null : info.service();
         Instant trigger = removed ? null : EndpointSliceConversions.triggerTime(slice);

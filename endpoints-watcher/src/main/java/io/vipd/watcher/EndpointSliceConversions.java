@@ -48,6 +48,13 @@ public final class EndpointSliceConversions {
         return NamespacedName.of(key.namespace(), svc);
     }
 
+    /** Whether the slice belongs to a headless service or another proxy: treated as absent. */
+    public static boolean excluded(EndpointSlice slice) {
+        Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
+        return labels != null && (labels.containsKey(HEADLESS_LABEL)
+                || labels.containsKey(ServiceConversions.SERVICE_PROXY_NAME_LABEL));
+    }
+
     /**
      * The projection, or null when the whole slice is skipped (no service label, FQDN, headless or owned by
      * another proxy). Bad ports and endpoints are reported to {@code skips} and left out.
@@ -59,9 +66,7 @@ public final class EndpointSliceConversions {
             return null;
         }
         String object = "EndpointSlice " + key;
-        Map<String, String> labels = slice.getMetadata().getLabels();
-        if (labels != null && (labels.containsKey(HEADLESS_LABEL)
-                || labels.containsKey(ServiceConversions.SERVICE_PROXY_NAME_LABEL))) {
+        if (excluded(slice)) {
             return null;
         }
         NamespacedName service = serviceKey(slice);
