@@ -1,0 +1,56 @@
+package io.vipd.proxy;
+
+import static io.vipd.proxy.Fixtures.backends;
+import static io.vipd.proxy.Fixtures.entry;
+import static io.vipd.proxy.Fixtures.tcpFrontend;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vipd.lb.Frontend;
+import java.net.Socket;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The data-plane metrics as Prometheus scrapes them, and the stats for /services. */
+class MetricsTest extends ProxyTestBase {
+
+    @Test
+    void countsConnectionsBytesAndConnectTimePerServiceAndBackend() throws Exception {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry = prometheus;
+        TcpBackend b = backend(new TcpBackend("127.0.0.2", 0, s -> {
+            s.getInputStream().readNBytes(1000);
+            s.getOutputStream().write(new byte[2500]);
+        }));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("m", f, backends(b.address())).build());
+        String backendKey = "127.0.0.2:" + b.address().getPort();
+
+        try (Socket s = connect(f)) {
+            s.getOutputStream().write(new byte[1000]);
+            assertThat(s.getInputStream().readAllBytes()).hasSize(2500);
+            ProxyStats.ServiceStats during = proxy.stats().service(Fixtures.name("m", f.protocol()));
+            assertThat(during.backend(backendKey).totalConnections()).isEqualTo(1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+
+        String text = prometheus.scrape();
+        String svc = "service=\"default/m:p/TCP\"";
+        assertThat(text).contains("vipd_connections_total{backend=\"" + backendKey + "\",result=\"ok\"," + svc + "} 1");
+        assertThat(text).contains("vipd_bytes_total{direction=\"rx\"," + svc + "} 1000");
+        assertThat(text).contains("vipd_bytes_total{direction=\"tx\"," + svc + "} 2500");
+        assertThat(text).contains("vipd_connections_active{" + svc + "} 0");
+        assertThat(text).contains("vipd_connect_duration_seconds_count 1");
+        assertThat(text).contains("vipd_connect_duration_seconds_bucket{le=");
+        assertThat(text).contains("vipd_backend_retries_total 0");
+        assertThat(text).contains("vipd_udp_flows_active 0");
+        assertThat(text).contains("vipd_udp_flow_evictions_total{reason=\"idle\"} 0");
+
+        ProxyStats stats = proxy.stats();
+        assertThat(stats.activeConnections()).isZero();
+        ProxyStats.BackendStats row = stats.service(Fixtures.name("m", f.protocol())).backend(backendKey);
+        assertThat(row).isEqualTo(new ProxyStats.BackendStats(backendKey, 0, 1, 0, false));
+    }
+}
