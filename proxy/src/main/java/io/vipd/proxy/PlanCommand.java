@@ -1,0 +1,187 @@
+package io.vipd.proxy;
+
+import io.vipd.lb.Action;
+import io.vipd.lb.BackendSet;
+import io.vipd.lb.FrontendType;
+import io.vipd.lb.Route;
+import io.vipd.lb.ServiceFrontend;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.watcher.FeatureGates;
+import io.vipd.watcher.FileSource;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vipd plan}: what this node would program for the Services and EndpointSlices in manifest files, computed
+ * by the same ChangeTracker the Kubernetes watcher uses. Opens no sockets.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Show the service table vipd would program on a node for Kubernetes manifests "
+                + "(Services, EndpointSlices, Nodes; e.g. kubectl get svc,endpointslices -A -o yaml).")
+final class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--manifests", arity = "1..*", required = true, paramLabel = "FILE",
+            description = "YAML or JSON manifests: a v1 List or several documents")
+    List<Path> manifests = new ArrayList<>();
+
+    @Option(names = "--node-name", required = true, paramLabel = "NAME",
+            description = "the node to plan for (decides which endpoints are local, and its zone if a Node is given)")
+    String nodeName;
+
+    @Option(names = "--feature-gates", paramLabel = "A=true,B=false",
+            description = "kube-proxy feature gates (PreferSameTrafficDistribution, default true)")
+    String featureGates;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json, or a table when absent")
+    String output;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<ServicePortEntry> entries;
+        try {
+            if (output != null && !output.equals("json") && !output.equals("table")) {
+                throw new IllegalArgumentException("unknown output format \"" + output + "\" (want json)");
+            }
+            FeatureGates gates = FeatureGates.parse(featureGates);
+            FileSource.Loaded loaded = FileSource.load(manifests.toArray(new Path[0]));
+            if (!loaded.ok()) {
+                for (String e : loaded.errors()) {
+                    err.println("vipd plan: " + e);
+                }
+                err.flush();
+                return 2;
+            }
+            entries = FileSource.entries(loaded, nodeName, gates);
+        } catch (IllegalArgumentException e) {
+            err.println("vipd plan: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        out.print("json".equals(output) ? json(entries) : table(entries));
+        out.flush();
+        return 0;
+    }
+
+    /** The route a frontend's ordinary traffic takes (not kube-proxy's short-circuited pod/host traffic). */
+    static Route route(ServicePortEntry e, ServiceFrontend f) {
+        return f.type() == FrontendType.CLUSTER_IP ? e.internalRoute() : e.externalRoute();
+    }
+
+    static String address(ServiceFrontend f) {
+        return f.frontend().isNodePort() ? "*:" + f.frontend().port()
+                : io.vipd.lb.Addresses.key(f.frontend().address(), f.frontend().port());
+    }
+
+    static String json(List<ServicePortEntry> entries) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("{\n  \"servicePorts\": [");
+        for (int i = 0; i < entries.size(); i++) {
+            ServicePortEntry e = entries.get(i);
+            sb.append(i == 0 ? "\n" : ",\n");
+            sb.append("    {\n");
+            field(sb, 6, "service", quote(e.name().service().toString())).append(",\n");
+            field(sb, 6, "port", quote(e.name().port())).append(",\n");
+            field(sb, 6, "protocol", quote(e.name().protocol().name())).append(",\n");
+            field(sb, 6, "clusterEndpoints", keys(e.clusterEndpoints())).append(",\n");
+            field(sb, 6, "localEndpoints", keys(e.localEndpoints())).append(",\n");
+            field(sb, 6, "hasAnyEndpoints", String.valueOf(e.hasAnyEndpoints())).append(",\n");
+            sb.append("      \"frontends\": [");
+            List<ServiceFrontend> fs = e.frontends();
+            for (int j = 0; j < fs.size(); j++) {
+                ServiceFrontend f = fs.get(j);
+                Route r = route(e, f);
+                sb.append(j == 0 ? "\n" : ",\n");
+                sb.append("        {\"address\": ").append(quote(address(f)))
+                        .append(", \"kind\": ").append(quote(f.type().displayName()))
+                        .append(", \"action\": ").append(quote(r.action().displayName()))
+                        .append(", \"backends\": ").append(keys(r.action() == Action.FORWARD ? r.backends()
+                                : BackendSet.empty())).append("}");
+            }
+            sb.append(fs.isEmpty() ? "]\n" : "\n      ]\n");
+            sb.append("    }");
+        }
+        sb.append(entries.isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
+        return sb.toString();
+    }
+
+    private static StringBuilder field(StringBuilder sb, int indent, String name, String value) {
+        return sb.append(" ".repeat(indent)).append(quote(name)).append(": ").append(value);
+    }
+
+    private static String keys(BackendSet set) {
+        if (set == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < set.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(quote(set.key(i)));
+        }
+        return sb.append("]").toString();
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    static String table(List<ServicePortEntry> entries) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SERVICE", "PORT", "PROTO", "FRONTEND", "KIND", "ACTION", "BACKENDS"});
+        for (ServicePortEntry e : entries) {
+            String port = e.name().port().isEmpty() ? "-" : e.name().port();
+            if (e.frontends().isEmpty()) {
+                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), "-", "-",
+                        "-", "-"});
+            }
+            for (ServiceFrontend f : e.frontends()) {
+                Route r = route(e, f);
+                String backends = r.action() == Action.FORWARD ? String.join(",", r.backends().keys()) : "-";
+                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), address(f),
+                        f.type().displayName(), r.action().displayName(), backends});
+            }
+        }
+        int[] width = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(i == row.length - 1 ? row[i] : String.format("%-" + (width[i] + 2) + "s", row[i]));
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+}
