@@ -17,11 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A small in-process Kubernetes API server with real resourceVersion semantics, which the fabric8 CRUD mock lacks
@@ -40,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * a 410 Status, as the real server answers "too old resource version". Label selectors ({@code !k}, {@code k},
  * {@code k=v}, {@code k!=v}) are applied per event with the selector-transition rules of the real server: an object
  * that stops matching arrives as DELETED, one that starts matching as ADDED. {@code fieldSelector=metadata.name=x}
- * is supported for the Node-by-name informer.
+ * is supported for the Node-by-name informer. A watch that asked for bookmarks starts with one at its own
+ * resourceVersion: fabric8's HTTP watch counts as open ({@code isWatching()}) only once body bytes arrive.
  */
 final class FakeApiServer implements AutoCloseable {
     /** The resources the watcher reads. */
@@ -96,14 +100,17 @@ final class FakeApiServer implements AutoCloseable {
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     private final HttpServer http;
     private final ExecutorService executor;
-    private long resourceVersion = 100;
+    private long resourceVersion;
     private long compactedRv;
     private boolean watchesHeld;
+    private final Set<Kind> listsHeld = EnumSet.noneOf(Kind.class);
     private int goneSent;
     private volatile boolean closed;
 
-    private FakeApiServer(HttpServer http) {
+    private FakeApiServer(HttpServer http, long startRv) {
         this.http = http;
+        resourceVersion = startRv;
+        compactedRv = startRv;
         for (Kind k : Kind.values()) {
             objects.put(k, new LinkedHashMap<>());
             log.put(k, new ArrayList<>());
@@ -125,7 +132,16 @@ final class FakeApiServer implements AutoCloseable {
 
     /** Starts on the given loopback port (0: any free port). */
     static FakeApiServer start(int port) throws IOException {
-        return new FakeApiServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64));
+        return start(port, 100);
+    }
+
+    /**
+     * Starts with the resourceVersion counter at {@code startRv} and no history before it: a restarted API server
+     * (e.g. from an etcd backup) answers watches from older resourceVersions with 410.
+     */
+    static FakeApiServer start(int port, long startRv) throws IOException {
+        return new FakeApiServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64),
+                startRv);
     }
 
     String url() {
@@ -200,6 +216,20 @@ final class FakeApiServer implements AutoCloseable {
         }
     }
 
+    /** List requests for {@code kind} wait, unanswered, until {@link #releaseLists()}. */
+    void holdLists(Kind kind) {
+        synchronized (lock) {
+            listsHeld.add(kind);
+        }
+    }
+
+    void releaseLists() {
+        synchronized (lock) {
+            listsHeld.clear();
+            lock.notifyAll();
+        }
+    }
+
     /** Sends a BOOKMARK at the current resourceVersion to every open watch that asked for bookmarks. */
     void bookmark() {
         synchronized (lock) {
@@ -261,6 +291,7 @@ final class FakeApiServer implements AutoCloseable {
                     kind = k;
                 }
             }
+            Kind k = kind;
             if (kind == null || !"GET".equals(exchange.getRequestMethod())) {
                 respond(exchange, 404, statusJson(404, "NotFound", "no such resource " + path));
                 return;
@@ -271,6 +302,7 @@ final class FakeApiServer implements AutoCloseable {
             if ("true".equals(query.get("watch"))) {
                 watch(exchange, kind, selector, query.get("resourceVersion"));
             } else {
+                awaitRelease(() -> listsHeld.contains(k));
                 respond(exchange, 200, listJson(kind, selector));
             }
         }
@@ -291,16 +323,8 @@ final class FakeApiServer implements AutoCloseable {
 
     private void watch(HttpExchange exchange, Kind kind, Selector selector, String rvParam) throws IOException {
         OpenWatch w = new OpenWatch(kind, selector, new LinkedBlockingQueue<>());
+        awaitRelease(() -> watchesHeld);
         synchronized (lock) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (watchesHeld && !closed && System.nanoTime() < deadline) {
-                try {
-                    lock.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
             long from = rvParam == null || rvParam.isEmpty() || "0".equals(rvParam)
                     ? resourceVersion : Long.parseLong(rvParam);
             if (from < compactedRv) {
@@ -309,6 +333,10 @@ final class FakeApiServer implements AutoCloseable {
                         "too old resource version: " + from + " (" + compactedRv + ")") + "}", false));
                 w.frames().add(Frame.DROP);
             } else {
+                if (selector.bookmarks) {
+                    // fabric8's HTTP watch counts as open (isWatching) only once body bytes arrive.
+                    w.frames().add(new Frame(bookmarkJson(kind, from), false));
+                }
                 for (Change c : log.get(kind)) {
                     String frame = c.rv() > from ? eventJson(c, selector) : null;
                     if (frame != null) {
@@ -338,6 +366,21 @@ final class FakeApiServer implements AutoCloseable {
             // The client closed the watch: nothing to clean up beyond the registration below.
         } finally {
             watches.remove(w);
+        }
+    }
+
+    /** Waits (bounded) while {@code held} is true; evaluated under the lock. */
+    private void awaitRelease(BooleanSupplier held) {
+        synchronized (lock) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (held.getAsBoolean() && !closed && System.nanoTime() < deadline) {
+                try {
+                    lock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

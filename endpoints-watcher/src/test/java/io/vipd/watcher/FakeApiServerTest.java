@@ -2,10 +2,7 @@ package io.vipd.watcher;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import org.junit.jupiter.api.AfterEach;
@@ -28,25 +25,13 @@ class FakeApiServerTest {
     @BeforeEach
     void setUp() throws Exception {
         server = FakeApiServer.start();
-        client = client(server.url());
+        client = KubernetesSourceFixtures.fakeServerClient(server.port());
     }
 
     @AfterEach
     void tearDown() {
         client.close();
         server.close();
-    }
-
-    /** A client with HTTP (chunked) watches and fast reconnects, so tests don't wait on production backoff. */
-    static KubernetesClient client(String url) {
-        Config config = new ConfigBuilder(Config.empty())
-                .withMasterUrl(url)
-                .withOnlyHttpWatches(true)
-                .withWatchReconnectInterval(100)
-                .withRequestRetryBackoffLimit(0)
-                .withConnectionTimeout(2_000)
-                .build();
-        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     @Test
