@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.vipd.lb.AffinityTable;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.FlowHash;
 import io.vipd.lb.FrontendEntry;
@@ -31,6 +32,8 @@ import java.util.function.Predicate;
 final class Engine {
     /** How many preference-order candidates a new flow looks at (ejected ones are skipped). */
     private static final int CANDIDATE_WINDOW = 8;
+    /** The most candidates a new flow looks at. */
+    static final int MAX_CANDIDATES = 64;
 
     final ServiceTable table;
     final ProxyConfig config;
@@ -38,6 +41,8 @@ final class Engine {
     final Transport transport;
     final int connectTimeoutMillis;
     final long udpIdleNanos;
+    /** ClientIP session affinity state of this node, shared by TCP and UDP. */
+    final AffinityTable affinity = new AffinityTable();
     final AtomicInteger activeConnections = new AtomicInteger();
     final AtomicInteger udpFlows = new AtomicInteger();
     final Timer connectDuration;
@@ -137,22 +142,57 @@ final class Engine {
     }
 
     /**
+     * The backends to try for a new flow, best first: under ClientIP affinity the client's recorded backend
+     * (if it is still in the route and not ejected), then the picker's preference order for the flow hash.
+     *
+     * @return how many indexes were written to {@code out}
+     */
+    int choose(ServicePortEntry entry, Route route, InetSocketAddress client, InetSocketAddress frontend,
+               Protocol protocol, LoopState loop, int[] out) {
+        int n = candidates(route, flowHash(entry, client, frontend, protocol), loop, out);
+        if (n == 0 || !entry.clientIpAffinity()) {
+            return n;
+        }
+        int sticky = affinity.lookup(entry.name(), client.getAddress(), route.backends(),
+                entry.affinityTimeoutSeconds());
+        if (sticky < 0 || sticky == out[0] || health(route.backends().key(sticky)).isEjected()) {
+            return n;
+        }
+        int pos = -1;
+        for (int i = 0; i < n; i++) {
+            if (out[i] == sticky) {
+                pos = i;
+            }
+        }
+        if (pos < 0) {
+            if (n < out.length) {
+                n++;
+            }
+            pos = n - 1;
+        }
+        System.arraycopy(out, 0, out, 1, pos);
+        out[0] = sticky;
+        return n;
+    }
+
+    /** Remembers the backend a ClientIP-affinity flow went to. */
+    void recordAffinity(ServicePortEntry entry, InetSocketAddress client, String backendKey) {
+        if (entry.clientIpAffinity()) {
+            affinity.record(entry.name(), client.getAddress(), backendKey, entry.affinityTimeoutSeconds());
+        }
+    }
+
+    /**
      * Fills {@code out} with the backend indexes to try, in the picker's preference order, skipping backends
      * ejected on this node unless all candidates are ejected.
      *
      * @return how many were written (0 when the route has none)
      */
-    int candidates(Route route, long flowHash, int[] scratch, int[] out) {
+    int candidates(Route route, long flowHash, LoopState loop, int[] out) {
         BackendSet set = route.backends();
-        int window = Math.min(scratch.length, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
-        int n;
-        if (window == scratch.length) {
-            n = route.picker().preference(flowHash, scratch);
-        } else {
-            int[] w = new int[window];
-            n = route.picker().preference(flowHash, w);
-            System.arraycopy(w, 0, scratch, 0, n);
-        }
+        int window = Math.min(MAX_CANDIDATES, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
+        int[] scratch = loop.scratch(window);
+        int n = route.picker().preference(flowHash, scratch);
         int k = 0;
         for (int i = 0; i < n && k < out.length; i++) {
             if (!health(set.key(scratch[i])).isEjected()) {

@@ -33,6 +33,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -60,6 +62,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<Frontend, List<Channel>> listeners = new LinkedHashMap<>();
     /** Guarded by lock. */
     private final List<Channel> transparentListeners = new ArrayList<>();
+    private ScheduledExecutorService affinitySweeper;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -92,6 +95,13 @@ public final class ProxyServer implements AutoCloseable {
                 e.scheduleWithFixedDelay(state.udp::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
             }
             engine.loops = Map.copyOf(loops);
+            // Sweeping affinity entries is O(entries): keep it off the event loops.
+            affinitySweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "vipd-affinity-sweep");
+                t.setDaemon(true);
+                return t;
+            });
+            affinitySweeper.scheduleWithFixedDelay(engine.affinity::sweep, 10, 10, TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
             started = true;
             log.atInfo().addKeyValue("transport", engine.transport.name()).addKeyValue("event_loops", n)
@@ -299,6 +309,7 @@ public final class ProxyServer implements AutoCloseable {
             }
             closeListeners();
         }
+        affinitySweeper.shutdownNow();
         engine.group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         log.atInfo().log("proxy stopped");
     }
@@ -306,6 +317,11 @@ public final class ProxyServer implements AutoCloseable {
     private void onTableChanged(ServiceTable table, Set<ServicePortName> changed) {
         if (closed) {
             return;
+        }
+        for (ServicePortName name : changed) {
+            if (table.get(name) == null) {
+                engine.affinity.forgetPort(name);
+            }
         }
         for (Map.Entry<EventLoop, LoopState> e : engine.loops.entrySet()) {
             LoopState state = e.getValue();

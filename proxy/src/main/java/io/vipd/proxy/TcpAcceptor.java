@@ -62,14 +62,13 @@ final class TcpAcceptor extends ChannelInitializer<Channel> {
         }
         LoopState loop = engine.loop(ch.eventLoop());
         int[] candidates = new int[engine.config.connectAttempts()];
-        int n = engine.candidates(route, Engine.flowHash(entry, remote, local, Protocol.TCP), loop.scratch,
-                candidates);
+        int n = engine.choose(entry, route, remote, local, Protocol.TCP, loop, candidates);
         if (n == 0) {
             service.rejected.increment();
             Engine.reset(ch);
             return;
         }
-        new TcpRelay(engine, loop, ch, service, route, entry.proxyProtocol(), candidates, n).start();
+        new TcpRelay(engine, loop, ch, service, entry, route, candidates, n).start();
     }
 
     private void hold(Channel ch) {

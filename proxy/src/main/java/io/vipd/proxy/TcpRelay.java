@@ -20,6 +20,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.Route;
+import io.vipd.lb.ServicePortEntry;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,7 @@ final class TcpRelay implements ChannelFutureListener {
     private final Channel client;
     private final ServiceRuntime service;
     private final BackendSet backends;
+    private final ServicePortEntry entry;
     private final ProxyProtocol proxyProtocol;
     private final int[] candidates;
     private final int candidateCount;
@@ -78,14 +80,15 @@ final class TcpRelay implements ChannelFutureListener {
     private long tx;
     private long lastReport;
 
-    TcpRelay(Engine engine, LoopState loop, Channel client, ServiceRuntime service, Route route,
-             ProxyProtocol proxyProtocol, int[] candidates, int candidateCount) {
+    TcpRelay(Engine engine, LoopState loop, Channel client, ServiceRuntime service, ServicePortEntry entry,
+             Route route, int[] candidates, int candidateCount) {
         this.engine = engine;
         this.loop = loop;
         this.client = client;
         this.service = service;
         this.backends = route.backends();
-        this.proxyProtocol = proxyProtocol;
+        this.entry = entry;
+        this.proxyProtocol = entry.proxyProtocol();
         this.candidates = candidates;
         this.candidateCount = candidateCount;
     }
@@ -139,6 +142,7 @@ final class TcpRelay implements ChannelFutureListener {
             engine.connectDuration.record(System.nanoTime() - connectStart, TimeUnit.NANOSECONDS);
             backend = ch;
             current.connected();
+            engine.recordAffinity(entry, (InetSocketAddress) client.remoteAddress(), current.key);
             lastReport = System.nanoTime();
             if (proxyProtocol != ProxyProtocol.NONE) {
                 backend.write(ProxyProtocolHeader.encode(proxyProtocol, (InetSocketAddress) client.remoteAddress(),

@@ -72,13 +72,18 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         int[] choice = new int[1];
-        int n = engine.candidates(route, Engine.flowHash(entry, client, key.frontend(), Protocol.UDP),
-                engine.loop(ctx.channel().eventLoop()).scratch, choice);
+        int n = engine.choose(entry, route, client, key.frontend(), Protocol.UDP,
+                engine.loop(ctx.channel().eventLoop()), choice);
         if (n == 0) {
             service.rejected.increment();
             return null;
         }
-        return table.create(key, service, route.backends().get(choice[0]), ctx.channel(), ctx.channel().eventLoop());
+        UdpFlow flow = table.create(key, service, route.backends().get(choice[0]), ctx.channel(),
+                ctx.channel().eventLoop());
+        if (flow != null) {
+            engine.recordAffinity(entry, client, flow.backend.key);
+        }
+        return flow;
     }
 
     @Override

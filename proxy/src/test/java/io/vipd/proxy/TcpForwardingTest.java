@@ -19,6 +19,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -70,6 +71,30 @@ class TcpForwardingTest extends ProxyTestBase {
         }
         // Affinity hashes the client IP, not a constant: twelve clients do not all land on one backend.
         assertThat(distinct).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void clientIpAffinitySurvivesBackendsBeingAdded() throws Exception {
+        TcpBackend a = backend(TcpBackend.identifying("127.0.0.2"));
+        TcpBackend b = backend(TcpBackend.identifying("127.0.0.3"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("sticky", f, backends(a.address(), b.address()))
+                .affinityTimeoutSeconds(10800).build());
+        Map<String, String> first = new HashMap<>();
+        for (int client = 10; client < 30; client++) {
+            first.put("127.0.1." + client, whoAnswers(f, "127.0.1." + client));
+        }
+
+        // Four more backends: Maglev alone would move about two thirds of these clients.
+        List<InetSocketAddress> more = new ArrayList<>(List.of(a.address(), b.address()));
+        for (int i = 4; i < 8; i++) {
+            more.add(backend(TcpBackend.identifying("127.0.0." + i)).address());
+        }
+        table.apply(List.of(entry("sticky", f, backends(more.toArray(new InetSocketAddress[0])))
+                .affinityTimeoutSeconds(10800).build()), List.of());
+        for (Map.Entry<String, String> e : first.entrySet()) {
+            assertThat(whoAnswers(f, e.getKey())).as("client %s", e.getKey()).isEqualTo(e.getValue());
+        }
     }
 
     @Test
