@@ -74,8 +74,10 @@ final class UdpFlowTable {
 
     /**
      * Node mode: the listener is the TPROXY socket on another port, so replies need a socket bound to the
-     * frontend address itself (IP_TRANSPARENT allows binding a non-local address). Anything the client sends
-     * that the kernel delivers to it instead of the listener joins the same flow.
+     * frontend address itself (IP_TRANSPARENT allows binding a non-local address). It is also connected to
+     * the client: a connected socket matches only its own 4-tuple, so TPROXY's socket lookup hands it this
+     * client's later datagrams (which join the same flow) and never another client's, as an unconnected
+     * socket in the SO_REUSEPORT group could.
      */
     private Channel transparentReplySocket(UdpFlowKey key, EventLoop loop, UdpFlow[] holder) {
         return new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
@@ -95,7 +97,8 @@ final class UdpFlowTable {
                         }
                     }
                 })
-                .bind(key.frontend()).channel();
+                .localAddress(key.frontend())
+                .connect(key.client()).channel();
     }
 
     boolean ownsReplyChannel(Channel ch) {
