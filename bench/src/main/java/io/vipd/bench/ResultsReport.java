@@ -1,0 +1,165 @@
+package io.vipd.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The results file's tables and the ratio chart, from medians of repeated runs. Every ratio is against iptables in
+ * the same run, so machines and runs are not compared with each other. Pure.
+ */
+public final class ResultsReport {
+    /** A measured quantity: its key in the raw file, its column title, and whether more is better. */
+    record Metric(String key, String title, boolean higherIsBetter) {
+    }
+
+    static final List<Metric> LOAD_METRICS = List.of(
+            new Metric("bulk_gbps", "bulk TCP Gbit/s", true),
+            new Metric("http_rps", "keep-alive HTTP req/s", true),
+            new Metric("http_p99_ms", "keep-alive p99 ms", false),
+            new Metric("conn_rps", "new conn/s", true),
+            new Metric("conn_p99_ms", "new-conn p99 ms", false),
+            new Metric("udp_rps", "UDP req/resp /s", true),
+            new Metric("udp_p99_us", "UDP p99 µs", false));
+
+    static final List<Metric> SCALE_METRICS = List.of(
+            new Metric("sync_ms", "sync ms", false),
+            new Metric("first_cps", "new conn/s, first service", true),
+            new Metric("last_cps", "new conn/s, last service", true),
+            new Metric("change_ms", "endpoint change → in use, ms", false));
+
+    /** The chart's bars: throughput ratios (higher is better for all of them). */
+    static final List<Metric> CHART_METRICS = List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3),
+            LOAD_METRICS.get(5));
+
+    private final Measurements m;
+    private final List<String> paths;
+    private final List<Integer> scales;
+    private final Map<String, String> notMeasured;
+
+    public ResultsReport(Measurements m, List<String> paths, List<Integer> scales, Map<String, String> notMeasured) {
+        this.m = m;
+        this.paths = List.copyOf(paths);
+        this.scales = List.copyOf(scales);
+        this.notMeasured = Map.copyOf(notMeasured);
+    }
+
+    /** Markdown: the load table, one scale table per service count, and the paths not measured. */
+    public String tables() {
+        StringBuilder out = new StringBuilder();
+        out.append("### Loads (1 service, median of runs; ×ratio to iptables)\n\n");
+        table(out, LOAD_METRICS, 0, paths);
+        for (int scale : scales) {
+            out.append(String.format(Locale.ROOT, "%n### Scale: %,d services × 10 endpoints%n%n", scale));
+            table(out, SCALE_METRICS, scale, scalePaths());
+        }
+        if (!notMeasured.isEmpty()) {
+            out.append("\n### Not measured\n\n");
+            for (String path : paths) {
+                String reason = notMeasured.get(path);
+                if (reason != null) {
+                    out.append("- ").append(path).append(": ").append(reason).append('\n');
+                }
+            }
+            for (Map.Entry<String, String> e : notMeasured.entrySet()) {
+                if (!paths.contains(e.getKey())) {
+                    out.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    private List<String> scalePaths() {
+        return paths.stream().filter(p -> p.equals("iptables") || p.equals("nftables") || p.startsWith("vipd"))
+                .toList();
+    }
+
+    private void table(StringBuilder out, List<Metric> metrics, int scale, List<String> rows) {
+        out.append("| path |");
+        for (Metric metric : metrics) {
+            out.append(' ').append(metric.title()).append(metric.higherIsBetter() ? " ↑" : " ↓").append(" |");
+        }
+        out.append("\n|---|");
+        out.append("---:|".repeat(metrics.size())).append('\n');
+        for (String path : rows) {
+            out.append("| ").append(path).append(" |");
+            for (Metric metric : metrics) {
+                out.append(' ').append(cell(path, metric.key(), scale)).append(" |");
+            }
+            out.append('\n');
+        }
+    }
+
+    private String cell(String path, String metric, int scale) {
+        double median = m.median(path, metric, scale);
+        if (Double.isNaN(median)) {
+            return "—";
+        }
+        String value = format(median);
+        if (path.equals("iptables")) {
+            return value;
+        }
+        double ratio = m.ratioToIptables(path, metric, scale);
+        return Double.isNaN(ratio) ? value : String.format(Locale.ROOT, "%s (×%.2f)", value, ratio);
+    }
+
+    static String format(double v) {
+        double a = Math.abs(v);
+        if (a >= 1000) {
+            return String.format(Locale.ROOT, "%,.0f", v);
+        }
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    /**
+     * gnuplot data: one row per path except iptables (always 1), one column per chart metric; {@code -} where the
+     * path was not measured.
+     */
+    public String chartData() {
+        StringBuilder out = new StringBuilder("path");
+        for (Metric metric : CHART_METRICS) {
+            out.append('\t').append('"').append(metric.title()).append('"');
+        }
+        out.append('\n');
+        for (String path : paths) {
+            if (path.equals("iptables")) {
+                continue;
+            }
+            out.append(path);
+            for (Metric metric : CHART_METRICS) {
+                double r = m.ratioToIptables(path, metric.key(), 0);
+                out.append('\t').append(Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.3f", r));
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    /** A gnuplot script drawing {@link #chartData()} as grouped bars with a line at 1 (iptables). */
+    public String gnuplotScript(Path data, Path png) {
+        StringBuilder out = new StringBuilder();
+        out.append("set terminal pngcairo size 1000,560 noenhanced font 'sans,10'\n");
+        out.append("set output '").append(png).append("'\n");
+        out.append("set title 'Throughput relative to kube-proxy iptables rules (same run, median; higher is better)'\n");
+        out.append("set datafile missing '-'\n");
+        out.append("set style data histograms\nset style histogram clustered gap 1\n");
+        out.append("set style fill solid 0.85 border -1\nset boxwidth 0.9\n");
+        out.append("set ylabel 'ratio to iptables'\nset yrange [0:*]\nset grid ytics\n");
+        out.append("set key outside right top vertical\n");
+        out.append("set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb 'black'\n");
+        out.append("plot '").append(data).append("' using 2:xtic(1) title columnheader(2)");
+        for (int col = 3; col <= CHART_METRICS.size() + 1; col++) {
+            out.append(", '' using ").append(col).append(" title columnheader(").append(col).append(')');
+        }
+        out.append('\n');
+        return out.toString();
+    }
+}

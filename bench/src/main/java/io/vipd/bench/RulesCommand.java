@@ -1,0 +1,86 @@
+package io.vipd.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code harness rules}: writes a generated Service set in one data plane's input format. */
+@Command(name = "rules", description = "Write a generated Service set as iptables-restore, nft -f or vipd edge input.")
+final class RulesCommand implements Callable<Integer> {
+    enum Format { iptables, iptables_base, nftables, vipd }
+
+    @Option(names = "--format", required = true, description = "iptables, iptables_base, nftables or vipd")
+    Format format;
+
+    @Option(names = "--services", defaultValue = "1", description = "number of services")
+    int services;
+
+    @Option(names = "--protocol", defaultValue = "tcp")
+    String protocol;
+
+    @Option(names = "--vip-base", defaultValue = "198.19.0.1", description = "the first service's VIP")
+    String vipBase;
+
+    @Option(names = "--port", required = true, description = "service port")
+    int port;
+
+    @Option(names = "--endpoint-ips", required = true, split = ",", description = "endpoint addresses")
+    List<String> endpointIps;
+
+    @Option(names = "--target-port", required = true, description = "the endpoints' port")
+    int targetPort;
+
+    @Option(names = "--cluster-cidr", defaultValue = "198.18.2.0/24", description = "pod range (no masquerade from it)")
+    String clusterCidr;
+
+    @Option(names = "--service-cidr", defaultValue = "198.19.0.0/16")
+    String serviceCidr;
+
+    @Option(names = "--change-last-to", description = "write the endpoint change that replaces the last service's"
+            + " endpoints by this one IP:PORT (partial sync for iptables/nftables, the whole file for vipd)")
+    String changeLastTo;
+
+    @Option(names = "--out", required = true)
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        List<BenchService> set = ServiceSets.generate(services, protocol, vipBase, port, endpointIps, targetPort);
+        String text;
+        if (changeLastTo == null) {
+            text = switch (format) {
+                case iptables -> IptablesRules.fullSync(set, clusterCidr);
+                case iptables_base -> IptablesRules.baseJumps();
+                case nftables -> NftablesRules.fullSync(set, serviceCidr, clusterCidr);
+                case vipd -> EdgeConfigs.compact(set);
+            };
+        } else {
+            BenchService before = set.get(set.size() - 1);
+            BenchService after = before.withEndpoints(List.of(parseEndpoint(changeLastTo)));
+            List<BenchService> changed = new ArrayList<>(set);
+            changed.set(changed.size() - 1, after);
+            text = switch (format) {
+                case iptables -> IptablesRules.endpointChange(changed, clusterCidr, before, after);
+                case nftables -> NftablesRules.endpointChange(before, after, clusterCidr);
+                case vipd -> EdgeConfigs.compact(changed);
+                case iptables_base -> throw new IllegalArgumentException("--change-last-to needs a sync format");
+            };
+        }
+        Files.writeString(out, text, StandardCharsets.UTF_8);
+        return 0;
+    }
+
+    private static BenchService.Endpoint parseEndpoint(String ipPort) {
+        int colon = ipPort.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("endpoint must be IP:PORT, not " + ipPort);
+        }
+        return new BenchService.Endpoint(ipPort.substring(0, colon), Integer.parseInt(ipPort.substring(colon + 1)));
+    }
+}
