@@ -49,7 +49,7 @@ public final class ResultsReport {
     public String tables() {
         StringBuilder out = new StringBuilder();
         out.append("### Loads (1 service, median of runs; ×ratio to iptables)\n\n");
-        table(out, LOAD_METRICS, 0, paths);
+        table(out, LOAD_METRICS, 0, paths.stream().filter(p -> !p.equals("vipd-table")).toList());
         for (int scale : scales) {
             out.append(String.format(Locale.ROOT, "%n### Scale: %,d services × 10 endpoints%n%n", scale));
             table(out, SCALE_METRICS, scale, scalePaths());
@@ -130,7 +130,7 @@ public final class ResultsReport {
         }
         out.append('\n');
         for (String path : paths) {
-            if (path.equals("iptables")) {
+            if (path.equals("iptables") || path.equals("vipd-table")) {
                 continue;
             }
             out.append(path);

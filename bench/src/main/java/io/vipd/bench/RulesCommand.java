@@ -18,23 +18,10 @@ final class RulesCommand implements Callable<Integer> {
     @Option(names = "--format", required = true, description = "iptables, iptables_base, nftables or vipd")
     Format format;
 
-    @Option(names = "--services", defaultValue = "1", description = "number of services")
-    int services;
-
-    @Option(names = "--protocol", defaultValue = "tcp")
-    String protocol;
-
-    @Option(names = "--vip-base", defaultValue = "198.19.0.1", description = "the first service's VIP")
-    String vipBase;
-
-    @Option(names = "--port", required = true, description = "service port")
-    int port;
-
-    @Option(names = "--endpoint-ips", required = true, split = ",", description = "endpoint addresses")
-    List<String> endpointIps;
-
-    @Option(names = "--target-port", required = true, description = "the endpoints' port")
-    int targetPort;
+    @Option(names = "--set", required = true, description = "a generated group of services,"
+            + " COUNT/PROTOCOL/FIRST_VIP/PORT/TARGET_PORT/IP+IP+..., e.g. 1000/tcp/198.19.0.1/80/8080/198.18.2.10+198.18.2.11;"
+            + " repeat for more groups (their VIPs must not overlap)")
+    List<String> sets;
 
     @Option(names = "--cluster-cidr", defaultValue = "198.18.2.0/24", description = "pod range (no masquerade from it)")
     String clusterCidr;
@@ -51,7 +38,10 @@ final class RulesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<BenchService> set = ServiceSets.generate(services, protocol, vipBase, port, endpointIps, targetPort);
+        List<BenchService> set = new ArrayList<>();
+        for (String spec : sets) {
+            set.addAll(ServiceSets.parse(spec));
+        }
         String text;
         if (changeLastTo == null) {
             text = switch (format) {

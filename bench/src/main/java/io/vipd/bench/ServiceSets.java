@@ -1,6 +1,7 @@
 package io.vipd.bench;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,5 +45,24 @@ public final class ServiceSets {
                     Ipv4.format(base + i), port, endpoints));
         }
         return services;
+    }
+
+    /**
+     * Parses {@code COUNT/PROTOCOL/FIRST_VIP/PORT/TARGET_PORT/IP+IP+...} and generates that group.
+     *
+     * @throws IllegalArgumentException naming the spec and the field that is wrong
+     */
+    public static List<BenchService> parse(String spec) {
+        String[] f = spec.split("/", -1);
+        if (f.length != 6) {
+            throw new IllegalArgumentException("service group '" + spec
+                    + "': expected COUNT/PROTOCOL/FIRST_VIP/PORT/TARGET_PORT/IP+IP+...");
+        }
+        try {
+            return generate(Integer.parseInt(f[0]), f[1], f[2], Integer.parseInt(f[3]),
+                    Arrays.asList(f[5].split("\\+")), Integer.parseInt(f[4]));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("service group '" + spec + "': " + e.getMessage(), e);
+        }
     }
 }

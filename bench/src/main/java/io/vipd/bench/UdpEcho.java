@@ -10,11 +10,15 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code harness udp-echo}: the UDP backend; sends every datagram back to its sender, one thread per port. */
+/**
+ * {@code harness udp-echo}: the UDP backend; sends every datagram back to its sender. One socket and thread per
+ * (address, port): a socket bound to the wildcard address would answer from the interface's primary address, not
+ * from the endpoint address the request was sent to, and connected clients and NAT would drop those answers.
+ */
 @Command(name = "udp-echo", description = "Echo UDP datagrams on the given ports until killed.")
 final class UdpEcho implements Callable<Integer> {
-    @Option(names = "--bind", defaultValue = "0.0.0.0")
-    String bind;
+    @Option(names = "--bind", defaultValue = "0.0.0.0", split = ",", description = "addresses to listen on")
+    List<String> bind;
 
     @Option(names = "--ports", required = true, split = ",")
     List<Integer> ports;
@@ -22,13 +26,15 @@ final class UdpEcho implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Thread> threads = new ArrayList<>();
-        for (int port : ports) {
-            DatagramSocket socket = new DatagramSocket(new InetSocketAddress(bind, port));
-            Thread t = new Thread(() -> echo(socket), "udp-echo-" + port);
-            t.start();
-            threads.add(t);
+        for (String address : bind) {
+            for (int port : ports) {
+                DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address, port));
+                Thread t = new Thread(() -> echo(socket), "udp-echo-" + address + ":" + port);
+                t.start();
+                threads.add(t);
+            }
         }
-        System.out.println("listening " + ports);
+        System.out.println("listening " + bind + " " + ports);
         System.out.flush();
         for (Thread t : threads) {
             t.join();
