@@ -2,6 +2,7 @@ package io.vipd.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
  * {@code harness udp-load}: UDP request/response load. Each of {@code --flows} sockets (its own source port, so its
  * own flow through the load balancer) keeps one request outstanding: send, wait for the echo, send again. Prints the
  * completed request rate and the p99 round trip of the measured phase. A lost datagram is re-sent after
- * {@code --timeout-ms} and counted. Bounded by {@code --seconds}.
+ * {@code --timeout-ms} and counted, as is an ICMP port unreachable. Exits 1 when no request completed. Bounded by
+ * {@code --warmup-seconds} + {@code --seconds}.
  */
 @Command(name = "udp-load", description = "UDP request/response rate and p99 against an echo server.")
 final class UdpLoad implements Callable<Integer> {
@@ -75,12 +77,16 @@ final class UdpLoad implements Callable<Integer> {
                 for (SelectionKey key : selector.selectedKeys()) {
                     int i = (Integer) key.attachment();
                     reply.clear();
-                    while (channels[i].read(reply) > 0) {
-                        reply.clear();
-                        if (sentAt[i] >= measureFrom && count < MAX_SAMPLES) {
-                            samples[count++] = now - sentAt[i];
+                    try {
+                        while (channels[i].read(reply) > 0) {
+                            reply.clear();
+                            if (sentAt[i] >= measureFrom && count < MAX_SAMPLES) {
+                                samples[count++] = now - sentAt[i];
+                            }
+                            sentAt[i] = send(channels[i], request);
                         }
-                        sentAt[i] = send(channels[i], request);
+                    } catch (PortUnreachableException e) {
+                        lost++;   // re-sent when its timeout expires
                     }
                 }
                 selector.selectedKeys().clear();
@@ -107,7 +113,11 @@ final class UdpLoad implements Callable<Integer> {
 
     private static long send(DatagramChannel channel, ByteBuffer request) throws IOException {
         request.clear();
-        channel.write(request);
+        try {
+            channel.write(request);
+        } catch (PortUnreachableException e) {
+            // an earlier datagram was refused; this one counts as lost when its timeout expires
+        }
         return System.nanoTime();
     }
 }
