@@ -254,8 +254,10 @@ public final class ChangeTracker {
     public boolean servicesSynced() {
         boolean queued;
         synchronized (lock) {
-            servicesSynced = true;
-            fullSyncNeeded = true;
+            if (!servicesSynced) {
+                servicesSynced = true;
+                fullSyncNeeded = true;
+            }
             queued = queuedLocked();
         }
         return notifyQueued(queued);
@@ -265,8 +267,10 @@ public final class ChangeTracker {
     public boolean endpointSlicesSynced() {
         boolean queued;
         synchronized (lock) {
-            endpointSlicesSynced = true;
-            fullSyncNeeded = true;
+            if (!endpointSlicesSynced) {
+                endpointSlicesSynced = true;
+                fullSyncNeeded = true;
+            }
             queued = queuedLocked();
         }
         return notifyQueued(queued);
