@@ -19,7 +19,7 @@ import java.util.Set;
  * CategorizeEndpoints, to one {@link ServicePortEntry}. Pure and static.
  *
  * <p>Dual stack: one entry serves both families of a dual-stack service. Its endpoints are those of the
- * families the service has a clusterIP of, and they are categorized together; see docs/watcher.md.
+ * families the service has a clusterIP of, and they are categorized together; see endpoints-watcher/README.md.
  */
 final class EntryFactory {
     private EntryFactory() {}
