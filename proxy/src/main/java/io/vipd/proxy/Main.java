@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code vipd} command line: one subcommand per way of running vipd. */
 @Command(name = "vipd", mixinStandardHelpOptions = true, version = "vipd 0.1.0",
         description = "A Service load balancer for Kubernetes that replaces kube-proxy, and a standalone L4 load balancer.",
-        subcommands = {MaglevCommand.class, PlanCommand.class})
+        subcommands = {MaglevCommand.class, PlanCommand.class, EdgeCommand.class, DemoCommand.class,
+            ServicesCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

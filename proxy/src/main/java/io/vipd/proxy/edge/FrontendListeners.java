@@ -1,0 +1,29 @@
+package io.vipd.proxy.edge;
+
+import io.vipd.lb.Frontend;
+import io.vipd.proxy.ListenerException;
+import io.vipd.proxy.ProxyServer;
+import java.util.Collection;
+
+/** Opening and closing listeners: what applying a configuration needs from the forwarding engine. */
+public interface FrontendListeners {
+    /** Opens all of them or none; the exception names the frontend that failed and why. */
+    void open(Collection<Frontend> frontends) throws ListenerException;
+
+    /** Closes listeners, keeping established connections. */
+    void close(Collection<Frontend> frontends);
+
+    static FrontendListeners of(ProxyServer server) {
+        return new FrontendListeners() {
+            @Override
+            public void open(Collection<Frontend> frontends) throws ListenerException {
+                server.open(frontends);
+            }
+
+            @Override
+            public void close(Collection<Frontend> frontends) {
+                server.close(frontends);
+            }
+        };
+    }
+}
