@@ -28,6 +28,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -76,6 +78,7 @@ public final class DemoCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
+        quietLogs();
         CompletableFuture<String> signal = selfTest ? new CompletableFuture<>() : TerminationSignal.install();
         try (DemoBackends backends = new DemoBackends()) {
             EdgeRuntime runtime;
@@ -100,6 +103,15 @@ public final class DemoCommand implements Callable<Integer> {
             guide(out, file, parsed, runtime, victim);
             toggleOnEnter(out, backends, victim);
             return EdgeCommand.awaitAndDrain(runtime, signal, Duration.ofSeconds(2));
+        }
+    }
+
+    /** The demo's output is the guide; the engine's INFO lines would bury it (VIPD_LOG_LEVEL still wins). */
+    private static void quietLogs() {
+        if (System.getenv("VIPD_LOG_LEVEL") == null
+                && LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger) {
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+                    .setLevel(ch.qos.logback.classic.Level.WARN);
         }
     }
 

@@ -226,7 +226,8 @@ public final class EdgeRuntime implements AutoCloseable {
         watcher.close();
         log.atInfo().addKeyValue("grace", grace).addKeyValue("connections", proxy.activeConnections())
                 .log("shutting down: draining connections");
-        return proxy.shutdown(grace).whenComplete((v, e) -> close());
+        // Async: the drain completes on an event loop, which close() must not wait for from inside.
+        return proxy.shutdown(grace).whenCompleteAsync((v, e) -> close());
     }
 
     @Override
