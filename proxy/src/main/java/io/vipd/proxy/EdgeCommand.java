@@ -49,7 +49,6 @@ public final class EdgeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
-        CompletableFuture<String> signal = TerminationSignal.install();
         EdgeRuntime runtime;
         try {
             runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config).withAdmin(metricsBind, healthzBind)
@@ -59,7 +58,7 @@ public final class EdgeCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        return awaitAndDrain(runtime, signal, shutdownGrace);
+        return awaitAndDrain(runtime, TerminationSignal.install(), shutdownGrace);
     }
 
     /** Waits for SIGTERM/SIGINT, then drains up to the grace period; 0 when the drain ran. */

@@ -1,6 +1,7 @@
 package io.vipd.proxy;
 
 import io.vipd.lb.Addresses;
+import io.vipd.proxy.admin.Json;
 import io.vipd.proxy.admin.ServicesTableFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,10 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -73,8 +71,8 @@ public final class ServicesCommand implements Callable<Integer> {
             out.println(body);
         } else {
             try {
-                out.print(ServicesTableFormat.format(parse(body)));
-            } catch (YamlEngineException | ClassCastException e) {
+                out.print(ServicesTableFormat.format(Json.read(body)));
+            } catch (YamlEngineException | IllegalArgumentException e) {
                 err.println("vipd services: " + url + " returned something other than a services document");
                 err.flush();
                 return 1;
@@ -82,11 +80,5 @@ public final class ServicesCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /** JSON is YAML 1.2, so the YAML library already on the classpath reads it. */
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> parse(String json) {
-        return (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(json);
     }
 }

@@ -85,7 +85,7 @@ class ServicesCommandTest {
         String[] result = run("--metrics-bind-address", Addresses.key(address), "-o", "json");
 
         assertThat(result[0]).isEqualTo("0");
-        Map<String, Object> doc = ServicesCommand.parse(result[1]);
+        Map<String, Object> doc = Json.read(result[1]);
         assertThat(doc).containsEntry("activeConnections", 3);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> services = (List<Map<String, Object>>) doc.get("services");

@@ -3,6 +3,8 @@ package io.vipd.proxy.admin;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * Writes a tree of maps, lists, strings, numbers, booleans and nulls as JSON (RFC 8259). The admin
@@ -11,6 +13,16 @@ import java.util.Map;
  */
 public final class Json {
     private Json() {}
+
+    /** Reads a JSON object (JSON is YAML 1.2, so the YAML library already here reads it). */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> read(String json) {
+        Object value = new Load(LoadSettings.builder().build()).loadFromString(json);
+        if (!(value instanceof Map)) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        return (Map<String, Object>) value;
+    }
 
     public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
