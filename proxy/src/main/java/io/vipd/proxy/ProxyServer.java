@@ -400,11 +400,16 @@ public final class ProxyServer implements AutoCloseable {
         return b;
     }
 
+    /** Room for the largest UDP payload: Netty's datagram default (2048 bytes) would truncate bigger ones. */
+    static FixedRecvByteBufAllocator datagramAllocator() {
+        return new FixedRecvByteBufAllocator(UDP_MAX_DATAGRAM);
+    }
+
     private Bootstrap udpListener(EventLoop loop, ListenerKind kind) {
         Bootstrap b = new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_MAX_DATAGRAM))
+                .option(ChannelOption.RCVBUF_ALLOCATOR, datagramAllocator())
                 .handler(udpHandlers.get(kind));
         if (engine.transport.epoll()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);

@@ -68,6 +68,7 @@ final class UdpFlowTable {
         flow.connecting(new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())
                 .handler(flow.backendHandler()).connect(backend.socketAddress()));
         return flow;
     }
@@ -83,6 +84,7 @@ final class UdpFlowTable {
         return new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(EpollChannelOption.SO_REUSEPORT, true)
                 .option(EpollChannelOption.IP_TRANSPARENT, true)

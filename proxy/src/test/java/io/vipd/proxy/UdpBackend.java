@@ -21,7 +21,7 @@ final class UdpBackend implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         thread = new Thread(() -> {
-            byte[] buf = new byte[2048];
+            byte[] buf = new byte[65536];
             while (!socket.isClosed()) {
                 try {
                     DatagramPacket p = new DatagramPacket(buf, buf.length);

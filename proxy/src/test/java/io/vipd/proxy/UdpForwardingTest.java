@@ -61,6 +61,20 @@ class UdpForwardingTest extends ProxyTestBase {
     }
 
     @Test
+    void largeDatagramsPassWholeBothWays() throws Exception {
+        UdpBackend b = closeLater(new UdpBackend("127.0.0.2", 0));
+        Frontend f = udpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("big", f, backends(b.address())).build());
+        String payload = "x".repeat(30_000);
+        DatagramSocket c = client();
+        byte[] q = payload.getBytes(StandardCharsets.US_ASCII);
+        c.send(new DatagramPacket(q, q.length, address(f)));
+        DatagramPacket reply = new DatagramPacket(new byte[65536], 65536);
+        c.receive(reply);
+        assertThat(reply.getLength()).isEqualTo("127.0.0.2:".length() + 30_000);
+    }
+
+    @Test
     void flowIsEvictedAtOnceWhenItsBackendLeavesTheTable() throws Exception {
         UdpBackend a = closeLater(new UdpBackend("127.0.0.2", 0));
         UdpBackend b = closeLater(new UdpBackend("127.0.0.3", 0));
