@@ -116,6 +116,23 @@ class TcpForwardingTest extends ProxyTestBase {
     }
 
     @Test
+    void leastConnectionsAvoidsTheBusyBackend() throws Exception {
+        TcpBackend a = backend(TcpBackend.identifying("127.0.0.2"));
+        TcpBackend b = backend(TcpBackend.identifying("127.0.0.3"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("lc", f, backends(a.address(), b.address()))
+                .algorithm(io.vipd.lb.Algorithm.LEAST_CONNECTIONS).build());
+
+        try (Socket held = connect(f)) {
+            String busy = firstLine(held);
+            for (int i = 0; i < 10; i++) {
+                assertThat(whoAnswers(f, null)).isNotEqualTo(busy);
+                await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 1);
+            }
+        }
+    }
+
+    @Test
     void halfCloseStillDeliversTheWholeResponse() throws Exception {
         int size = 3 * 1024 * 1024;
         TcpBackend b = backend(new TcpBackend("127.0.0.2", 0, s -> {
