@@ -151,6 +151,14 @@ public final class KubernetesSource implements AutoCloseable {
         }
     }
 
+    /**
+     * After every full list: the first one may complete initialization, and a re-list (after 410 or an error) may
+     * have replaced deletes we never saw, so the next sync re-examines everything.
+     */
+    private void relisted() {
+        changed(tracker.requestFullSync());
+    }
+
     private static final class ListCounter<T> implements ResourceEventHandler<T> {
         private final Counter lists;
 
@@ -194,8 +202,8 @@ public final class KubernetesSource implements AutoCloseable {
 
         @Override
         public void onList(String resourceVersion, boolean remainedEmpty) {
-            // The first list may complete initialization; a re-list may have hidden deletes: both mean a full sync.
-            changed(tracker.servicesSynced());
+            tracker.servicesSynced();
+            relisted();
         }
     }
 
@@ -217,7 +225,8 @@ public final class KubernetesSource implements AutoCloseable {
 
         @Override
         public void onList(String resourceVersion, boolean remainedEmpty) {
-            changed(tracker.endpointSlicesSynced());
+            tracker.endpointSlicesSynced();
+            relisted();
         }
     }
 

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The Kubernetes side of {@code vipd node} in one piece: API client, {@link ChangeTracker}, {@link SyncRunner} and
@@ -50,7 +49,7 @@ public final class WatcherRuntime implements AutoCloseable {
     private final SyncRunner runner;
     private final KubernetesSource source;
     private final ServiceTable table;
-    private final TableListener apiAddressCheck;
+    private final ApiAddressCheck apiAddressCheck;
 
     /**
      * Builds everything around a client it takes ownership of (closed by {@link #close()}).
@@ -145,6 +144,11 @@ public final class WatcherRuntime implements AutoCloseable {
         return source;
     }
 
+    /** True while the API server address is a frontend in the table: vipd would reach its API through itself. */
+    public boolean apiServerBehindOwnFrontend() {
+        return apiAddressCheck != null && apiAddressCheck.programmed;
+    }
+
     /** Node name, zone and eligibility (/healthz answers 503 while the node is not eligible). */
     public NodeInfo node() {
         return tracker.node();
@@ -183,7 +187,7 @@ public final class WatcherRuntime implements AutoCloseable {
     /** Warns once when the API server address becomes a frontend that vipd forwards. */
     private static final class ApiAddressCheck implements TableListener {
         private final InetSocketAddress api;
-        private final AtomicBoolean warned = new AtomicBoolean();
+        private volatile boolean programmed;
 
         ApiAddressCheck(InetSocketAddress api) {
             this.api = api;
@@ -192,14 +196,14 @@ public final class WatcherRuntime implements AutoCloseable {
         @Override
         public void onTableChanged(ServiceTable table, Set<ServicePortName> changed) {
             FrontendEntry e = table.lookup(Protocol.TCP, api);
-            if (e != null && warned.compareAndSet(false, true)) {
+            boolean was = programmed;
+            programmed = e != null;
+            if (e != null && !was) {
                 log.atWarn().addKeyValue("api", api).addKeyValue("service", e.entry().name())
                         .addKeyValue("frontend", e.type().displayName())
                         .log("The API server address is a Service frontend that vipd itself programs: if vipd stops "
                                 + "forwarding it, vipd cannot reach the API server to repair it. Set --master or "
                                 + "--kubeconfig, or KUBERNETES_SERVICE_HOST/PORT, to the real API server address");
-            } else if (e == null) {
-                warned.set(false);
             }
         }
     }
