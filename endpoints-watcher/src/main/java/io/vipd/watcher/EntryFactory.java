@@ -9,10 +9,10 @@ import io.vipd.lb.ServicePortEntry;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The join kube-proxy makes in syncProxyRules: a service port plus the endpoints of all its slices, through
@@ -27,7 +27,8 @@ final class EntryFactory {
     static PortInput input(ServicePortInfo info, Collection<EndpointSliceInfo> slices, NodeInfo node,
                            FeatureGates gates) {
         Set<Integer> families = info.familyLengths();
-        Map<String, Backend> byKey = new HashMap<>();
+        // Sorted by ip:port as it goes, so every key is computed once.
+        Map<String, Backend> byKey = new TreeMap<>();
         String protocolName = info.name().port();
         for (EndpointSliceInfo slice : slices) {
             int port = slice.portFor(protocolName, info.name().protocol());
@@ -43,9 +44,7 @@ final class EntryFactory {
                 byKey.merge(b.key(), b, (old, cur) -> !old.local() && cur.local() ? cur : old);
             }
         }
-        List<Backend> endpoints = new ArrayList<>(byKey.values());
-        endpoints.sort((a, b) -> a.key().compareTo(b.key()));
-        return new PortInput(info, List.copyOf(endpoints), node.name(), node.zone(),
+        return new PortInput(info, List.copyOf(byKey.values()), node.name(), node.zone(),
                 gates.preferSameTrafficDistribution(), sourceRanges(info, node));
     }
 
@@ -87,6 +86,12 @@ final class EntryFactory {
         ServicePortInfo info = in.info();
         Topology.Categorized c = Topology.categorize(in.endpoints(), info.usesClusterEndpoints(),
                 info.usesLocalEndpoints(), in.nodeName(), in.zone(), in.preferSameNode());
+        BackendSet all = BackendSet.of(in.endpoints());
+        // The lists are subsets of the endpoints, so an equal size means the same set: share it.
+        BackendSet cluster = c.cluster() == null ? null
+                : c.cluster().size() == all.size() ? all : BackendSet.of(c.cluster());
+        BackendSet local = c.local() == null ? null
+                : c.local().size() == all.size() ? all : BackendSet.of(c.local());
         ServicePortEntry.Builder b = ServicePortEntry.builder(info.name())
                 .frontends(info.frontends())
                 .algorithm(info.algorithm())
@@ -96,8 +101,8 @@ final class EntryFactory {
                 .healthCheckNodePort(info.healthCheckNodePort())
                 .internalPolicyLocal(info.internalPolicyLocal())
                 .externalPolicyLocal(info.externalPolicyLocal())
-                .endpoints(BackendSet.of(in.endpoints()))
-                .categorized(c.clusterSet(), c.localSet(), c.hasAny())
+                .endpoints(all)
+                .categorized(cluster, local, c.hasAny())
                 .connectionCounts(counts);
         return previous == null ? b.build() : b.build(previous);
     }
