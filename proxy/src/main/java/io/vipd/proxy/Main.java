@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vipd", mixinStandardHelpOptions = true, version = "vipd 0.1.0",
         description = "A Service load balancer for Kubernetes that replaces kube-proxy, and a standalone L4 load balancer.",
         subcommands = {MaglevCommand.class, PlanCommand.class, EdgeCommand.class, DemoCommand.class,
-            ServicesCommand.class})
+            ServicesCommand.class, NodeCommand.class, CleanupCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

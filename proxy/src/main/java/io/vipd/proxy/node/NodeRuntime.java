@@ -1,0 +1,201 @@
+package io.vipd.proxy.node;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vipd.lb.Addresses;
+import io.vipd.lb.Cidr;
+import io.vipd.lb.ServicePortName;
+import io.vipd.lb.ServiceTable;
+import io.vipd.lb.TableListener;
+import io.vipd.nodeport.HealthCheckServer;
+import io.vipd.nodeport.LocalEndpointCounts;
+import io.vipd.nodeport.NodeAddresses;
+import io.vipd.proxy.ListenerException;
+import io.vipd.proxy.ProxyConfig;
+import io.vipd.proxy.ProxyServer;
+import io.vipd.proxy.admin.AdminBindException;
+import io.vipd.proxy.admin.AdminHandler;
+import io.vipd.proxy.admin.AdminServer;
+import io.vipd.proxy.admin.HealthEndpoints;
+import io.vipd.proxy.admin.HealthState;
+import io.vipd.proxy.admin.VipdMetrics;
+import io.vipd.watcher.FeatureGates;
+import io.vipd.watcher.SyncObserver;
+import io.vipd.watcher.WatcherRuntime;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code vipd node} assembled: the Kubernetes watcher feeding the service table, the transparent forwarding
+ * engine, nftables interception, the healthCheckNodePort servers and the admin servers (/healthz, /livez,
+ * /metrics). Started once, shut down once.
+ */
+public final class NodeRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
+
+    private final NodeSettings settings;
+    private final ServiceTable table = new ServiceTable();
+    private final PrometheusMeterRegistry registry = VipdMetrics.newRegistry();
+    private final HealthState health;
+    private final AdminServer admin = new AdminServer();
+    private final ProxyServer proxy;
+    private final Interception interception;
+    private final HealthCheckServer healthChecks;
+    private final List<InetAddress> nodePortIps;
+    private final AtomicBoolean initialSyncDone = new AtomicBoolean();
+    private volatile long healthCheckGeneration = -1;
+    private WatcherRuntime watcher;
+
+    private NodeRuntime(NodeSettings settings, InterceptionConfig interceptionConfig, List<InetAddress> nodePortIps) {
+        this.settings = settings;
+        this.nodePortIps = nodePortIps;
+        // kube-proxy: healthTimeout is twice the sync period.
+        this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
+        this.proxy = new ProxyServer(table, ProxyConfig.defaults().withTransparent(true), registry);
+        this.interception = new Interception(CommandRunner.processes(), interceptionConfig);
+        this.healthChecks = new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(),
+                (svc, address, cause) -> { });
+    }
+
+    /**
+     * Starts everything; traffic is intercepted as soon as the sources' initial sync is done.
+     *
+     * @throws IllegalArgumentException for bad settings (kubeconfig, feature gates)
+     * @throws IOException              when nftables or policy routing cannot be set up
+     */
+    public static NodeRuntime start(NodeSettings settings, int tproxyPort)
+            throws IOException, ListenerException, AdminBindException {
+        List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
+        InterceptionConfig ic = new InterceptionConfig(tproxyPort, tproxyPort, InterceptionConfig.DEFAULT_MARK,
+                InterceptionConfig.DEFAULT_ROUTE_TABLE, settings.clusterCidrs(), nodePortIps);
+        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps);
+        try {
+            r.startAll(tproxyPort);
+        } catch (IOException | ListenerException | AdminBindException | RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        return r;
+    }
+
+    private void startAll(int tproxyPort) throws IOException, ListenerException, AdminBindException {
+        FeatureGates gates = FeatureGates.parse(settings.featureGates());
+        Set<InetAddress> nodeIps = new HashSet<>(nodePortIps);
+        Set<InetAddress> localIps = new HashSet<>();
+        NodeAddresses.discover().forEach(a -> localIps.add(a.address()));
+        List<Cidr> podCidrs = settings.clusterCidrs();
+        proxy.setNodeAddresses(nodeIps::contains);
+        // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints.
+        proxy.setLocalOrigin(client -> localIps.contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
+        proxy.start();
+        proxy.openTransparent(new InetSocketAddress(tproxyPort), new InetSocketAddress(tproxyPort));
+        interception.start();
+        table.addListener(interception);
+        table.addListener(healthCheckListener());
+        bindAdmin();
+        watcher = WatcherRuntime.create(settings.kubeconfig() == null ? null : settings.kubeconfig(),
+                settings.master(), settings.nodeName(), gates, table, registry, observer());
+        watcher.start();
+        log.atInfo().addKeyValue("node", settings.nodeName())
+                .addKeyValue("nodePortAddresses", nodePortIps.stream().map(Addresses::ipString).toList())
+                .addKeyValue("clusterCIDR", podCidrs.toString()).addKeyValue("tproxyPort", tproxyPort)
+                .log("vipd node started");
+    }
+
+    private SyncObserver observer() {
+        return new SyncObserver() {
+            @Override
+            public void queued() {
+                health.queuedUpdate();
+            }
+
+            @Override
+            public void synced() {
+                if (initialSyncDone.compareAndSet(false, true)) {
+                    try {
+                        interception.syncAll(table);
+                    } catch (IOException e) {
+                        initialSyncDone.set(false);
+                        log.atError().addKeyValue("error", e.getMessage()).log("Cannot program nftables");
+                        return;
+                    }
+                }
+                syncHealthChecks();
+                if (watcher != null) {
+                    health.setNodeEligible(watcher.node().eligible());
+                }
+                health.updated();
+            }
+        };
+    }
+
+    private TableListener healthCheckListener() {
+        return (ServiceTable t, Set<ServicePortName> changed) -> {
+            if (initialSyncDone.get()) {
+                syncHealthChecks();
+            }
+        };
+    }
+
+    private synchronized void syncHealthChecks() {
+        long gen = table.generation();
+        if (gen == healthCheckGeneration) {
+            return;
+        }
+        healthCheckGeneration = gen;
+        LocalEndpointCounts.sync(healthChecks, table);
+    }
+
+    private void bindAdmin() throws AdminBindException {
+        HealthEndpoints endpoints = new HealthEndpoints(health, registry);
+        if (settings.healthzBindAddress() != null) {
+            admin.bind(settings.healthzBindAddress(), endpoints.routes());
+        }
+        if (settings.metricsBindAddress() != null) {
+            Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
+            routes.put("/metrics", VipdMetrics.scrape(registry));
+            admin.bind(settings.metricsBindAddress(), routes);
+        }
+    }
+
+    public ServiceTable table() {
+        return table;
+    }
+
+    /**
+     * Stops watching and serving; established connections get up to {@code grace}. The nftables table and
+     * routes stay, so a restarted vipd takes over without a gap; {@code vipd cleanup} removes them. Call
+     * {@link #close} after the returned future completes (not from its callbacks: they run on an event loop
+     * that close stops).
+     */
+    public CompletableFuture<Void> shutdown(Duration grace) {
+        if (watcher != null) {
+            watcher.close();
+        }
+        healthChecks.close();
+        admin.close();
+        return proxy.shutdown(grace);
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) {
+            watcher.close();
+        }
+        healthChecks.close();
+        admin.close();
+        proxy.close();
+        interception.close();
+    }
+}

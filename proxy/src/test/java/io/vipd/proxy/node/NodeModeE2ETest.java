@@ -1,0 +1,261 @@
+package io.vipd.proxy.node;
+
+import static io.vipd.proxy.node.ClusterObjects.NS;
+import static io.vipd.proxy.node.ClusterObjects.ready;
+import static io.vipd.proxy.node.ClusterObjects.service;
+import static io.vipd.proxy.node.ClusterObjects.slice;
+import static io.vipd.proxy.node.NodeCluster.CLIENT_IP;
+import static io.vipd.proxy.node.NodeCluster.NODE_IP;
+import static io.vipd.proxy.node.NodeCluster.NODE_NAME;
+import static io.vipd.proxy.node.NodeCluster.POD_A;
+import static io.vipd.proxy.node.NodeCluster.POD_B;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code vipd node} end to end: the real process in a node namespace, watching the mock API server, intercepting
+ * with real nftables, serving real clients (socat, curl) in pod, client and external namespaces. Needs root.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeModeE2ETest {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private NodeCluster c;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
+        c = new NodeCluster();
+        try {
+            c.build();
+            createObjects();
+            c.startVipd();
+            await("vipd programs the ClusterIP frontends", READY_TIMEOUT,
+                    () -> nftSet("frontends-v4").contains("198.19.0.10 . tcp . 80"));
+        } catch (Throwable e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (c != null) {
+            try {
+                c.vipdCommand("cleanup");
+            } finally {
+                c.close();
+                c = null;
+            }
+        }
+    }
+
+    private void createObjects() {
+        var k = c.k8s;
+        k.nodes().resource(ClusterObjects.node(NODE_NAME)).create();
+        k.nodes().resource(ClusterObjects.node("node-b")).create();
+        both("web", "198.19.0.10", "TCP", 80, 8080, b -> b.editSpec().withType("NodePort")
+                .editFirstPort().withNodePort(30080).endPort().endSpec());
+        both("dns", "198.19.0.11", "UDP", 53, 5353, b -> b);
+        k.services().resource(service("empty", "198.19.0.12", "TCP", 80, 8080, b -> b.editSpec().withType("NodePort")
+                .editFirstPort().withNodePort(30081).endPort().endSpec())).create();
+        both("local", "198.19.0.13", "TCP", 80, 8080, b -> b.editSpec().withType("LoadBalancer")
+                .withExternalTrafficPolicy("Local").withHealthCheckNodePort(30200)
+                .editFirstPort().withNodePort(30082).endPort().endSpec());
+        both("itp", "198.19.0.14", "TCP", 80, 8080, b -> b.editSpec().withInternalTrafficPolicy("Local").endSpec());
+        both("sticky", "198.19.0.15", "TCP", 80, 8080, b -> b.editSpec().withSessionAffinity("ClientIP")
+                .withNewSessionAffinityConfig().withNewClientIP().withTimeoutSeconds(300).endClientIP()
+                .endSessionAffinityConfig().endSpec());
+        both("fw", "198.19.0.16", "TCP", 80, 8080, b -> b.editSpec().withType("LoadBalancer")
+                .withLoadBalancerSourceRanges("198.18.131.0/24").editFirstPort().withNodePort(30084).endPort()
+                .endSpec().withNewStatus().withNewLoadBalancer()
+                .withIngress(new LoadBalancerIngressBuilder().withIp("198.19.200.1").build())
+                .endLoadBalancer().endStatus());
+    }
+
+    /** A service with endpoints on pod-a (this node) and pod-b (node-b). */
+    private void both(String name, String ip, String proto, int port, int target,
+                      java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.ServiceBuilder> edit) {
+        Service svc = service(name, ip, proto, port, target, edit);
+        Service created = c.k8s.services().resource(svc).create();
+        if (svc.getStatus() != null && created.getStatus() == null || svc.getStatus() != null
+                && created.getStatus().getLoadBalancer() == null) {
+            c.k8s.services().resource(svc).updateStatus();
+        }
+        c.k8s.resource(slice(name, proto, target, List.of(ready(POD_A, NODE_NAME), ready(POD_B, "node-b"))))
+                .create();
+    }
+
+    @Test
+    @Order(1)
+    void clusterIpTcpReachesBothPods() throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 20 && seen.size() < 2; i++) {
+            seen.add(c.tcp(c.client, "198.19.0.10", 80));
+        }
+        assertThat(seen).as(logs()).containsExactlyInAnyOrder("pod-a", "pod-b");
+    }
+
+    @Test
+    @Order(2)
+    void clusterIpUdp() throws Exception {
+        assertThat(c.udp(c.client, "198.19.0.11", 53, 40000)).as(logs()).isIn("pod-a", "pod-b");
+    }
+
+    @Test
+    @Order(3)
+    void nodePortFromOutside() throws Exception {
+        assertThat(c.tcp(c.ext, NODE_IP, 30080)).as(logs()).isIn("pod-a", "pod-b");
+    }
+
+    @Test
+    @Order(4)
+    void hostOriginatedTrafficToAClusterIp() throws Exception {
+        assertThat(c.tcp(c.node, "198.19.0.10", 80)).as(logs()).isIn("pod-a", "pod-b");
+    }
+
+    @Test
+    @Order(5)
+    void noEndpointsRejectsOnClusterIpAndNodePort() throws Exception {
+        assertThat(c.tcp(c.client, "198.19.0.12", 80)).contains("Connection refused");
+        assertThat(c.tcp(c.ext, NODE_IP, 30081)).contains("Connection refused");
+    }
+
+    @Test
+    @Order(6)
+    void internalTrafficPolicyLocalUsesOnlyLocalEndpoints() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            assertThat(c.tcp(c.client, "198.19.0.14", 80)).as(logs()).isEqualTo("pod-a");
+        }
+    }
+
+    @Test
+    @Order(7)
+    void sessionAffinityKeepsTheClientOnOneEndpoint() throws Exception {
+        String first = c.tcp(c.client, "198.19.0.15", 80);
+        assertThat(first).as(logs()).isIn("pod-a", "pod-b");
+        for (int i = 0; i < 8; i++) {
+            assertThat(c.tcp(c.client, "198.19.0.15", 80)).isEqualTo(first);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void sourceRangesApplyToLoadBalancerIps() throws Exception {
+        assertThat(c.tcp(c.client, "198.19.200.1", 80)).as(logs()).isIn("pod-a", "pod-b");
+        // Outside the ranges: dropped, so the connect times out (not refused).
+        assertThat(c.tcp(c.ext, "198.19.200.1", 80, Duration.ofSeconds(2))).contains("error")
+                .doesNotContain("refused");
+        // NodePorts are not subject to loadBalancerSourceRanges (kube-proxy-semantics.md §1.3).
+        assertThat(c.tcp(c.ext, NODE_IP, 30084)).isIn("pod-a", "pod-b");
+    }
+
+    @Test
+    @Order(9)
+    void externalTrafficPolicyLocalAndHealthCheck() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            assertThat(c.tcp(c.ext, NODE_IP, 30082)).as(logs()).isEqualTo("pod-a");
+        }
+        assertThat(c.http(c.ext, "http://" + NODE_IP + ":30200/anything")).startsWith("200 ")
+                .contains("\"localEndpoints\": 1").contains("\"name\": \"local\"");
+        setEndpoints("local", "TCP", 8080, List.of(ready(POD_B, "node-b")));
+        await("health check turns 503", Duration.ofSeconds(10),
+                () -> c.http(c.ext, "http://" + NODE_IP + ":30200/").startsWith("503 "));
+        // External traffic with endpoints only elsewhere is dropped: the connect times out.
+        await("NodePort drops", Duration.ofSeconds(10),
+                () -> c.tcp(c.ext, NODE_IP, 30082, Duration.ofSeconds(2)).contains("timed out"));
+        // Pod-originated traffic is short-circuited to all endpoints, as kube-proxy does.
+        assertThat(c.tcp(c.client, NODE_IP, 30082)).isEqualTo("pod-b");
+    }
+
+    @Test
+    @Order(10)
+    void udpFlowMovesWithinASecondWhenItsEndpointGoes() throws Exception {
+        int sourcePort = 40100;
+        String first = c.udp(c.client, "198.19.0.11", 53, sourcePort);
+        assertThat(first).as(logs()).isIn("pod-a", "pod-b");
+        assertThat(c.udp(c.client, "198.19.0.11", 53, sourcePort)).isEqualTo(first);
+        String other = first.equals("pod-a") ? "pod-b" : "pod-a";
+        setEndpoints("dns", "UDP", 5353, List.of(ready(other.equals("pod-a") ? POD_A : POD_B,
+                other.equals("pod-a") ? NODE_NAME : "node-b")));
+        long start = System.nanoTime();
+        String reply = "";
+        while (System.nanoTime() - start < Duration.ofSeconds(5).toNanos() && !reply.equals(other)) {
+            reply = c.udp(c.client, "198.19.0.11", 53, sourcePort);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(reply).isEqualTo(other);
+        assertThat(took).as("the same client flow reached the remaining endpoint after %s", took)
+                .isLessThanOrEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    @Order(20)
+    void restartAdoptsTheTableWithoutDuplicates() throws Exception {
+        String rulesBefore = c.node.run("nft", "list", "chain", "inet", "vipd", "prerouting");
+        c.stopVipd();
+        // The table outlives the process, so a restart does not open a gap in interception.
+        assertThat(nftSet("frontends-v4")).contains("198.19.0.10 . tcp . 80");
+        c.startVipd();
+        await("vipd serves again", READY_TIMEOUT, () -> c.tcp(c.client, "198.19.0.10", 80).startsWith("pod-"));
+        assertThat(c.node.run("nft", "list", "chain", "inet", "vipd", "prerouting")).isEqualTo(rulesBefore);
+        assertThat(c.node.run("ip", "-4", "rule", "list").split("lookup 5650", -1)).hasSize(2);
+    }
+
+    @Test
+    @Order(30)
+    void cleanupLeavesNothingBehind() throws Exception {
+        c.stopVipd();
+        assertThat(c.vipdCommand("cleanup").exitCode()).isZero();
+        assertThat(c.vipdCommand("node", "--cleanup").exitCode()).isZero();
+        assertThat(c.node.run("nft", "list", "ruleset")).doesNotContain("vipd");
+        assertThat(c.node.run("ip", "-4", "rule", "list")).doesNotContain("5650");
+        assertThat(c.node.run("ip", "-6", "rule", "list")).doesNotContain("5650");
+        assertThat(c.node.run("ip", "-4", "route", "show", "table", "all")).doesNotContain("table 5650");
+        assertThat(c.tcp(c.client, "198.19.0.10", 80, Duration.ofSeconds(1))).startsWith("error");
+    }
+
+    private void setEndpoints(String service, String proto, int port,
+                              List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints) {
+        EndpointSlice s = slice(service, proto, port, endpoints);
+        c.k8s.resource(s).update();
+    }
+
+    private String nftSet(String name) throws Exception {
+        return c.node.runner().run(List.of("nft", "list", "set", "inet", "vipd", name), null).stdout();
+    }
+
+    private String logs() throws Exception {
+        return "vipd logs:\n" + c.vipdLogs();
+    }
+
+    private void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Boolean.TRUE.equals(condition.call())) {
+                return;
+            }
+            if (c.vipd != null && !c.vipd.isAlive() && what.startsWith("vipd")) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("timed out waiting until " + what + "\n" + logs());
+    }
+}
