@@ -1,5 +1,8 @@
 package io.vipd.proxy.node;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
@@ -33,13 +36,21 @@ public final class Interception implements TableListener, AutoCloseable {
     private final PolicyRouting routing;
     private final Map<ServicePortName, Map<NftSet, Set<String>>> contributions = new HashMap<>();
     private final Map<NftSet, Map<String, Integer>> counts = new EnumMap<>(NftSet.class);
+    private final Counter syncFailures;
     private boolean synced;
     private long transactions;
 
     public Interception(CommandRunner runner, InterceptionConfig config) {
+        this(runner, config, new SimpleMeterRegistry());
+    }
+
+    /** Counts failed nft transactions as kube-proxy's {@code kubeproxy_sync_proxy_rules_nftables_sync_failures_total}. */
+    public Interception(CommandRunner runner, InterceptionConfig config, MeterRegistry registry) {
         this.runner = runner;
         this.config = config;
         this.routing = new PolicyRouting(runner, config);
+        this.syncFailures = Counter.builder("kubeproxy.sync.proxy.rules.nftables.sync.failures")
+                .description("nftables transactions that failed").register(registry);
     }
 
     /**
@@ -174,6 +185,7 @@ public final class Interception implements TableListener, AutoCloseable {
     private void apply(String script) throws IOException {
         CommandRunner.Result r = runner.run(NFT, script);
         if (!r.ok()) {
+            syncFailures.increment();
             throw new IOException("nft -f - failed: " + r.stderr().trim());
         }
         transactions++;

@@ -63,7 +63,7 @@ public final class NodeRuntime implements AutoCloseable {
         // kube-proxy: healthTimeout is twice the sync period.
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
         this.proxy = new ProxyServer(table, ProxyConfig.defaults().withTransparent(true), registry);
-        this.interception = new Interception(CommandRunner.processes(), interceptionConfig);
+        this.interception = new Interception(CommandRunner.processes(), interceptionConfig, registry);
         this.healthChecks = new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(),
                 (svc, address, cause) -> { });
     }

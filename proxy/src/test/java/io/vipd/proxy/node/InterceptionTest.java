@@ -69,6 +69,27 @@ class InterceptionTest {
     }
 
     @Test
+    void aFailedUpdateIsRepairedByReplacingTheTable() throws IOException {
+        List<String> scripts = new java.util.ArrayList<>();
+        CommandRunner failingDeltas = (command, stdin) -> {
+            scripts.add(stdin);
+            boolean delta = stdin != null && !stdin.startsWith("table");
+            return new CommandRunner.Result(delta ? 1 : 0, "", delta ? "Error: No such file or directory" : "");
+        };
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        ServiceTable table = table();
+        Interception i = new Interception(failingDeltas, CONFIG, registry);
+        table.addListener(i);
+        i.syncAll(table);
+        table.apply(List.of(), List.of(DNS));
+        assertThat(scripts).hasSize(3);
+        assertThat(scripts.get(1)).isEqualTo("delete element inet vipd frontends-v4 { 198.19.0.11 . udp . 53 }\n");
+        assertThat(scripts.get(2)).startsWith("table inet vipd {}\ndelete table inet vipd\n")
+                .doesNotContain("198.19.0.11").contains("198.19.0.10 . tcp . 80");
+        assertThat(registry.counter("kubeproxy.sync.proxy.rules.nftables.sync.failures").count()).isEqualTo(1.0);
+    }
+
+    @Test
     void overlappingCidrsAreMerged() {
         assertThat(NftElements.disjoint(List.of(Cidr.parse("198.18.5.7/16"), Cidr.parse("198.18.9.0/24"),
                 Cidr.parse("198.18.0.0/16"))).toString()).isEqualTo("[198.18.0.0/16]");
