@@ -47,6 +47,18 @@ class KubeProxyConfigurationTest {
     }
 
     @Test
+    void theShippedConfigMapIsValidAndFullyHonoured() throws Exception {
+        Object doc = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                .loadFromString(java.nio.file.Files.readString(Path.of("../deploy/configmap.yaml")));
+        String text = (String) ((Map<?, ?>) ((Map<?, ?>) doc).get("data")).get("config.conf");
+        KubeProxyConfiguration c = KubeProxyConfiguration.parse(text);
+        assertThat(c.ignored()).isEmpty();
+        assertThat(c.kubeconfig()).isEqualTo("/var/lib/vipd/kubeconfig.conf");
+        assertThat(NodeSettings.resolve(new NodeSettings.Flags(null, null, null, null, null, null, null, null, null),
+                c, Map.of("NODE_NAME", "n1")).warnings()).isEmpty();
+    }
+
+    @Test
     void badInputNamesTheField() {
         assertThatThrownBy(() -> KubeProxyConfiguration.parse("kind: Pod"))
                 .hasMessageContaining("kind: want KubeProxyConfiguration");
