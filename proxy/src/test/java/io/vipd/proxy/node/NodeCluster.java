@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * everything, processes first.
  *
  * <pre>
- *   root ns  198.18.255.1 ── 198.18.255.2  node (vipd)  198.18.64.1 ── 198.18.64.2  ext
+ *   root ns  198.18.255.x ── 198.18.255.x+1  node (vipd)  198.18.64.1 ── 198.18.64.2  ext
  *                                          198.18.129.1 ── 198.18.129.2 pod-a (node-a, this node)
  *                                          198.18.130.1 ── 198.18.130.2 pod-b (node-b)
  *                                          198.18.131.1 ── 198.18.131.2 client pod
@@ -39,7 +39,6 @@ final class NodeCluster implements AutoCloseable {
     static final String POD_A = "198.18.129.2";
     static final String POD_B = "198.18.130.2";
     static final String CLIENT_IP = "198.18.131.2";
-    static final String API_IP = "198.18.255.1";
 
     final String id = UUID.randomUUID().toString().substring(0, 6);
     final List<NetNs> namespaces = new ArrayList<>();
@@ -55,6 +54,9 @@ final class NodeCluster implements AutoCloseable {
     Path kubeconfig;
     Process vipd;
     private final String apiLink;
+    /** A random /30 of 198.18.255.0/24 for the API link, so concurrent runs on one machine do not collide. */
+    private final int apiSubnet = 4 * java.util.concurrent.ThreadLocalRandom.current().nextInt(64);
+    final String apiIp = "198.18.255." + (apiSubnet + 1);
     private final CommandRunner host = CommandRunner.processes();
 
     NodeCluster() throws IOException {
@@ -71,9 +73,9 @@ final class NodeCluster implements AutoCloseable {
         ext = ns("ext");
         node.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
         hostRun("ip", "link", "add", apiLink, "type", "veth", "peer", "name", "vb" + id, "netns", node.name());
-        hostRun("ip", "addr", "add", API_IP + "/30", "dev", apiLink);
+        hostRun("ip", "addr", "add", apiIp + "/30", "dev", apiLink);
         hostRun("ip", "link", "set", apiLink, "up");
-        node.run("ip", "addr", "add", "198.18.255.2/30", "dev", "vb" + id);
+        node.run("ip", "addr", "add", "198.18.255." + (apiSubnet + 2) + "/30", "dev", "vb" + id);
         node.run("ip", "link", "set", "vb" + id, "up");
         link(ext, "198.18.64", "e");
         link(podA, "198.18.129", "a");
@@ -89,12 +91,12 @@ final class NodeCluster implements AutoCloseable {
         }
         api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
-        api.init(InetAddress.getByName(API_IP), 0);
+        api.init(InetAddress.getByName(apiIp), 0);
         k8s = api.createClient();
         kubeconfig = work.resolve("kubeconfig");
         Files.writeString(kubeconfig, String.join("\n",
                 "apiVersion: v1", "kind: Config",
-                "clusters:", "- cluster:", "    server: http://" + API_IP + ":" + api.getPort(), "  name: mock",
+                "clusters:", "- cluster:", "    server: http://" + apiIp + ":" + api.getPort(), "  name: mock",
                 "contexts:", "- context:", "    cluster: mock", "    user: mock", "  name: mock",
                 "current-context: mock",
                 "users:", "- name: mock", "  user: {}", ""));
