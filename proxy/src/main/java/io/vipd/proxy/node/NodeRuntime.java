@@ -77,6 +77,11 @@ public final class NodeRuntime implements AutoCloseable {
     public static NodeRuntime start(NodeSettings settings, int tproxyPort)
             throws IOException, ListenerException, AdminBindException {
         List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
+        if (nodePortIps.isEmpty()) {
+            log.atWarn().addKeyValue("nodePortAddresses", settings.nodePortAddresses().toString())
+                    .log("No node address matches --nodeport-addresses: NodePorts are unreachable and "
+                            + "healthCheckNodePorts listen on every address");
+        }
         InterceptionConfig ic = new InterceptionConfig(tproxyPort, tproxyPort, InterceptionConfig.DEFAULT_MARK,
                 InterceptionConfig.DEFAULT_ROUTE_TABLE, settings.clusterCidrs(), nodePortIps);
         NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps);
