@@ -1,5 +1,6 @@
 package io.vipd.proxy.node;
 
+import io.vipd.proxy.GoDurationConverter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -43,7 +42,6 @@ public record KubeProxyConfiguration(String hostnameOverride, String clusterCidr
     private static final Set<String> HONOURED = Set.of("apiVersion", "kind", "hostnameOverride", "clusterCIDR",
             "nodePortAddresses", "healthzBindAddress", "metricsBindAddress", "clientConnection", "featureGates",
             "mode", "nftables", "iptables");
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
     public KubeProxyConfiguration {
         nodePortAddresses = nodePortAddresses == null ? null : List.copyOf(nodePortAddresses);
@@ -117,30 +115,11 @@ public record KubeProxyConfiguration(String hostnameOverride, String clusterCidr
 
     /** Parses a Go duration ("1s", "500ms", "15m0s"); "0" is zero. */
     public static Duration parseDuration(String text, String field) {
-        String v = text.trim();
-        if (v.equals("0")) {
-            return Duration.ZERO;
+        try {
+            return GoDurationConverter.parse(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
         }
-        Matcher m = DURATION.matcher(v);
-        double nanos = 0;
-        int end = 0;
-        while (m.find() && m.start() == end) {
-            double unit;
-            switch (m.group(2)) {
-                case "ns": unit = 1; break;
-                case "us": case "µs": unit = 1e3; break;
-                case "ms": unit = 1e6; break;
-                case "s": unit = 1e9; break;
-                case "m": unit = 60e9; break;
-                default: unit = 3600e9; break;
-            }
-            nanos += Double.parseDouble(m.group(1)) * unit;
-            end = m.end();
-        }
-        if (end == 0 || end != v.length()) {
-            throw new IllegalArgumentException(field + ": not a duration: \"" + text + "\" (want e.g. 1s, 500ms, 15m)");
-        }
-        return Duration.ofNanos((long) nanos);
     }
 
     /** Whether a value differs from Go's zero value; kubeadm writes every field, most at zero. */
