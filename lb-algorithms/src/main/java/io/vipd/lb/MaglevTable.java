@@ -160,26 +160,23 @@ public final class MaglevTable {
             skip[i] = (int) Long.remainderUnsigned(h2, m - 1) + 1;
             maxQuota = Math.max(maxQuota, quota[i]);
         }
-        // 0 marks a free slot while filling; slot values are index + 1 until the final pass.
         if ((long) maxQuota * n <= 4L * m) {
             fillByRounds(slots, quota, maxQuota, position, skip, m);
         } else {
             fillByHeap(slots, quota, maxQuota, position, skip, m);
-        }
-        for (int s = 0; s < m; s++) {
-            slots[s]--;
         }
     }
 
     /** The schedule visiting every backend each round: cheapest when quotas are similar. */
     static void fillByRounds(char[] slots, int[] quota, int maxQuota, int[] position, int[] skip, int m) {
         int n = quota.length;
+        long[] used = new long[(m + 63) >>> 6];
         int[] taken = new int[n];
         long[] nextRound = new long[n];
         for (int round = 0; round < maxQuota; round++) {
             for (int i = 0; i < n; i++) {
                 if (taken[i] < quota[i] && nextRound[i] == round) {
-                    claim(slots, i, position, skip, m);
+                    claim(slots, used, i, position, skip, m);
                     taken[i]++;
                     nextRound[i] = (long) taken[i] * maxQuota / quota[i];
                 }
@@ -193,6 +190,7 @@ public final class MaglevTable {
      */
     static void fillByHeap(char[] slots, int[] quota, int maxQuota, int[] position, int[] skip, int m) {
         int n = quota.length;
+        long[] used = new long[(m + 63) >>> 6];
         int[] taken = new int[n];
         long[] heap = new long[n];
         int size = 0;
@@ -204,7 +202,7 @@ public final class MaglevTable {
         while (size > 0) {
             long top = heap[0];
             int i = (int) (top & 0xffff);
-            claim(slots, i, position, skip, m);
+            claim(slots, used, i, position, skip, m);
             taken[i]++;
             if (taken[i] < quota[i]) {
                 long round = (long) taken[i] * maxQuota / quota[i];
@@ -238,17 +236,22 @@ public final class MaglevTable {
         heap[k] = value;
     }
 
-    /** Backend i claims its next preferred free slot (Pseudocode 1's inner loop), with no modulo per probe. */
-    private static void claim(char[] slots, int i, int[] position, int[] skip, int m) {
+    /**
+     * Backend i claims its next preferred free slot (Pseudocode 1's inner loop), with no modulo per probe.
+     * Free slots are tracked in a bitmap ({@code used}, M/8 bytes), which stays in L1 cache while the
+     * char table would not: probing is most of the build time.
+     */
+    private static void claim(char[] slots, long[] used, int i, int[] position, int[] skip, int m) {
         int c = position[i];
         int step = skip[i];
-        while (slots[c] != 0) {
+        while ((used[c >>> 6] & (1L << c)) != 0) {
             c += step;
             if (c >= m) {
                 c -= m;
             }
         }
-        slots[c] = (char) (i + 1);
+        used[c >>> 6] |= 1L << c;
+        slots[c] = (char) i;
         c += step;
         position[i] = c >= m ? c - m : c;
     }

@@ -97,9 +97,11 @@ class MaglevPropertiesTest {
         MaglevTable.fillByRounds(byRounds, quota, maxQuota, position.clone(), skip, m);
         MaglevTable.fillByHeap(byHeap, quota, maxQuota, position.clone(), skip, m);
         assertThat(byHeap).isEqualTo(byRounds);
+        int[] counts = new int[w.length];
         for (char c : byHeap) {
-            assertThat((int) c).isPositive();
+            counts[c]++;
         }
+        assertThat(counts).containsExactly(quota);
     }
 
     @Property(tries = 100)
