@@ -76,10 +76,12 @@ public class ServiceTableBench {
             updatedEntries[0] = entry(frontends / 2, keys.get(frontends / 2), backends);
             updatedEntries[1] = entry(frontends / 2, keys.get(frontends / 2), backends);
         } else {
-            map = FrontendMap.of(impl);
+            Map<InetSocketAddress, Object> initial = new HashMap<>();
             for (InetSocketAddress k : keys) {
-                map.put(k, "entry-" + k);
+                initial.put(k, "entry-" + k);
             }
+            map = FrontendMap.of(impl);
+            map.load(initial);
         }
         Random r = new Random(11);
         for (int i = 0; i < PROBES; i++) {
@@ -122,6 +124,9 @@ public class ServiceTableBench {
 
         void put(InetSocketAddress key, Object value);
 
+        /** The initial contents, in one step (a snapshot built key by key would cost O(n²)). */
+        void load(Map<InetSocketAddress, Object> all);
+
         static FrontendMap of(String name) {
             switch (name) {
                 case "chm":
@@ -156,6 +161,11 @@ public class ServiceTableBench {
         public void put(InetSocketAddress key, Object value) {
             map.put(key, value);
         }
+
+        @Override
+        public void load(Map<InetSocketAddress, Object> all) {
+            map.putAll(all);
+        }
     }
 
     /** A volatile immutable snapshot, copied whole on every change: O(n) per update. */
@@ -173,6 +183,11 @@ public class ServiceTableBench {
             copy.put(key, value);
             snapshot = copy;
         }
+
+        @Override
+        public void load(Map<InetSocketAddress, Object> all) {
+            snapshot = new HashMap<>(all);
+        }
     }
 
     /** Guava ImmutableMap rebuilt on every change: O(n) per update. */
@@ -188,6 +203,11 @@ public class ServiceTableBench {
         public void put(InetSocketAddress key, Object value) {
             snapshot = ImmutableMap.<InetSocketAddress, Object>builderWithExpectedSize(snapshot.size() + 1)
                     .putAll(snapshot).put(key, value).buildKeepingLast();
+        }
+
+        @Override
+        public void load(Map<InetSocketAddress, Object> all) {
+            snapshot = ImmutableMap.copyOf(all);
         }
     }
 
@@ -226,6 +246,13 @@ public class ServiceTableBench {
             shardCopy.put(key, value);
             copy[s] = shardCopy;
             shards = copy;
+        }
+
+        @Override
+        public void load(Map<InetSocketAddress, Object> all) {
+            Map<InetSocketAddress, Object>[] s = emptyShards();
+            all.forEach((k, v) -> s[shard(k)].put(k, v));
+            shards = s;
         }
     }
 }

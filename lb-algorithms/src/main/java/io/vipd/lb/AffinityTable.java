@@ -32,14 +32,16 @@ import java.util.function.LongSupplier;
  *       in production), compared by difference so wrap-around is harmless.</li>
  * </ul>
  *
- * <p>The hit path allocates only the lookup key (which the JIT usually scalar-replaces) and does one
- * {@link ConcurrentHashMap#get}, a binary search in the backend set and one volatile write.
+ * <p>Lookups allocate nothing: two {@link ConcurrentHashMap#get}s (port, then client), a binary search in the
+ * backend set and one volatile write. A port's client map lives until {@link #forgetPort}.
  */
 public final class AffinityTable {
     /** Cilium's default affinity map size. */
     public static final int DEFAULT_MAX_ENTRIES = 65536;
 
-    private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+    /** Per service port, so that neither a hit nor a miss allocates a composite key. */
+    private final ConcurrentHashMap<ServicePortName, ConcurrentHashMap<InetAddress, Entry>> ports =
+            new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
     private final int maxEntries;
     private final LongSupplier nanoClock;
@@ -74,19 +76,19 @@ public final class AffinityTable {
         if (timeoutSeconds <= 0) {
             return -1;
         }
-        Key key = new Key(client, port);
-        Entry e = entries.get(key);
+        ConcurrentHashMap<InetAddress, Entry> clients = ports.get(port);
+        Entry e = clients == null ? null : clients.get(client);
         if (e == null) {
             return -1;
         }
         long now = nanoClock.getAsLong();
         if (now - e.lastUsedNanos >= TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
-            remove(key, e);
+            remove(clients, client, e);
             return -1;
         }
         int index = backends.indexOf(e.backendKey);
         if (index < 0 || backends.get(index).weight() == 0) {
-            remove(key, e);
+            remove(clients, client, e);
             return -1;
         }
         e.lastUsedNanos = now;
@@ -110,10 +112,10 @@ public final class AffinityTable {
         if (timeoutSeconds <= 0) {
             return false;
         }
-        Key key = new Key(client, port);
         long now = nanoClock.getAsLong();
         long timeout = TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        Entry current = entries.get(key);
+        ConcurrentHashMap<InetAddress, Entry> clients = ports.computeIfAbsent(port, p -> new ConcurrentHashMap<>());
+        Entry current = clients.get(client);
         if (current != null && current.backendKey.equals(backendKey)) {
             current.lastUsedNanos = now;
             current.timeoutNanos = timeout;
@@ -121,7 +123,7 @@ public final class AffinityTable {
         }
         Entry fresh = new Entry(backendKey, now, timeout);
         if (current != null) {
-            if (entries.replace(key, current, fresh)) {
+            if (clients.replace(client, current, fresh)) {
                 return true;
             }
             // Lost a race with a remove or another record; fall through and insert as new.
@@ -130,34 +132,31 @@ public final class AffinityTable {
             size.decrementAndGet();
             return false;
         }
-        Entry raced = entries.putIfAbsent(key, fresh);
+        Entry raced = clients.putIfAbsent(client, fresh);
         if (raced != null) {
             size.decrementAndGet();
-            entries.replace(key, raced, fresh);
+            clients.replace(client, raced, fresh);
+        } else if (ports.get(port) != clients) {
+            // forgetPort detached this map meanwhile: either its sweep or this check removes the entry.
+            remove(clients, client, fresh);
+            return false;
         }
         return true;
     }
 
     /** Removes the client's entry for a port, e.g. after a connect to its backend failed. */
     public void forget(ServicePortName port, InetAddress client) {
-        Key key = new Key(client, port);
-        Entry e = entries.get(key);
+        ConcurrentHashMap<InetAddress, Entry> clients = ports.get(port);
+        Entry e = clients == null ? null : clients.get(client);
         if (e != null) {
-            remove(key, e);
+            remove(clients, client, e);
         }
     }
 
-    /** Removes every entry of a service port, when the port is deleted. O(size). */
+    /** Removes every entry of a service port, when the port is deleted. O(entries of that port). */
     public int forgetPort(ServicePortName port) {
-        int removed = 0;
-        for (var it = entries.entrySet().iterator(); it.hasNext(); ) {
-            var en = it.next();
-            if (en.getKey().port.equals(port) && entries.remove(en.getKey(), en.getValue())) {
-                size.decrementAndGet();
-                removed++;
-            }
-        }
-        return removed;
+        ConcurrentHashMap<InetAddress, Entry> clients = ports.remove(port);
+        return clients == null ? 0 : removeAll(clients, Long.MIN_VALUE);
     }
 
     /**
@@ -169,9 +168,19 @@ public final class AffinityTable {
     public int sweep() {
         long now = nanoClock.getAsLong();
         int removed = 0;
-        for (var en : entries.entrySet()) {
+        for (ConcurrentHashMap<InetAddress, Entry> clients : ports.values()) {
+            removed += removeAll(clients, now);
+        }
+        return removed;
+    }
+
+    /** Removes the entries expired at {@code now}; {@code Long.MIN_VALUE} removes all. */
+    private int removeAll(ConcurrentHashMap<InetAddress, Entry> clients, long now) {
+        int removed = 0;
+        for (var en : clients.entrySet()) {
             Entry e = en.getValue();
-            if (now - e.lastUsedNanos >= e.timeoutNanos && entries.remove(en.getKey(), e)) {
+            boolean expired = now == Long.MIN_VALUE || now - e.lastUsedNanos >= e.timeoutNanos;
+            if (expired && clients.remove(en.getKey(), e)) {
                 size.decrementAndGet();
                 removed++;
             }
@@ -188,13 +197,11 @@ public final class AffinityTable {
         return maxEntries;
     }
 
-    private void remove(Key key, Entry e) {
-        if (entries.remove(key, e)) {
+    private void remove(ConcurrentHashMap<InetAddress, Entry> clients, InetAddress client, Entry e) {
+        if (clients.remove(client, e)) {
             size.decrementAndGet();
         }
     }
-
-    private record Key(InetAddress client, ServicePortName port) {}
 
     /** The chosen backend is fixed; the window moves. */
     private static final class Entry {
