@@ -66,6 +66,15 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Runnable restoreLogs = quietLogs();
+        try {
+            return demo();
+        } finally {
+            restoreLogs.run();
+        }
+    }
+
+    private int demo() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path file;
@@ -78,7 +87,6 @@ public final class DemoCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        quietLogs();
         CompletableFuture<String> signal = selfTest ? new CompletableFuture<>() : TerminationSignal.install();
         try (DemoBackends backends = new DemoBackends()) {
             EdgeRuntime runtime;
@@ -107,12 +115,16 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The demo's output is the guide; the engine's INFO lines would bury it (VIPD_LOG_LEVEL still wins). */
-    private static void quietLogs() {
+    private static Runnable quietLogs() {
         if (System.getenv("VIPD_LOG_LEVEL") == null
                 && LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
-                    .setLevel(ch.qos.logback.classic.Level.WARN);
+            ch.qos.logback.classic.Logger root =
+                    (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+            ch.qos.logback.classic.Level before = root.getLevel();
+            root.setLevel(ch.qos.logback.classic.Level.WARN);
+            return () -> root.setLevel(before);
         }
+        return () -> { };
     }
 
     /** examples/edge.yaml when run from the repository, else the copy packed into the jar. */

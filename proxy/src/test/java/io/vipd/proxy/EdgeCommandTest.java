@@ -1,0 +1,191 @@
+package io.vipd.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vipd.lb.Addresses;
+import io.vipd.proxy.edge.DemoBackends;
+import io.vipd.proxy.edge.DemoClient;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code vipd edge} and {@code vipd demo} as commands: exit codes, SIGTERM drain, the demo's self-test. */
+class EdgeCommandTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStartUpConfigErrorExitsWith2AndTheReasonOnOneLine() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.0.1:8080\", \"127.0.0.1\"]\n");
+
+        String[] result = run(new EdgeCommand(), "--config", file.toString());
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n");
+    }
+
+    @Test
+    void aMissingConfigFileExitsWith2() {
+        String[] result = run(new EdgeCommand(), "--config", dir.resolve("nope.yaml").toString());
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).contains("nope.yaml: no such file");
+    }
+
+    @Test
+    void demoSelfTestReportsSpreadAffinityFailoverAndUdp() throws Exception {
+        String front = "127.0.78.1";
+        List<String> web = List.of(key("127.0.78.2"), key("127.0.78.3"), key("127.0.78.4"));
+        Path file = dir.resolve("demo.yaml");
+        Files.writeString(file, "services:\n"
+                + "  - name: web\n    listen: [\"" + key(front) + "\"]\n    backends: [" + String.join(", ", web) + "]\n"
+                + "  - name: web-sticky\n    listen: [\"" + key(front) + "\"]\n    sessionAffinity: ClientIP\n"
+                + "    backends: [" + String.join(", ", web) + "]\n"
+                + "  - name: echo\n    protocol: UDP\n    listen: [\"" + front + ":" + freeUdpPort(front) + "\"]\n"
+                + "    backends: [\"127.0.78.2:" + freeUdpPort("127.0.78.2") + "\"]\n");
+
+        String[] result = run(new DemoCommand(), "--self-test", "--config", file.toString(),
+                "--metrics-bind-address", "127.0.0.1:0", "--healthz-bind-address", "127.0.0.1:0");
+
+        assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
+        assertThat(result[1]).containsPattern("spread: +web: 30 requests \\(new connection each\\) answered by 3 backends")
+                .containsPattern("affinity: web-sticky \\(ClientIP\\): 20 requests answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
+                .containsPattern("failover: stopped backend 127\\.0\\.78\\.\\d:\\d+; web: 20/20 answered .*; web-sticky: 20/20"
+                        + " answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
+                .contains("udp:      echo ").contains("5/5 datagrams echoed")
+                .endsWith("demo self-test passed\n");
+    }
+
+    @Test
+    void sigtermStopsAcceptingDrainsEstablishedConnectionsAndExits0() throws Exception {
+        String front = "127.0.79.1";
+        int port = freeTcpPort(front);
+        try (DemoBackends backends = new DemoBackends(); ServerSocket echo = echoServer("127.0.79.2")) {
+            InetSocketAddress http = new InetSocketAddress("127.0.79.3", freeTcpPort("127.0.79.3"));
+            backends.startHttp(http);
+            int echoPort = ((InetSocketAddress) echo.getLocalSocketAddress()).getPort();
+            Path file = dir.resolve("edge.yaml");
+            Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
+                    + "    backends: [\"127.0.79.2:" + echoPort + "\"]\n");
+            Process vipd = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
+                    "-Xmx128m", Main.class.getName(), "edge", "--config", file.toString(),
+                    "--metrics-bind-address", "127.0.0.1:0", "--healthz-bind-address", "127.0.0.1:0",
+                    "--shutdown-grace", "20s")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("vipd.log").toFile()).start();
+            try {
+                InetSocketAddress frontend = new InetSocketAddress(front, port);
+                await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> connects(frontend));
+                try (Socket established = new Socket()) {
+                    established.connect(frontend, 3000);
+                    established.setSoTimeout(5000);
+                    assertThat(roundTrip(established, "before")).isEqualTo("before");
+
+                    vipd.destroy();  // SIGTERM
+
+                    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> !connects(frontend));
+                    assertThat(vipd.isAlive()).as("draining while a connection is open").isTrue();
+                    assertThat(roundTrip(established, "during drain")).isEqualTo("during drain");
+                }
+                assertThat(vipd.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("exits once drained").isTrue();
+                assertThat(vipd.exitValue()).as(Files.readString(dir.resolve("vipd.log"))).isZero();
+            } finally {
+                vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static String[] run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(command).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    private static String key(String ip) throws IOException {
+        return ip + ":" + freeTcpPort(ip);
+    }
+
+    private static int freeTcpPort(String ip) throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(ip, 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freeUdpPort(String ip) throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress(ip, 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean connects(InetSocketAddress address) {
+        try (Socket s = new Socket()) {
+            s.connect(address, 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String javaBin() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+
+    private static ServerSocket echoServer(String ip) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(ip, 0));
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Thread w = new Thread(() -> {
+                        try (s) {
+                            s.getInputStream().transferTo(s.getOutputStream());
+                        } catch (IOException e) {
+                            // client gone
+                        }
+                    });
+                    w.setDaemon(true);
+                    w.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    private static String roundTrip(Socket s, String text) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        InputStream in = s.getInputStream();
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+}
