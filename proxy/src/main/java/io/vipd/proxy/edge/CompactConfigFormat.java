@@ -40,7 +40,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
 
     @Override
     public boolean recognizes(List<Node> documents) {
-        return !ManifestConfigFormat.looksLikeManifests(documents);
+        return !KubernetesManifestFormat.looksLikeManifests(documents);
     }
 
     @Override

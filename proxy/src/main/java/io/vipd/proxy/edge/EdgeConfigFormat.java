@@ -8,8 +8,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * once (so YAML syntax errors are reported the same way for every format) and hands them to the first
  * format that recognizes them.
  *
- * <p>Formats: {@link CompactConfigFormat} (the {@code services:} list) and Kubernetes manifests (detected by a
- * top-level {@code apiVersion} or {@code kind}; {@link ManifestConfigFormat} until a manifest parser plugs in).
+ * <p>Formats: {@link CompactConfigFormat} (the {@code services:} list) and {@link KubernetesManifestFormat}
+ * (detected by a top-level {@code apiVersion} or {@code kind}).
  * A format reports every problem as an {@link EdgeConfigException} naming the file and line.
  */
 public interface EdgeConfigFormat {

@@ -27,9 +27,9 @@ public final class EdgeConfigLoader {
         this.formats = List.copyOf(formats);
     }
 
-    /** The compact format, and Kubernetes manifests (refused until the manifest parser plugs in). */
+    /** Kubernetes manifests (recognized by apiVersion/kind), else the compact format. */
     public static List<EdgeConfigFormat> defaultFormats() {
-        return List.of(new ManifestConfigFormat(), new CompactConfigFormat());
+        return List.of(new KubernetesManifestFormat(), new CompactConfigFormat());
     }
 
     public static EdgeConfigLoader withDefaultFormats() {

@@ -11,9 +11,11 @@ import io.vipd.lb.Protocol;
 import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.ServicePortEntry;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -88,14 +90,57 @@ class EdgeConfigLoaderTest {
             yaml syntax                | services:\\n  - name: a\\n    listen: [127.0.0.1:1\\n  - name: b                        | f.yaml:4: YAML error
             duplicate key              | services:\\n  - name: a\\n    name: b\\n    listen: [127.0.0.1:1]                     | f.yaml:3: services[0].name: duplicate field
             services not a list        | services: web                                                                           | f.yaml:1: services: want a list, got \"web\"
-            manifests                  | apiVersion: v1\\nkind: Service\\nmetadata: {name: a}                                       | f.yaml:1: Kubernetes manifests are not supported yet
-            second manifest document   | services: []\\n---\\nkind: Service                                                        | f.yaml:3: Kubernetes manifests are not supported yet
             two compact documents      | services: []\\n---\\nservices: []                                                         | f.yaml:3: want one YAML document, found 2
             """)
     void invalidFilesNameTheFileLineAndReason(String what, String text, String expected) {
         assertThatThrownBy(() -> loader.parse("f.yaml", text.replace("\\n", "\n")))
                 .isInstanceOf(EdgeConfigException.class)
                 .hasMessageStartingWith(expected);
+    }
+
+    @Test
+    void kubernetesManifestsAreReadWithKubeProxySemantics(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("manifests.yaml");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: shop}
+                spec:
+                  clusterIP: 127.0.80.1
+                  ports: [{name: http, port: 8080, protocol: TCP}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: web-1
+                  namespace: shop
+                  labels: {kubernetes.io/service-name: web}
+                addressType: IPv4
+                ports: [{name: http, port: 9000, protocol: TCP}]
+                endpoints:
+                  - addresses: [127.0.80.2]
+                  - addresses: [127.0.80.3]
+                    conditions: {ready: false}
+                """);
+
+        EdgeConfig config = loader.load(file);
+
+        assertThat(config.entries()).hasSize(1);
+        ServicePortEntry web = config.entries().get(0);
+        assertThat(web.name()).hasToString("shop/web:http/TCP");
+        assertThat(config.frontends()).extracting(Frontend::toString).containsExactly("127.0.80.1:8080/TCP");
+        assertThat(web.internalRoute().backends().keys()).containsExactly("127.0.80.2:9000");
+    }
+
+    @Test
+    void aBadManifestIsReportedAtItsDocumentsLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("manifests.yaml");
+        Files.writeString(file, "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {clusterIP: 127.0.80.1}\n"
+                + "---\n# the second document\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: 7}\n");
+
+        assertThatThrownBy(() -> loader.load(file))
+                .isInstanceOf(EdgeConfigException.class)
+                .hasMessageStartingWith(file + ":7: document 2 (Service b): ");
     }
 
     @Test
@@ -109,7 +154,7 @@ class EdgeConfigLoaderTest {
         EdgeConfigFormat manifests = new EdgeConfigFormat() {
             @Override
             public boolean recognizes(List<org.snakeyaml.engine.v2.nodes.Node> documents) {
-                return ManifestConfigFormat.looksLikeManifests(documents);
+                return KubernetesManifestFormat.looksLikeManifests(documents);
             }
 
             @Override
