@@ -28,6 +28,8 @@ import picocli.CommandLine;
 
 class ServicesCommandTest {
     private static final ServicePortName WEB = ServicePortName.of("default", "web", "", Protocol.TCP);
+    private static final ServicePortName GONE = ServicePortName.of("default", "gone", "", Protocol.TCP);
+    private static final ServicePortName IDLE_GONE = ServicePortName.of("default", "idle", "", Protocol.TCP);
     private static final ServicePortName EMPTY = ServicePortName.of("default", "empty", "", Protocol.UDP);
 
     private final AdminServer server = new AdminServer();
@@ -49,7 +51,10 @@ class ServicesCommandTest {
         ProxyStats stats = new ProxyStats(3, 0, List.of(new ProxyStats.ServiceStats(WEB, 3, 0, List.of(
                 new ProxyStats.BackendStats("127.0.0.2:9000", 1, 10, 0, false),
                 new ProxyStats.BackendStats("127.0.0.3:9000", 0, 4, 7, true),
-                new ProxyStats.BackendStats("127.0.0.9:9000", 2, 2, 0, false)))));
+                new ProxyStats.BackendStats("127.0.0.9:9000", 2, 2, 0, false))),
+                new ProxyStats.ServiceStats(GONE, 1, 0, List.of(new ProxyStats.BackendStats("127.0.0.7:80", 1, 5, 0, false),
+                        new ProxyStats.BackendStats("127.0.0.8:80", 0, 5, 0, false))),
+                new ProxyStats.ServiceStats(IDLE_GONE, 0, 0, List.of())));
         ServicesStatus status = new ServicesStatus(table, () -> stats);
         address = server.bind(new InetSocketAddress("127.0.0.1", 0),
                 Map.of("/services", q -> AdminResponse.json(200, Json.write(status.model()))));
@@ -77,7 +82,9 @@ class ServicesCommandTest {
                         + "  0       0      0",
                 "                                                                         127.0.0.9:9000  0       removed"
                         + "  2       2      0",
-                "2 services, 3 active connections, 0 UDP flows");
+                "default/gone/TCP                       (removed)                 1       127.0.0.7:80    0       removed"
+                        + "  1       5      0",
+                "3 services, 3 active connections, 0 UDP flows");
     }
 
     @Test
@@ -89,7 +96,8 @@ class ServicesCommandTest {
         assertThat(doc).containsEntry("activeConnections", 3);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> services = (List<Map<String, Object>>) doc.get("services");
-        assertThat(services).extracting(s -> s.get("name")).containsExactly("default/empty/UDP", "default/web/TCP");
+        assertThat(services).extracting(s -> s.get("name")).containsExactly("default/empty/UDP", "default/web/TCP",
+                "default/gone/TCP");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> backends = (List<Map<String, Object>>) services.get(1).get("backends");
         assertThat(backends.get(1)).containsEntry("address", "127.0.0.3:9000").containsEntry("weight", 2)

@@ -6,6 +6,7 @@ import io.vipd.lb.FrontendType;
 import io.vipd.lb.Route;
 import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.proxy.ProxyStats;
 import java.util.ArrayList;
@@ -24,7 +25,8 @@ import java.util.function.Supplier;
  *
  * <p>Backend states: {@code ready}; {@code drained} (weight 0, no new flows); {@code terminating} and
  * {@code not-serving} (from EndpointSlice conditions); {@code ejected} (skipped on this node after connect
- * failures); {@code removed} (gone from the configuration, connections still open).
+ * failures); {@code removed} (gone from the configuration, connections still open). A service port that left
+ * the table while connections through it remain is listed with action {@code removed}.
  */
 public final class ServicesStatus {
     private final ServiceTable table;
@@ -41,8 +43,15 @@ public final class ServicesStatus {
         root.put("activeConnections", runtime.activeConnections());
         root.put("activeUdpFlows", runtime.activeUdpFlows());
         List<Object> services = new ArrayList<>();
+        Set<ServicePortName> listed = new LinkedHashSet<>();
         for (ServicePortEntry entry : table.entries()) {
+            listed.add(entry.name());
             services.add(service(entry, runtime.service(entry.name())));
+        }
+        for (ProxyStats.ServiceStats gone : runtime.services()) {
+            if (!listed.contains(gone.name()) && gone.activeConnections() + gone.activeUdpFlows() > 0) {
+                services.add(removedService(gone));
+            }
         }
         root.put("services", services);
         return root;
@@ -74,6 +83,28 @@ public final class ServicesStatus {
         s.put("activeConnections", runtime == null ? 0 : runtime.activeConnections());
         s.put("activeUdpFlows", runtime == null ? 0 : runtime.activeUdpFlows());
         s.put("backends", backends(entry, runtime));
+        return s;
+    }
+
+    /** A service port that left the configuration while connections through it remain. */
+    private static Map<String, Object> removedService(ProxyStats.ServiceStats runtime) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("name", runtime.name().toString());
+        s.put("namespace", runtime.name().service().namespace());
+        s.put("service", runtime.name().service().name());
+        s.put("port", runtime.name().port());
+        s.put("protocol", runtime.name().protocol().name());
+        s.put("frontends", List.of());
+        s.put("action", "removed");
+        s.put("activeConnections", runtime.activeConnections());
+        s.put("activeUdpFlows", runtime.activeUdpFlows());
+        List<Object> backends = new ArrayList<>();
+        for (ProxyStats.BackendStats bs : runtime.backends()) {
+            if (bs.activeConnections() > 0) {
+                backends.add(backend(bs.key(), 0, "removed", bs));
+            }
+        }
+        s.put("backends", backends);
         return s;
     }
 

@@ -27,8 +27,10 @@ public final class ServicesTableFormat {
             String affinity = "ClientIP".equals(s.get("sessionAffinity"))
                     ? "ClientIP/" + s.get("sessionAffinityTimeoutSeconds") + "s" : "None";
             long active = number(s.get("activeConnections")) + number(s.get("activeUdpFlows"));
+            boolean removed = "removed".equals(s.get("action"));
             String[] serviceCells = {String.valueOf(s.get("name")), String.join(",", frontends),
-                String.valueOf(s.get("algorithm")), affinity, Long.toString(active)};
+                removed ? "(removed)" : String.valueOf(s.get("algorithm")), removed ? "" : affinity,
+                Long.toString(active)};
             List<Map<String, Object>> backends = list(s.get("backends"));
             if (backends.isEmpty()) {
                 rows.add(row(serviceCells, new String[] {"(none: " + s.get("action") + ")", "", "", "", "", ""}));
