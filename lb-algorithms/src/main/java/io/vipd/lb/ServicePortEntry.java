@@ -44,7 +44,8 @@ public final class ServicePortEntry {
         localEndpoints = b.localEndpoints;
         hasAnyEndpoints = b.hasAnyEndpoints;
         connectionCounts = b.counts;
-        if (previous != null && previous.connectionCounts != connectionCounts) {
+        if (previous != null && previous.connectionCounts != connectionCounts
+                && algorithm == Algorithm.LEAST_CONNECTIONS) {
             previous = null; // a reused least-connections picker would read the wrong counters
         }
         Route clusterRoute = route(clusterEndpoints, Action.REJECT, b.counts, previous == null ? null

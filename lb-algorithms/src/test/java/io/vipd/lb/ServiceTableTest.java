@@ -156,6 +156,21 @@ class ServiceTableTest {
     }
 
     @Test
+    void maglevPickersAreReusedAcrossCountersButLeastConnectionsOnesAreNot() {
+        BackendSet backends = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"));
+        ServicePortEntry maglev = ServicePortEntry.builder(WEB).backends(backends).build();
+        ServicePortEntry maglevAgain = ServicePortEntry.builder(WEB).backends(backends)
+                .connectionCounts(new ConnectionCounts()).build(maglev);
+        assertThat(maglevAgain.internalRoute()).isSameAs(maglev.internalRoute());
+        ServicePortEntry lc = ServicePortEntry.builder(WEB).algorithm(Algorithm.LEAST_CONNECTIONS)
+                .backends(backends).build();
+        ServicePortEntry lcOtherCounts = lc.toBuilder().connectionCounts(new ConnectionCounts()).build(lc);
+        assertThat(lcOtherCounts.internalRoute()).isNotSameAs(lc.internalRoute());
+        ServicePortEntry lcSameCounts = lc.toBuilder().build(lc);
+        assertThat(lcSameCounts.internalRoute()).isSameAs(lc.internalRoute());
+    }
+
+    @Test
     void entriesKeepPickersWhenBackendsAreUnchanged() {
         ServicePortEntry web = entry(WEB, List.of(clusterIp("10.96.0.10", 80, Protocol.TCP)), "10.0.0.1:8080");
         ServicePortEntry sameBackends = web.toBuilder()
