@@ -8,8 +8,16 @@ public final class Pickers {
     private Pickers() {}
 
     public static Picker of(Algorithm algorithm, BackendSet set, ConnectionCounts counts) {
+        return of(algorithm, set, counts, 0);
+    }
+
+    /**
+     * @param maglevTableSize an explicit prime Maglev table size, or 0 for {@link MaglevTable#defaultSize}; a
+     *                        size smaller than the set also falls back to the default rather than failing a sync
+     */
+    public static Picker of(Algorithm algorithm, BackendSet set, ConnectionCounts counts, int maglevTableSize) {
         return switch (algorithm) {
-            case MAGLEV -> maglev(set);
+            case MAGLEV -> maglev(set, maglevTableSize);
             case RANDOM -> random(set);
             case ROUND_ROBIN -> roundRobin(set);
             case LEAST_CONNECTIONS -> leastConnections(set, counts);
@@ -18,6 +26,12 @@ public final class Pickers {
 
     public static Picker maglev(BackendSet set) {
         return new MaglevPicker(MaglevTable.build(set.keys(), set.weights()));
+    }
+
+    /** Maglev with an explicit table size (0 or one too small for the set: the default size). */
+    public static Picker maglev(BackendSet set, int tableSize) {
+        int m = tableSize > 0 && tableSize >= set.size() ? tableSize : MaglevTable.defaultSize(set.size());
+        return new MaglevPicker(MaglevTable.build(set.keys(), set.weights(), m));
     }
 
     public static Picker maglev(MaglevTable table) {

@@ -25,10 +25,19 @@ public record Route(Action action, BackendSet backends, Picker picker) {
     /** A FORWARD route over the backends, reusing {@code previous}'s picker when nothing it depends on changed. */
     public static Route forward(BackendSet backends, Algorithm algorithm, ConnectionCounts counts, Route previous,
                                 Algorithm previousAlgorithm) {
+        return forward(backends, algorithm, counts, 0, previous, previousAlgorithm);
+    }
+
+    /**
+     * As above with an explicit Maglev table size (0: the default); callers pass {@code previous} only if it
+     * was built with the same size.
+     */
+    public static Route forward(BackendSet backends, Algorithm algorithm, ConnectionCounts counts,
+                                int maglevTableSize, Route previous, Algorithm previousAlgorithm) {
         if (previous != null && previous.action == Action.FORWARD && previousAlgorithm == algorithm
                 && previous.backends.equals(backends)) {
             return previous;
         }
-        return new Route(Action.FORWARD, backends, Pickers.of(algorithm, backends, counts));
+        return new Route(Action.FORWARD, backends, Pickers.of(algorithm, backends, counts, maglevTableSize));
     }
 }

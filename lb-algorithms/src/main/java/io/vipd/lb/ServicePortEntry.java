@@ -28,6 +28,7 @@ public final class ServicePortEntry {
     private final Route external;
     private final Route shortCircuit;
     private final ConnectionCounts connectionCounts;
+    private final int maglevTableSize;
 
     private ServicePortEntry(Builder b, ServicePortEntry previous) {
         name = Objects.requireNonNull(b.name, "name");
@@ -44,9 +45,10 @@ public final class ServicePortEntry {
         localEndpoints = b.localEndpoints;
         hasAnyEndpoints = b.hasAnyEndpoints;
         connectionCounts = b.counts;
-        if (previous != null && previous.connectionCounts != connectionCounts
-                && algorithm == Algorithm.LEAST_CONNECTIONS) {
-            previous = null; // a reused least-connections picker would read the wrong counters
+        maglevTableSize = b.maglevTableSize;
+        if (previous != null && (previous.maglevTableSize != maglevTableSize
+                || previous.connectionCounts != connectionCounts && algorithm == Algorithm.LEAST_CONNECTIONS)) {
+            previous = null; // its pickers were built for another table size or read other counters
         }
         Route clusterRoute = route(clusterEndpoints, Action.REJECT, b.counts, previous == null ? null
                 : previous.clusterRoute(), previous);
@@ -66,7 +68,7 @@ public final class ServicePortEntry {
         if (set == null || set.isEmpty() || set.eligibleCount() == 0) {
             return whenEmpty == Action.DROP ? Route.DROP : Route.REJECT;
         }
-        return Route.forward(set, algorithm, counts, previous, prev == null ? null : prev.algorithm);
+        return Route.forward(set, algorithm, counts, maglevTableSize, previous, prev == null ? null : prev.algorithm);
     }
 
     private Route clusterRoute() {
@@ -155,6 +157,11 @@ public final class ServicePortEntry {
         return hasAnyEndpoints;
     }
 
+    /** The explicit Maglev table size, or 0 for the default ({@link MaglevTable#defaultSize}). */
+    public int maglevTableSize() {
+        return maglevTableSize;
+    }
+
     /** The counters this entry's least-connections pickers read; {@link ServiceTable} installs its own. */
     public ConnectionCounts connectionCounts() {
         return connectionCounts;
@@ -198,6 +205,7 @@ public final class ServicePortEntry {
         b.localEndpoints = localEndpoints;
         b.hasAnyEndpoints = hasAnyEndpoints;
         b.counts = connectionCounts;
+        b.maglevTableSize = maglevTableSize;
         return b;
     }
 
@@ -223,6 +231,7 @@ public final class ServicePortEntry {
         private BackendSet localEndpoints;
         private boolean hasAnyEndpoints;
         private ConnectionCounts counts = new ConnectionCounts();
+        private int maglevTableSize;
 
         private Builder(ServicePortName name) {
             this.name = name;
@@ -305,6 +314,18 @@ public final class ServicePortEntry {
          */
         public Builder connectionCounts(ConnectionCounts v) {
             counts = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /**
+         * An explicit prime Maglev table size (at most {@link MaglevTable#MAX_SIZE}), or 0 for the default of
+         * M ≥ 100·N from {@link MaglevTable#SIZE_LADDER}. If the backends outgrow it, the default is used.
+         */
+        public Builder maglevTableSize(int v) {
+            if (v != 0) {
+                MaglevTable.checkSize(v);
+            }
+            maglevTableSize = v;
             return this;
         }
 

@@ -140,6 +140,20 @@ class PickersTest {
     }
 
     @Test
+    void maglevHonoursAnExplicitTableSizeAndFallsBackWhenTooSmall() {
+        BackendSet set = BackendSet.of(A, B, C, D);
+        Picker explicit = Pickers.of(Algorithm.MAGLEV, set, counts, 7);
+        MaglevTable seven = MaglevTable.build(set.keys(), set.weights(), 7);
+        Picker tooSmall = Pickers.maglev(set, 3);
+        MaglevTable byDefault = MaglevTable.build(set.keys(), set.weights());
+        for (long h = 0; h < 500; h++) {
+            long hash = FlowHash.fmix64(h);
+            assertThat(explicit.pick(hash)).isEqualTo(seven.lookup(hash));
+            assertThat(tooSmall.pick(hash)).isEqualTo(byDefault.lookup(hash));
+        }
+    }
+
+    @Test
     void connectionCountsForgetIdleCountersOfGoneBackends() {
         counts.opened(A.key());
         counts.opened(B.key());

@@ -171,6 +171,18 @@ class ServiceTableTest {
     }
 
     @Test
+    void anExplicitMaglevSizeIsValidatedKeptByToBuilderAndRebuildsPickersWhenChanged() {
+        BackendSet backends = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"));
+        ServicePortEntry small = ServicePortEntry.builder(WEB).backends(backends).maglevTableSize(251).build();
+        assertThat(small.maglevTableSize()).isEqualTo(251);
+        assertThat(small.toBuilder().build(small).internalRoute()).isSameAs(small.internalRoute());
+        ServicePortEntry large = small.toBuilder().maglevTableSize(65537).build(small);
+        assertThat(large.internalRoute()).isNotSameAs(small.internalRoute());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServicePortEntry.builder(WEB).maglevTableSize(1000))
+                .hasMessageContaining("not a prime");
+    }
+
+    @Test
     void entriesKeepPickersWhenBackendsAreUnchanged() {
         ServicePortEntry web = entry(WEB, List.of(clusterIp("10.96.0.10", 80, Protocol.TCP)), "10.0.0.1:8080");
         ServicePortEntry sameBackends = web.toBuilder()
