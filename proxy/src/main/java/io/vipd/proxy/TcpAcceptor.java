@@ -2,7 +2,8 @@ package io.vipd.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandlerAdapter;
+import io.netty.channel.ChannelHandlerContext;
 import io.vipd.lb.Action;
 import io.vipd.lb.FrontendEntry;
 import io.vipd.lb.Protocol;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * and then a reset.
  */
 @ChannelHandler.Sharable
-final class TcpAcceptor extends ChannelInitializer<Channel> {
+final class TcpAcceptor extends ChannelHandlerAdapter {
     private final Engine engine;
     private final ListenerKind kind;
 
@@ -32,8 +33,14 @@ final class TcpAcceptor extends ChannelInitializer<Channel> {
         this.kind = kind;
     }
 
+    /** Runs once the child is registered on its loop; replaces itself with the relay's handlers. */
     @Override
-    protected void initChannel(Channel ch) {
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.pipeline().remove(this);
+        initChannel(ctx.channel());
+    }
+
+    private void initChannel(Channel ch) {
         InetSocketAddress local = (InetSocketAddress) ch.localAddress();
         InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
         FrontendEntry fe = local == null || remote == null ? null : engine.resolve(Protocol.TCP, kind, local);
