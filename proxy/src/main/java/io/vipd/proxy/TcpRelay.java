@@ -14,6 +14,8 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -21,6 +23,7 @@ import io.vipd.lb.BackendSet;
 import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.Route;
 import io.vipd.lb.ServicePortEntry;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -38,21 +41,46 @@ final class TcpRelay implements ChannelFutureListener {
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
     private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** After the FIN was flushed: shut the output down, and close if the input is already done. */
-    private static final ChannelFutureListener SHUTDOWN_OUTPUT = f -> {
+    /**
+     * Once everything written before is flushed: send a FIN (the other direction carries on), and let Netty
+     * close the channel when its own input ends, since nothing is left to do then.
+     */
+    private static final ChannelFutureListener HALF_CLOSE = f -> {
         Channel ch = f.channel();
+        if (!ch.isOpen()) {
+            return;
+        }
         if (!f.isSuccess()) {
             ch.close();
             return;
         }
-        ((DuplexChannel) ch).shutdownOutput().addListener(TcpRelay.CLOSE_IF_INPUT_DONE);
+        // Without half-closure Netty closes at EOF directly, instead of shutting the input down first, which
+        // fails with ENOTCONN on a socket whose FIN was already acknowledged both ways.
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        shutdownOutput(ch);
     };
-    private static final ChannelFutureListener CLOSE_IF_INPUT_DONE = f -> {
-        DuplexChannel ch = (DuplexChannel) f.channel();
-        if (!f.isSuccess() || ch.isInputShutdown()) {
-            ch.close();
+    /** Once everything written before is flushed: close (the input is done too). */
+    private static final ChannelFutureListener CLOSE = f -> {
+        if (f.channel().isOpen()) {
+            f.channel().close();
         }
     };
+
+    /**
+     * Sends a FIN. On epoll this is shutdown(SHUT_WR) on the socket itself: Netty's shutdownOutput() builds an
+     * exception with a stack trace on every call, which costs more than the syscall.
+     */
+    private static void shutdownOutput(Channel ch) {
+        if (ch instanceof UnixChannel && ((UnixChannel) ch).fd() instanceof Socket) {
+            try {
+                ((Socket) ((UnixChannel) ch).fd()).shutdown(false, true);
+            } catch (IOException e) {
+                ch.close();
+            }
+        } else {
+            ((DuplexChannel) ch).shutdownOutput();
+        }
+    }
 
     private final Engine engine;
     private final LoopState loop;
@@ -74,6 +102,7 @@ final class TcpRelay implements ChannelFutureListener {
     private boolean backendClosed;
     private boolean clientInputDone;
     private boolean backendInputDone;
+    private boolean aborted;
     private boolean finished;
     private ArrayDeque<Object> pending;
     private long rx;
@@ -156,7 +185,7 @@ final class TcpRelay implements ChannelFutureListener {
                 }
             }
             if (clientInputDone) {
-                backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+                backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(HALF_CLOSE);
             } else {
                 backend.flush();
             }
@@ -181,6 +210,7 @@ final class TcpRelay implements ChannelFutureListener {
 
     /** Closes both sides with a reset: an error, an idle timeout or a forced shutdown. */
     void abort() {
+        aborted = true;
         if (connecting != null) {
             connecting.close();
         }
@@ -188,6 +218,36 @@ final class TcpRelay implements ChannelFutureListener {
             Engine.reset(backend);
         }
         Engine.reset(client);
+    }
+
+    /**
+     * One side's input ended (FIN): pass the FIN on to the other side after what was read before it, or, if
+     * the other direction is finished too, close both.
+     */
+    private void inputDone(Channel from, Channel to, boolean otherInputDone) {
+        if (otherInputDone) {
+            to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(CLOSE);
+            if (from.isOpen()) {
+                from.close();
+            }
+        } else {
+            to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(HALF_CLOSE);
+        }
+    }
+
+    /**
+     * A side closed. After a FIN was passed to it (the other side's input is done), its close is the normal
+     * end of its own input: finish the other side. Otherwise the relay cannot go on: reset the other side.
+     */
+    private void sideClosed(Channel other, boolean otherInputDone) {
+        if (aborted || other == null || !other.isOpen()) {
+            return;
+        }
+        if (otherInputDone) {
+            other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(CLOSE);
+        } else {
+            Engine.reset(other);
+        }
     }
 
     private void maybeReport(long now) {
@@ -266,10 +326,7 @@ final class TcpRelay implements ChannelFutureListener {
             if (evt instanceof ChannelInputShutdownEvent) {
                 clientInputDone = true;
                 if (backend != null) {
-                    backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
-                }
-                if (((DuplexChannel) client).isOutputShutdown()) {
-                    client.close();
+                    inputDone(client, backend, backendInputDone);
                 }
             } else if (evt instanceof IdleStateEvent) {
                 log.atDebug().addKeyValue("service", service.name).log("idle connection closed");
@@ -292,9 +349,10 @@ final class TcpRelay implements ChannelFutureListener {
             if (connecting != null) {
                 connecting.close();
             }
-            if (backend != null && backend.isOpen() && !(clientInputDone && backendInputDone)) {
-                Engine.reset(backend);
+            if (backendInputDone) {
+                clientInputDone = true; // the client's close after our FIN ends its input normally
             }
+            sideClosed(backend, backendInputDone);
             maybeFinish();
         }
     }
@@ -332,10 +390,7 @@ final class TcpRelay implements ChannelFutureListener {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent && ctx.channel() == backend) {
                 backendInputDone = true;
-                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
-                if (((DuplexChannel) backend).isOutputShutdown()) {
-                    backend.close();
-                }
+                inputDone(backend, client, clientInputDone);
             } else {
                 ctx.fireUserEventTriggered(evt);
             }
@@ -358,9 +413,10 @@ final class TcpRelay implements ChannelFutureListener {
                 return;
             }
             backendClosed = true;
-            if (client.isOpen() && !(clientInputDone && backendInputDone)) {
-                Engine.reset(client);
+            if (clientInputDone) {
+                backendInputDone = true; // the backend's close after our FIN ends its input normally
             }
+            sideClosed(client, clientInputDone);
             maybeFinish();
         }
     }
