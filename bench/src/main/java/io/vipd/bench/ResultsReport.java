@@ -49,10 +49,10 @@ public final class ResultsReport {
     public String tables() {
         StringBuilder out = new StringBuilder();
         out.append("### Loads (1 service, median of runs; ×ratio to iptables)\n\n");
-        table(out, LOAD_METRICS, 0, paths.stream().filter(p -> !p.equals("vipd-table")).toList());
+        table(out, LOAD_METRICS, 0, rowsWithData(paths, LOAD_METRICS, 0));
         for (int scale : scales) {
             out.append(String.format(Locale.ROOT, "%n### Scale: %,d services × 10 endpoints%n%n", scale));
-            table(out, SCALE_METRICS, scale, scalePaths());
+            table(out, SCALE_METRICS, scale, rowsWithData(scalePaths(), SCALE_METRICS, scale));
         }
         if (!notMeasured.isEmpty()) {
             out.append("\n### Not measured\n\n");
@@ -72,8 +72,14 @@ public final class ResultsReport {
     }
 
     private List<String> scalePaths() {
-        return paths.stream().filter(p -> p.equals("iptables") || p.equals("nftables") || p.startsWith("vipd"))
+        return paths.stream().filter(p -> p.startsWith("iptables") || p.equals("nftables") || p.startsWith("vipd"))
                 .toList();
+    }
+
+    /** The paths with at least one measurement, or with a reason for having none. */
+    private List<String> rowsWithData(List<String> candidates, List<Metric> metrics, int scale) {
+        return candidates.stream().filter(p -> notMeasured.containsKey(p)
+                || metrics.stream().anyMatch(metric -> m.runs(p, metric.key(), scale) > 0)).toList();
     }
 
     private void table(StringBuilder out, List<Metric> metrics, int scale, List<String> rows) {
@@ -120,8 +126,8 @@ public final class ResultsReport {
     }
 
     /**
-     * gnuplot data: one row per path except iptables (always 1), one column per chart metric; {@code -} where the
-     * path was not measured.
+     * gnuplot data: one row per measured path except iptables (always 1), one column per chart metric; {@code -}
+     * where the path was not measured.
      */
     public String chartData() {
         StringBuilder out = new StringBuilder("path");
@@ -130,7 +136,8 @@ public final class ResultsReport {
         }
         out.append('\n');
         for (String path : paths) {
-            if (path.equals("iptables") || path.equals("vipd-table")) {
+            if (path.equals("iptables")
+                    || CHART_METRICS.stream().noneMatch(metric -> m.runs(path, metric.key(), 0) > 0)) {
                 continue;
             }
             out.append(path);

@@ -33,6 +33,10 @@ final class RulesCommand implements Callable<Integer> {
             + " endpoints by this one IP:PORT (partial sync for iptables/nftables, the whole file for vipd)")
     String changeLastTo;
 
+    @Option(names = "--change-last-from", description = "write the reverse change: the last service's endpoints go"
+            + " from this one IP:PORT back to the generated ones")
+    String changeLastFrom;
+
     @Option(names = "--out", required = true)
     Path out;
 
@@ -43,7 +47,10 @@ final class RulesCommand implements Callable<Integer> {
             set.addAll(ServiceSets.parse(spec));
         }
         String text;
-        if (changeLastTo == null) {
+        if (changeLastTo != null && changeLastFrom != null) {
+            throw new IllegalArgumentException("--change-last-to and --change-last-from exclude each other");
+        }
+        if (changeLastTo == null && changeLastFrom == null) {
             text = switch (format) {
                 case iptables -> IptablesRules.fullSync(set, clusterCidr);
                 case iptables_base -> IptablesRules.baseJumps();
@@ -51,15 +58,18 @@ final class RulesCommand implements Callable<Integer> {
                 case vipd -> EdgeConfigs.compact(set);
             };
         } else {
-            BenchService before = set.get(set.size() - 1);
-            BenchService after = before.withEndpoints(List.of(parseEndpoint(changeLastTo)));
+            BenchService generated = set.get(set.size() - 1);
+            BenchService single = generated.withEndpoints(List.of(parseEndpoint(
+                    changeLastTo != null ? changeLastTo : changeLastFrom)));
+            BenchService before = changeLastTo != null ? generated : single;
+            BenchService after = changeLastTo != null ? single : generated;
             List<BenchService> changed = new ArrayList<>(set);
             changed.set(changed.size() - 1, after);
             text = switch (format) {
                 case iptables -> IptablesRules.endpointChange(changed, clusterCidr, before, after);
                 case nftables -> NftablesRules.endpointChange(before, after, clusterCidr);
                 case vipd -> EdgeConfigs.compact(changed);
-                case iptables_base -> throw new IllegalArgumentException("--change-last-to needs a sync format");
+                case iptables_base -> throw new IllegalArgumentException("an endpoint change needs a sync format");
             };
         }
         Files.writeString(out, text, StandardCharsets.UTF_8);

@@ -34,12 +34,15 @@ class ResultsReportTest {
         ResultsReport report = new ResultsReport(m, List.of("iptables", "nftables", "vipd", "haproxy"),
                 List.of(1000), Map.of("haproxy", "not measured: haproxy is not installed"));
         String tables = report.tables();
-        assertThat(tables).contains("| iptables | — | 200 |", "| nftables | — | 400 (×2.00) |",
+        // A path with neither measurements nor a reason gets no row: vipd has no scale results here.
+        assertThat(tables.substring(tables.indexOf("### Scale"))).doesNotContain("| vipd |");
+        assertThat(tables).contains("| haproxy | — |",
+                "| iptables | — | 200 |", "| nftables | — | 400 (×2.00) |",
                 "| vipd | — | 200 (×1.00) |", "| iptables | 80.0 |", "| nftables | 20.0 (×0.25) |",
                 "- haproxy: not measured: haproxy is not installed");
         assertThat(report.chartData().lines()).containsExactly(
                 "path\t\"bulk TCP Gbit/s\"\t\"keep-alive HTTP req/s\"\t\"new conn/s\"\t\"UDP req/resp /s\"",
-                "nftables\t-\t2.000\t-\t-", "vipd\t-\t1.000\t-\t-", "haproxy\t-\t-\t-\t-");
+                "nftables\t-\t2.000\t-\t-", "vipd\t-\t1.000\t-\t-");
         assertThat(report.gnuplotScript(Path.of("c.dat"), Path.of("c.png")))
                 .contains("set output 'c.png'", "plot 'c.dat' using 2:xtic(1)", "using 5 title columnheader(5)");
     }
