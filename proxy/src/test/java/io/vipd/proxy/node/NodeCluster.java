@@ -87,7 +87,8 @@ final class NodeCluster implements AutoCloseable {
         for (NetNs pod : List.of(podA, podB)) {
             String name = pod == podA ? "pod-a" : "pod-b";
             start(pod, "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo " + name);
-            start(pod, "socat", "UDP-RECVFROM:5353,fork,reuseaddr", "SYSTEM:echo " + name);
+            start(pod, java(), "-cp", System.getProperty("java.class.path"), UdpNameServer.class.getName(), name,
+                    "5353");
         }
         api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
@@ -104,8 +105,7 @@ final class NodeCluster implements AutoCloseable {
 
     /** Starts the real vipd node process in the node namespace. */
     void startVipd() throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), java,
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), java(),
                 "-cp", System.getProperty("java.class.path"), "io.vipd.proxy.Main", "node",
                 "--kubeconfig", kubeconfig.toString(), "--hostname-override", NODE_NAME,
                 "--cluster-cidr", CLUSTER_CIDR, "--nodeport-addresses", "198.18.64.0/24",
@@ -139,8 +139,7 @@ final class NodeCluster implements AutoCloseable {
 
     /** Runs a vipd subcommand (e.g. cleanup) to completion in the node namespace. */
     CommandRunner.Result vipdCommand(String... args) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
                 "io.vipd.proxy.Main"));
         cmd.addAll(List.of(args));
         return node.runner().run(cmd, null);
@@ -157,9 +156,9 @@ final class NodeCluster implements AutoCloseable {
         return tcp(from, ip, port, Duration.ofSeconds(3));
     }
 
-    /** One UDP request from a fixed source port: the reply, or "" when none came within 0.3 s. */
+    /** One UDP request from a fixed source port: the reply, or "" when none came within a second. */
     String udp(NetNs from, String ip, int port, int sourcePort) throws IOException {
-        CommandRunner.Result r = from.runner().run(List.of("socat", "-T", "1", "-t", "0.3", "-",
+        CommandRunner.Result r = from.runner().run(List.of("socat", "-T", "2", "-t", "1", "-",
                 "UDP:" + ip + ":" + port + ",sourceport=" + sourcePort + ",reuseaddr"), "x\n");
         return r.stdout().trim();
     }
@@ -171,6 +170,21 @@ final class NodeCluster implements AutoCloseable {
         String out = r.stdout();
         int sp = out.lastIndexOf(' ');
         return sp < 0 ? "000 " + out : out.substring(sp + 1) + " " + out.substring(0, sp);
+    }
+
+    /**
+     * A long-lived UDP client socket (socat) in {@code from}, like a resolver that keeps one socket: the test
+     * writes requests to its stdin and reads replies from its stdout.
+     */
+    Process udpClient(NetNs from, String ip, int port) throws IOException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", from.name(), "socat", "-T", "30", "-",
+                "UDP:" + ip + ":" + port).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        processes.add(p);
+        return p;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private NetNs ns(String role) throws IOException {
