@@ -1,5 +1,7 @@
 package io.vipd.watcher;
 
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vipd.lb.ServiceTable;
@@ -139,6 +141,21 @@ class KubernetesSourceRecoveryTest {
             assertThat(backends(table, "10.96.0.20", 80)).isNull();
         });
         assertThat(runtime.source().failure()).isNull();
+    }
+
+    @Test
+    void cachedObjectsDropManagedFields() throws IOException {
+        server = FakeApiServer.start();
+        Service web = service("web", 80, "10.96.0.10");
+        web.getMetadata().setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("kubectl")
+                .withOperation("Update").withApiVersion("v1").build()));
+        server.upsert(web);
+        startRuntime(server.port());
+        await().atMost(TIMEOUT).until(() -> runtime.tracker().initialized());
+        List<Service> cached = runtime.source().cached(Service.class);
+        assertThat(cached).hasSize(1);
+        assertThat(cached.get(0).getMetadata().getManagedFields()).isNullOrEmpty();
+        assertThat(cached.get(0).getSpec().getClusterIP()).isEqualTo("10.96.0.10");
     }
 
     private void startRuntime(int port) {
