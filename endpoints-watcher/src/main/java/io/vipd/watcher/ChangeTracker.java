@@ -363,6 +363,7 @@ public final class ChangeTracker {
             removed.retainAll(changed);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.syncDuration.record(took);
+            (d.full() ? metrics.fullSyncDuration : metrics.partialSyncDuration).record(took);
             Instant now = clock.instant();
             metrics.lastSyncMillis.set(now.toEpochMilli());
             for (Instant t : d.triggerTimes()) {

@@ -19,6 +19,8 @@ final class WatcherMetrics implements Skips {
     private static final Logger log = LoggerFactory.getLogger(WatcherMetrics.class);
 
     final Timer syncDuration;
+    final Timer fullSyncDuration;
+    final Timer partialSyncDuration;
     final Timer networkProgramming;
     final Counter endpointChanges;
     final Counter serviceChanges;
@@ -33,6 +35,14 @@ final class WatcherMetrics implements Skips {
     WatcherMetrics(MeterRegistry registry) {
         syncDuration = Timer.builder("kubeproxy_sync_proxy_rules_duration_seconds")
                 .description("SyncProxyRules latency in seconds")
+                .serviceLevelObjectives(exponential(Duration.ofMillis(1), 2, 15))
+                .register(registry);
+        fullSyncDuration = Timer.builder("kubeproxy_sync_full_proxy_rules_duration_seconds")
+                .description("SyncProxyRules latency in seconds for full resyncs")
+                .serviceLevelObjectives(exponential(Duration.ofMillis(1), 2, 15))
+                .register(registry);
+        partialSyncDuration = Timer.builder("kubeproxy_sync_partial_proxy_rules_duration_seconds")
+                .description("SyncProxyRules latency in seconds for partial resyncs")
                 .serviceLevelObjectives(exponential(Duration.ofMillis(1), 2, 15))
                 .register(registry);
         networkProgramming = Timer.builder("kubeproxy_network_programming_duration_seconds")

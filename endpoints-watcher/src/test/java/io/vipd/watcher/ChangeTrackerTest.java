@@ -196,6 +196,8 @@ class ChangeTrackerTest {
         assertThat(h.registry.get("kubeproxy_sync_proxy_rules_endpoint_changes_pending").gauge().value()).isZero();
         assertThat(h.registry.get("kubeproxy_sync_proxy_rules_endpoint_changes_total").counter().count()).isEqualTo(1);
         assertThat(h.registry.get("kubeproxy_sync_proxy_rules_duration_seconds").timer().count()).isEqualTo(1);
+        assertThat(h.registry.get("kubeproxy_sync_full_proxy_rules_duration_seconds").timer().count()).isEqualTo(1);
+        assertThat(h.registry.get("kubeproxy_sync_partial_proxy_rules_duration_seconds").timer().count()).isZero();
         assertThat(h.registry.get("kubeproxy_sync_proxy_rules_last_timestamp_seconds").gauge().value()).isPositive();
         assertThat(h.registry.get("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds").gauge().value())
                 .isPositive();
