@@ -44,8 +44,17 @@ final class EntryFactory {
                 byKey.merge(b.key(), b, (old, cur) -> !old.local() && cur.local() ? cur : old);
             }
         }
-        return new PortInput(info, List.copyOf(byKey.values()), node.name(), node.zone(),
-                gates.preferSameTrafficDistribution(), sourceRanges(info, node));
+        // Keep node facts out of the input when no hint could use them, so a zone change rebuilds only the
+        // service ports whose endpoints carry hints (whether an endpoint is local is in the Backend already).
+        boolean zoneHints = false;
+        boolean nodeHints = false;
+        for (Backend b : byKey.values()) {
+            zoneHints |= !b.zoneHints().isEmpty();
+            nodeHints |= !b.nodeHints().isEmpty();
+        }
+        return new PortInput(info, List.copyOf(byKey.values()), nodeHints ? node.name() : "",
+                zoneHints ? node.zone() : "", nodeHints && gates.preferSameTrafficDistribution(),
+                sourceRanges(info, node));
     }
 
     static Backend backend(EndpointInfo e, int port, String nodeName, boolean publishNotReady) {

@@ -129,8 +129,13 @@ class ChangeTrackerTest {
                 new EndpointBuilder().withAddresses("10.0.0.1").withNewHints().addNewForZone("zone-a").endHints().build(),
                 new EndpointBuilder().withAddresses("10.0.0.2").withNewHints().addNewForZone("zone-b").endHints().build()),
                 false);
+        Service plain = service("ns", "plain", "10.96.0.5", port("http", "TCP", 80));
+        h.tracker.onServiceUpdate(null, plain);
+        h.tracker.onEndpointSliceUpdate(slice("ns", "plain-1", "plain", slicePort("http", "TCP", 80),
+                ep("10.0.1.1", TrackerHarness.NODE)), false);
         h.tracker.sync();
         assertThat(keys(h.entry("ns", "web", "http").clusterEndpoints())).containsExactly("10.0.0.1:80");
+        ServicePortEntry plainBefore = h.entry("ns", "plain", "http");
 
         assertThat(h.tracker.onNodeUpdate(node("some-other-node", "zone-b"))).isFalse();
         assertThat(h.tracker.onNodeUpdate(node(TrackerHarness.NODE, "zone-b"))).isTrue();
@@ -138,6 +143,9 @@ class ChangeTrackerTest {
         assertThat(r.full()).isTrue();
         assertThat(keys(h.entry("ns", "web", "http").clusterEndpoints())).containsExactly("10.0.0.2:80");
         assertThat(h.tracker.node().zone()).isEqualTo("zone-b");
+        // without hints the zone cannot matter: the entry is kept as it was
+        assertThat(h.entry("ns", "plain", "http")).isSameAs(plainBefore);
+        assertThat(r.upserted()).extracting(Object::toString).containsExactly("ns/web:http/TCP");
     }
 
     @Test
