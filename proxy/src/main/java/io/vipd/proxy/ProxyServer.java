@@ -62,7 +62,9 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<Frontend, List<Channel>> listeners = new LinkedHashMap<>();
     /** Guarded by lock. */
     private final List<Channel> transparentListeners = new ArrayList<>();
-    private ScheduledExecutorService affinitySweeper;
+    private ScheduledExecutorService housekeeping;
+    /** Guarded by lock: shutdown futures not completed yet, completed by close() at the latest. */
+    private final List<CompletableFuture<Void>> pendingShutdowns = new ArrayList<>();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -95,13 +97,14 @@ public final class ProxyServer implements AutoCloseable {
                 e.scheduleWithFixedDelay(state.udp::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
             }
             engine.loops = Map.copyOf(loops);
-            // Sweeping affinity entries is O(entries): keep it off the event loops.
-            affinitySweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "vipd-affinity-sweep");
+            // Off the event loops: sweeping affinity entries is O(entries), and shutdown futures complete here so
+            // that a caller chaining close() onto them never blocks an event loop.
+            housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "vipd-housekeeping");
                 t.setDaemon(true);
                 return t;
             });
-            affinitySweeper.scheduleWithFixedDelay(engine.affinity::sweep, 10, 10, TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(engine.affinity::sweep, 10, 10, TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
             started = true;
             log.atInfo().addKeyValue("transport", engine.transport.name()).addKeyValue("event_loops", n)
@@ -219,6 +222,7 @@ public final class ProxyServer implements AutoCloseable {
                 return done;
             }
             closeListeners();
+            pendingShutdowns.add(done);
         }
         long deadline = System.nanoTime() + grace.toNanos();
         log.atInfo().addKeyValue("connections", engine.activeConnections.get())
@@ -233,7 +237,7 @@ public final class ProxyServer implements AutoCloseable {
                 e.getKey().execute(e.getValue().udp::closeAll);
             }
             log.atInfo().addKeyValue("remaining", engine.activeConnections.get()).log("drained");
-            done.complete(null);
+            completeLater(done);
             return;
         }
         if (!forced && System.nanoTime() - deadline >= 0) {
@@ -249,6 +253,16 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         engine.group.next().schedule(() -> drain(done, deadline, forced), 20, TimeUnit.MILLISECONDS);
+    }
+
+    private void completeLater(CompletableFuture<Void> done) {
+        synchronized (lock) {
+            if (!closed) {
+                housekeeping.execute(() -> done.complete(null));
+                return;
+            }
+        }
+        done.complete(null);
     }
 
     /** TCP client connections being relayed now. */
@@ -309,8 +323,22 @@ public final class ProxyServer implements AutoCloseable {
             }
             closeListeners();
         }
-        affinitySweeper.shutdownNow();
-        engine.group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        housekeeping.shutdownNow();
+        io.netty.util.concurrent.Future<?> terminated = engine.group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        boolean onLoop = false;
+        for (EventExecutor e : engine.group) {
+            onLoop |= e.inEventLoop();
+        }
+        if (!onLoop) {
+            // Waiting on an event loop for the loops to end would never return.
+            terminated.syncUninterruptibly();
+        }
+        List<CompletableFuture<Void>> unfinished;
+        synchronized (lock) {
+            unfinished = new ArrayList<>(pendingShutdowns);
+            pendingShutdowns.clear();
+        }
+        unfinished.forEach(f -> f.complete(null));
         log.atInfo().log("proxy stopped");
     }
 

@@ -110,6 +110,20 @@ class ListenerTest extends ProxyTestBase {
     }
 
     @Test
+    void closeChainedOntoShutdownDoesNotBlockAnEventLoop() throws Exception {
+        TcpBackend b = backend(TcpBackend.echo("127.0.0.2"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("chain", f, backends(b.address())).build());
+        try (Socket s = connect(f)) {
+            s.getOutputStream().write("x\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(firstLine(s)).isEqualTo("x");
+        }
+        CompletableFuture<Void> closed = proxy.shutdown(Duration.ofSeconds(5)).whenComplete((v, e) -> proxy.close());
+        await().atMost(Duration.ofSeconds(10)).until(closed::isDone);
+        assertThat(closed).isCompleted();
+    }
+
+    @Test
     void shutdownClosesWhatIsLeftWhenTheGraceRunsOut() throws Exception {
         TcpBackend b = backend(TcpBackend.echo("127.0.0.2"));
         Frontend f = tcpFrontend("127.0.0.1");
