@@ -34,7 +34,8 @@ public final class Addresses {
         }
         String host = t.substring(0, colon);
         if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
-            throw new IllegalArgumentException("IPv6 addresses need brackets, as in [fd00::1]:80, got \"" + text + "\"");
+            throw new IllegalArgumentException(
+                    "IPv6 addresses need brackets, as in [fd00::1]:80, got \"" + text + "\"");
         }
         int port = parsePort(t.substring(colon + 1), text);
         return new InetSocketAddress(parseIp(host), port);

@@ -172,14 +172,50 @@ public final class MaglevTable {
         int n = quota.length;
         long[] used = new long[(m + 63) >>> 6];
         int[] taken = new int[n];
-        long[] nextRound = new long[n];
+        NextRound next = new NextRound(quota, maxQuota);
         for (int round = 0; round < maxQuota; round++) {
             for (int i = 0; i < n; i++) {
-                if (taken[i] < quota[i] && nextRound[i] == round) {
+                if (taken[i] < quota[i] && next.round[i] == round) {
                     claim(slots, used, i, position, skip, m);
                     taken[i]++;
-                    nextRound[i] = (long) taken[i] * maxQuota / quota[i];
+                    next.advance(i);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code round[i] = floor(k·Q/q_i)} for backend i's next turn k, kept by exact integer steps
+     * ({@code Q = d·q + e}) so that the fill does no division per slot.
+     */
+    private static final class NextRound {
+        final int[] round;
+        private final int[] quota;
+        private final int[] whole;
+        private final int[] part;
+        private final int[] remainder;
+
+        NextRound(int[] quota, int maxQuota) {
+            int n = quota.length;
+            this.quota = quota;
+            round = new int[n];
+            whole = new int[n];
+            part = new int[n];
+            remainder = new int[n];
+            for (int i = 0; i < n; i++) {
+                if (quota[i] > 0) {
+                    whole[i] = maxQuota / quota[i];
+                    part[i] = maxQuota % quota[i];
+                }
+            }
+        }
+
+        void advance(int i) {
+            round[i] += whole[i];
+            remainder[i] += part[i];
+            if (remainder[i] >= quota[i]) {
+                remainder[i] -= quota[i];
+                round[i]++;
             }
         }
     }
@@ -192,6 +228,7 @@ public final class MaglevTable {
         int n = quota.length;
         long[] used = new long[(m + 63) >>> 6];
         int[] taken = new int[n];
+        NextRound next = new NextRound(quota, maxQuota);
         long[] heap = new long[n];
         int size = 0;
         for (int i = 0; i < n; i++) {
@@ -205,8 +242,8 @@ public final class MaglevTable {
             claim(slots, used, i, position, skip, m);
             taken[i]++;
             if (taken[i] < quota[i]) {
-                long round = (long) taken[i] * maxQuota / quota[i];
-                siftDown(heap, size, (round << 16) | i);
+                next.advance(i);
+                siftDown(heap, size, ((long) next.round[i] << 16) | i);
             } else {
                 size--;
                 if (size > 0) {

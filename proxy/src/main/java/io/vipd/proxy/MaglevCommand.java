@@ -22,7 +22,8 @@ final class MaglevCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--table-size", paramLabel = "M", description = "prime table size (default: the smallest of the ladder with M >= 100*N)")
+    @Option(names = "--table-size", paramLabel = "M",
+            description = "prime table size (default: the smallest of the ladder with M >= 100*N)")
     Integer tableSize;
 
     @Option(names = "--dump", description = "also print the owner of every slot")
