@@ -26,7 +26,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +92,7 @@ public final class EdgeRuntime implements AutoCloseable {
     private final Counter reloadSuccesses;
     private final Counter reloadFailures;
     private final ConfigFileWatcher watcher;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile EdgeConfig current;
     private volatile Instant lastApplied;
     private volatile String lastError;
@@ -184,7 +186,7 @@ public final class EdgeRuntime implements AutoCloseable {
                 .log("configuration applied");
     }
 
-    private static String sorted(java.util.Set<?> names) {
+    private static String sorted(Set<?> names) {
         return names.stream().map(Object::toString).sorted().toList().toString();
     }
 
@@ -195,9 +197,8 @@ public final class EdgeRuntime implements AutoCloseable {
         } catch (EdgeConfigException e) {
             lastError = e.getMessage();
             reloadFailures.increment();
-            log.atError().addKeyValue("file", e.file()).addKeyValue("line", e.line())
-                    .addKeyValue("reason", e.reason())
-                    .log("configuration refused, the last good configuration stays in force: " + e.getMessage());
+            log.atError().addKeyValue("error", e.getMessage())
+                    .log("configuration refused; the last good configuration stays in force");
         }
     }
 
