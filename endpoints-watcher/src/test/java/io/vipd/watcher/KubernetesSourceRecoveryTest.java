@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.vipd.watcher.KubernetesSourceFixtures.TIMEOUT;
 import static io.vipd.watcher.KubernetesSourceFixtures.backends;
+import static io.vipd.watcher.KubernetesSourceFixtures.labelled;
 import static io.vipd.watcher.KubernetesSourceFixtures.service;
 import static io.vipd.watcher.KubernetesSourceFixtures.slice;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -141,6 +142,34 @@ class KubernetesSourceRecoveryTest {
             assertThat(backends(table, "10.96.0.20", 80)).isNull();
         });
         assertThat(runtime.source().failure()).isNull();
+    }
+
+    @Test
+    void bookmarksLetAWatchResumeAfterCompactionWithoutARelist() throws IOException {
+        server = FakeApiServer.start();
+        server.upsert(service("web", 80, "10.96.0.10"));
+        server.upsert(slice("web-1", "web", "10.1.0.1"));
+        startRuntime(server.port());
+        await().atMost(TIMEOUT).until(() -> runtime.source().watching());
+        int servicesLists = lists("services");
+        // Changes the selector hides move the resourceVersion on without any event reaching the client...
+        for (int i = 0; i < 3; i++) {
+            server.upsert(labelled(service("foreign", 80, "10.96.0.99"), KubernetesSource.SERVICE_PROXY_NAME_LABEL,
+                    "other-" + i));
+        }
+        // ...except the bookmark, which is written before the stream ends.
+        server.bookmark();
+        server.holdWatches();
+        server.dropWatches();
+        server.compact();
+        server.releaseWatches();
+
+        await().atMost(TIMEOUT).until(() -> server.requests().stream()
+                .filter(r -> r.startsWith("GET /api/v1/services?") && r.contains("watch=true")).count() >= 2);
+        await().atMost(TIMEOUT).until(() -> runtime.source().watching());
+        assertThat(server.goneSent()).isZero();
+        assertThat(lists("services")).isEqualTo(servicesLists);
+        assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080");
     }
 
     @Test
