@@ -132,6 +132,32 @@ public final class Interception implements TableListener, AutoCloseable {
         }
     }
 
+    /**
+     * Repairs what someone else removed: reinstalls policy routing and, when the table is gone, replaces it
+     * with the desired content (kube-proxy's periodic full sync does the same for its rules). Does nothing
+     * before the first {@link #syncAll}.
+     *
+     * @return true when something had to be repaired
+     */
+    public synchronized boolean verify(ServiceTable table) throws IOException {
+        if (!synced) {
+            return false;
+        }
+        boolean repaired = false;
+        if (!routing.ruleExists("-4") || !routing.routeExists("-4")) {
+            routing.install();
+            repaired = true;
+        }
+        if (!runner.run(List.of("nft", "list", "table", "inet", "vipd"), null).ok()) {
+            syncAll(table);
+            repaired = true;
+        }
+        if (repaired) {
+            log.atWarn().log("nftables table or policy routing was missing; reinstalled");
+        }
+        return repaired;
+    }
+
     /** The elements every set should hold now. */
     public synchronized Map<NftSet, Set<String>> desired() {
         Map<NftSet, Set<String>> out = new EnumMap<>(NftSet.class);

@@ -32,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,11 @@ public final class NodeRuntime implements AutoCloseable {
     private final List<InetAddress> nodePortIps;
     private final AtomicBoolean initialSyncDone = new AtomicBoolean();
     private volatile long healthCheckGeneration = -1;
+    private final ScheduledExecutorService verifier = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vipd-nft-verify");
+        t.setDaemon(true);
+        return t;
+    });
     private WatcherRuntime watcher;
 
     private NodeRuntime(NodeSettings settings, InterceptionConfig interceptionConfig, List<InetAddress> nodePortIps) {
@@ -112,6 +120,8 @@ public final class NodeRuntime implements AutoCloseable {
         watcher = WatcherRuntime.create(settings.kubeconfig() == null ? null : settings.kubeconfig(),
                 settings.master(), settings.nodeName(), gates, table, registry, observer());
         watcher.start();
+        long period = settings.syncPeriod().toMillis();
+        verifier.scheduleWithFixedDelay(this::verifyInterception, period, period, TimeUnit.MILLISECONDS);
         log.atInfo().addKeyValue("node", settings.nodeName())
                 .addKeyValue("nodePortAddresses", nodePortIps.stream().map(Addresses::ipString).toList())
                 .addKeyValue("clusterCIDR", podCidrs.toString()).addKeyValue("tproxyPort", tproxyPort)
@@ -143,6 +153,15 @@ public final class NodeRuntime implements AutoCloseable {
                 health.updated();
             }
         };
+    }
+
+    /** Every syncPeriod: put back the nftables table and policy routing if something removed them. */
+    private void verifyInterception() {
+        try {
+            interception.verify(table);
+        } catch (IOException | RuntimeException e) {
+            log.atWarn().addKeyValue("error", e.getMessage()).log("Cannot verify nftables interception");
+        }
     }
 
     private TableListener healthCheckListener() {
@@ -185,6 +204,7 @@ public final class NodeRuntime implements AutoCloseable {
      * that close stops).
      */
     public CompletableFuture<Void> shutdown(Duration grace) {
+        verifier.shutdownNow();
         if (watcher != null) {
             watcher.close();
         }
@@ -195,6 +215,7 @@ public final class NodeRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        verifier.shutdownNow();
         if (watcher != null) {
             watcher.close();
         }

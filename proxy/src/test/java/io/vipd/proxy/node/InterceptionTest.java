@@ -132,6 +132,14 @@ class InterceptionTest {
             assertThat(rules.split("tproxy ip to", -1)).hasSize(5);
             assertThat(ns.run("ip", "-4", "rule", "list").split("lookup 5650", -1)).hasSize(2);
 
+            // Removed behind vipd's back: the periodic check puts everything back.
+            assertThat(restarted.verify(table)).isFalse();
+            ns.run("nft", "delete", "table", "inet", "vipd");
+            ns.run("ip", "-4", "rule", "del", "fwmark", "0x200000/0x200000", "lookup", "5650");
+            assertThat(restarted.verify(table)).isTrue();
+            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4")).contains("198.19.0.10 . tcp . 80");
+            assertThat(ns.run("ip", "-4", "rule", "list")).contains("lookup 5650");
+
             Interception.cleanup(runner, CONFIG);
             Interception.cleanup(runner, CONFIG);
             assertThat(ns.run("nft", "list", "ruleset")).doesNotContain("vipd");
