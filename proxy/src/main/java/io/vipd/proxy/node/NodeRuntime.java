@@ -104,6 +104,9 @@ public final class NodeRuntime implements AutoCloseable {
 
     private void startAll(int tproxyPort) throws IOException, ListenerException, AdminBindException {
         FeatureGates gates = FeatureGates.parse(settings.featureGates());
+        // Built (and the kubeconfig checked) before anything touches the node's network configuration.
+        watcher = WatcherRuntime.create(settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table,
+                registry, observer());
         Set<InetAddress> nodeIps = new HashSet<>(nodePortIps);
         Set<InetAddress> localIps = new HashSet<>();
         NodeAddresses.discover().forEach(a -> localIps.add(a.address()));
@@ -117,8 +120,6 @@ public final class NodeRuntime implements AutoCloseable {
         table.addListener(interception);
         table.addListener(healthCheckListener());
         bindAdmin();
-        watcher = WatcherRuntime.create(settings.kubeconfig() == null ? null : settings.kubeconfig(),
-                settings.master(), settings.nodeName(), gates, table, registry, observer());
         watcher.start();
         long period = settings.syncPeriod().toMillis();
         verifier.scheduleWithFixedDelay(this::verifyInterception, period, period, TimeUnit.MILLISECONDS);
