@@ -44,10 +44,13 @@ public final class MaglevTable {
 
     private final char[] slots;
     private final int backendCount;
+    /** Backends that own at least one slot: the most distinct entries a preference order can have. */
+    private final int ownerCount;
 
-    private MaglevTable(char[] slots, int backendCount) {
+    private MaglevTable(char[] slots, int backendCount, int ownerCount) {
         this.slots = slots;
         this.backendCount = backendCount;
+        this.ownerCount = ownerCount;
     }
 
     /** The default size for {@code n} backends: the first prime of {@link #SIZE_LADDER} with M ≥ 100·n. */
@@ -97,11 +100,15 @@ public final class MaglevTable {
         }
         char[] slots = new char[m];
         if (positive == 0) {
-            return new MaglevTable(slots, 0);
+            return new MaglevTable(slots, 0, 0);
         }
         int[] quota = quotas(weights, totalWeight, m);
         fill(slots, keys, quota, m);
-        return new MaglevTable(slots, n);
+        int owners = 0;
+        for (int q : quota) {
+            owners += q > 0 ? 1 : 0;
+        }
+        return new MaglevTable(slots, n, owners);
     }
 
     static void checkSize(int m) {
@@ -339,13 +346,13 @@ public final class MaglevTable {
      * Fills {@code out} with distinct backend indexes in preference order for a flow: the owner of its slot,
      * then the owners of the following slots as they first appear. Used for connect-time retry.
      *
-     * @return how many indexes were written (≤ out.length, ≤ backendCount)
+     * @return how many indexes were written: min(out.length, backends owning a slot)
      */
     public int preference(long flowHash, int[] out) {
         if (backendCount == 0 || out.length == 0) {
             return 0;
         }
-        int want = Math.min(out.length, backendCount);
+        int want = Math.min(out.length, ownerCount);
         int count = 0;
         int m = slots.length;
         int s = slotOf(flowHash);

@@ -217,6 +217,14 @@ class MaglevTableTest {
     }
 
     @Test
+    void preferenceListsOnlyBackendsThatOwnASlot() {
+        MaglevTable t = MaglevTable.build(List.of("10.0.0.1:80", "10.0.0.2:80"), new int[] {1, 1000}, 251);
+        int[] out = new int[2];
+        assertThat(t.preference(12345, out)).isEqualTo(1);
+        assertThat(out[0]).isEqualTo(1);
+    }
+
+    @Test
     void identicalInputsGiveIdenticalTablesAndChangedSlotsCountsDifferences() {
         BackendSet set = BackendSet.of(TestBackends.randomIpv4(7, 50));
         MaglevTable a = TestBackends.table(set, 16381);
