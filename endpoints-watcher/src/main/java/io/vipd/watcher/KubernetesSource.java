@@ -111,7 +111,8 @@ public final class KubernetesSource implements AutoCloseable {
         informer.removeNamespaceIndex();
         informer.itemStore(new LeanItemStore<>());
         Counter errors = Counter.builder("vipd.watcher.informer.errors").tag("resource", resource)
-                .description("List or watch failures of an informer (each is retried)").register(registry);
+                .description("Failed lists and terminal watch errors of an informer (retried unless unreadable)")
+                .register(registry);
         Counter relists = Counter.builder("vipd.watcher.informer.lists").tag("resource", resource)
                 .description("Full lists of an informer: the initial one and each re-list after 410 or an error")
                 .register(registry);
