@@ -241,5 +241,10 @@ final class NodeCluster implements AutoCloseable {
             n.close();
         }
         host.run(List.of("ip", "link", "del", apiLink), null);
+        try (var files = Files.walk(work)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }
