@@ -12,6 +12,7 @@ import io.vipd.lb.AffinityTable;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.FlowHash;
 import io.vipd.lb.FrontendEntry;
+import io.vipd.lb.FrontendType;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.Route;
 import io.vipd.lb.ServicePortEntry;
@@ -55,6 +56,8 @@ final class Engine {
     private final ConcurrentHashMap<String, BackendHealth> health = new ConcurrentHashMap<>();
     volatile Predicate<InetAddress> nodeAddresses = a -> false;
     volatile Predicate<InetAddress> localOrigin = a -> false;
+    /** Node mode: which flows keep the client's address toward the backend. */
+    volatile SourceIpPolicy sourceIp = SourceIpPolicy.CLIENT;
     MultiThreadIoEventLoopGroup group;
     Map<EventLoop, LoopState> loops = Map.of();
 
@@ -131,7 +134,22 @@ final class Engine {
 
     /** The route for a new flow from {@code client} through {@code fe}. */
     Route route(FrontendEntry fe, InetAddress client) {
-        return fe.entry().route(fe.type(), fe.type().external() && localOrigin.test(client));
+        return fe.entry().route(fe.type(), shortCircuit(fe, client));
+    }
+
+    /** External traffic that originated on this node or in a local pod (kube-proxy's short-circuit). */
+    boolean shortCircuit(FrontendEntry fe, InetAddress client) {
+        return fe.type().external() && localOrigin.test(client);
+    }
+
+    /**
+     * Node mode: whether the backend connection binds to the client's address (IP_TRANSPARENT) rather than
+     * connecting from the node's. Never across address families.
+     */
+    boolean transparentEgress(FrontendType type, ServicePortEntry entry, boolean shortCircuit, InetAddress client,
+                              InetAddress backend) {
+        return config.transparent() && transport.epoll() && client.getClass() == backend.getClass()
+                && sourceIp.keepClientAddress(type, entry, shortCircuit, client, backend);
     }
 
     /** The flow hash Maglev keys on: the client IP alone under ClientIP affinity, else the 5-tuple. */

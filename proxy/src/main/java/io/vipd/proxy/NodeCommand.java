@@ -74,6 +74,13 @@ public final class NodeCommand implements Callable<Integer> {
             description = "on SIGTERM, how long established connections may finish (default ${DEFAULT-VALUE})")
     String shutdownGrace;
 
+    @Option(names = "--source-ip", paramLabel = "node|client", defaultValue = "client",
+            description = "what address backends see: 'client' keeps the client's address where replies surely "
+                    + "come back through this node (pods on this node, externalTrafficPolicy Local), else the "
+                    + "node's; 'node' always the node's (default ${DEFAULT-VALUE}; falls back to node with a "
+                    + "warning when the kernel cannot)")
+    String sourceIp;
+
     @Option(names = "--cleanup", description = "remove the nftables table and routes vipd installed, then exit")
     boolean cleanup;
 
@@ -97,13 +104,16 @@ public final class NodeCommand implements Callable<Integer> {
         if (tproxyPort < 1 || tproxyPort > 65535) {
             return usage(err, "--tproxy-port " + tproxyPort + " outside 1..65535");
         }
+        if (!sourceIp.equals("node") && !sourceIp.equals("client")) {
+            return usage(err, "--source-ip " + sourceIp + ": expected node or client");
+        }
         for (String w : settings.warnings()) {
             log.atWarn().log(w);
         }
         CompletableFuture<String> signal = TerminationSignal.install();
         NodeRuntime runtime;
         try {
-            runtime = NodeRuntime.start(settings, tproxyPort);
+            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"));
         } catch (IllegalArgumentException | AdminBindException | ListenerException e) {
             return usage(err, e.getMessage());
         } catch (IOException e) {

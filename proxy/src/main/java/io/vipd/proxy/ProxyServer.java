@@ -210,6 +210,14 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * Node mode hook: per flow, whether the backend sees the client's address (transparent egress) or the
+     * node's. Default: {@link SourceIpPolicy#CLIENT}. Applies to new connections and flows.
+     */
+    public void setSourceIpPolicy(SourceIpPolicy policy) {
+        engine.sourceIp = Objects.requireNonNull(policy);
+    }
+
+    /**
      * Stops accepting (closes every listener), lets established connections finish up to {@code grace}, then
      * resets the rest and forgets UDP flows. Completes when done. The event loops keep running until
      * {@link #close()}.

@@ -75,7 +75,8 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             Engine.reset(ch);
             return;
         }
-        new TcpRelay(engine, loop, ch, service, entry, route, candidates, n).start();
+        new TcpRelay(engine, loop, ch, service, fe.type(), engine.shortCircuit(fe, remote.getAddress()), entry, route,
+                candidates, n).start();
     }
 
     private void hold(Channel ch) {

@@ -20,10 +20,12 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vipd.lb.BackendSet;
+import io.vipd.lb.FrontendType;
 import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.Route;
 import io.vipd.lb.ServicePortEntry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +90,8 @@ final class TcpRelay implements ChannelFutureListener {
     private final ServiceRuntime service;
     private final BackendSet backends;
     private final ServicePortEntry entry;
+    private final FrontendType frontendType;
+    private final boolean shortCircuit;
     private final ProxyProtocol proxyProtocol;
     private final int[] candidates;
     private final int candidateCount;
@@ -109,14 +113,16 @@ final class TcpRelay implements ChannelFutureListener {
     private long tx;
     private long lastReport;
 
-    TcpRelay(Engine engine, LoopState loop, Channel client, ServiceRuntime service, ServicePortEntry entry,
-             Route route, int[] candidates, int candidateCount) {
+    TcpRelay(Engine engine, LoopState loop, Channel client, ServiceRuntime service, FrontendType frontendType,
+             boolean shortCircuit, ServicePortEntry entry, Route route, int[] candidates, int candidateCount) {
         this.engine = engine;
         this.loop = loop;
         this.client = client;
         this.service = service;
         this.backends = route.backends();
         this.entry = entry;
+        this.frontendType = frontendType;
+        this.shortCircuit = shortCircuit;
         this.proxyProtocol = entry.proxyProtocol();
         this.candidates = candidates;
         this.candidateCount = candidateCount;
@@ -146,10 +152,13 @@ final class TcpRelay implements ChannelFutureListener {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .handler(backendSide);
-        if (engine.config.transparent() && engine.transport.epoll()) {
-            // Node mode: the backend sees the client's own address (policy routing brings the replies back).
+        InetAddress clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress();
+        if (engine.transparentEgress(frontendType, entry, shortCircuit, clientIp, address.getAddress())) {
+            // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
+            // routing deliver its replies to this socket. The port is chosen at connect time, per 4-tuple.
             b.option(EpollChannelOption.IP_TRANSPARENT, true)
-                    .localAddress(new InetSocketAddress(((InetSocketAddress) client.remoteAddress()).getAddress(), 0));
+                    .option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true)
+                    .localAddress(new InetSocketAddress(clientIp, 0));
         }
         ChannelFuture f = b.connect(address);
         connecting = f.channel();

@@ -45,9 +45,12 @@ final class UdpFlowTable {
     /**
      * Starts a flow to {@code backend}, or returns null when the table is full.
      *
-     * @param listener the socket that received the datagram; replies go out through it unless in node mode
+     * @param listener   the socket that received the datagram; replies go out through it unless in node mode
+     * @param keepClient node mode: the backend socket is bound to the client's address (IP_TRANSPARENT, any
+     *                   port), so the backend sees the client's address
      */
-    UdpFlow create(UdpFlowKey key, ServiceRuntime service, Backend backend, Channel listener, EventLoop loop) {
+    UdpFlow create(UdpFlowKey key, ServiceRuntime service, Backend backend, Channel listener, EventLoop loop,
+                   boolean keepClient) {
         if (engine.udpFlows.incrementAndGet() > engine.config.udpMaxFlows()) {
             engine.udpFlows.decrementAndGet();
             engine.udpDroppedFull.increment();
@@ -65,11 +68,17 @@ final class UdpFlowTable {
         flows.put(key, flow);
         service.udpFlows.incrementAndGet();
         runtime.connected();
-        flow.connecting(new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
+        Bootstrap b = new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())
-                .handler(flow.backendHandler()).connect(backend.socketAddress()));
+                .handler(flow.backendHandler());
+        if (keepClient) {
+            // The `socket transparent` rule and policy routing deliver the backend's replies to this socket.
+            b.option(EpollChannelOption.IP_TRANSPARENT, true)
+                    .localAddress(new InetSocketAddress(key.client().getAddress(), 0));
+        }
+        flow.connecting(b.connect(backend.socketAddress()));
         return flow;
     }
 

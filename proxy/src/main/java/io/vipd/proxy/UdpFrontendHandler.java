@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.vipd.lb.Action;
+import io.vipd.lb.Backend;
 import io.vipd.lb.FrontendEntry;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.Route;
@@ -78,8 +79,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             service.rejected.increment();
             return null;
         }
-        UdpFlow flow = table.create(key, service, route.backends().get(choice[0]), ctx.channel(),
-                ctx.channel().eventLoop());
+        Backend backend = route.backends().get(choice[0]);
+        boolean keepClient = engine.transparentEgress(fe.type(), entry, engine.shortCircuit(fe, client.getAddress()),
+                client.getAddress(), backend.ip());
+        UdpFlow flow = table.create(key, service, backend, ctx.channel(), ctx.channel().eventLoop(), keepClient);
         if (flow != null) {
             engine.recordAffinity(entry, client, flow.backend.key);
         }

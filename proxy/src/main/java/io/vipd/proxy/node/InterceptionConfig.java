@@ -14,9 +14,12 @@ import java.util.List;
  * @param routeTable        the routing table holding {@code local default dev lo}
  * @param clusterCidrs      pod CIDRs (--cluster-cidr): their traffic to external frontends is short-circuited
  * @param nodePortAddresses the node addresses NodePorts are reachable on
+ * @param transparentEgress vipd connects to backends from clients' addresses ({@code --source-ip=client}):
+ *                          the table then delivers packets for vipd's transparent sockets (the backends'
+ *                          replies) to them ({@code socket transparent}, needs the nft_socket module)
  */
 public record InterceptionConfig(int tcpPort, int udpPort, int mark, int routeTable, List<Cidr> clusterCidrs,
-                                 List<InetAddress> nodePortAddresses) {
+                                 List<InetAddress> nodePortAddresses, boolean transparentEgress) {
     public static final int DEFAULT_PORT = 10260;
     public static final int DEFAULT_MARK = 0x00200000;
     public static final int DEFAULT_ROUTE_TABLE = 5650;
@@ -30,6 +33,12 @@ public record InterceptionConfig(int tcpPort, int udpPort, int mark, int routeTa
         }
         clusterCidrs = List.copyOf(clusterCidrs);
         nodePortAddresses = List.copyOf(nodePortAddresses);
+    }
+
+    /** With transparent egress. */
+    public InterceptionConfig(int tcpPort, int udpPort, int mark, int routeTable, List<Cidr> clusterCidrs,
+                              List<InetAddress> nodePortAddresses) {
+        this(tcpPort, udpPort, mark, routeTable, clusterCidrs, nodePortAddresses, true);
     }
 
     public static InterceptionConfig defaults(List<Cidr> clusterCidrs, List<InetAddress> nodePortAddresses) {

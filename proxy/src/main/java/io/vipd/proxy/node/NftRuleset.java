@@ -17,6 +17,11 @@ import java.util.Set;
  */
 public final class NftRuleset {
     public static final String TABLE = "inet vipd";
+    /**
+     * Packets for vipd's own transparent sockets (the backends' replies to transparent egress, addressed to
+     * the client) go straight to them: marked for local delivery, before any TPROXY rule.
+     */
+    static final String SOCKET_RULE_MATCH = "meta l4proto { tcp, udp } socket transparent 1 ";
 
     private NftRuleset() {}
 
@@ -97,8 +102,9 @@ public final class NftRuleset {
     static List<String> preroutingRules(InterceptionConfig config) {
         String mark = "meta mark set meta mark | " + config.markHex();
         List<String> rules = new ArrayList<>();
-        // Packets of flows vipd already holds (including replies to transparent egress) go straight to their socket.
-        rules.add("meta l4proto { tcp, udp } socket transparent 1 " + mark + " accept");
+        if (config.transparentEgress()) {
+            rules.add(SOCKET_RULE_MATCH + mark + " accept");
+        }
         for (String fam : new String[] {"v4", "v6"}) {
             String ip = fam.equals("v4") ? "ip" : "ip6";
             String key = ip + " daddr . meta l4proto . th dport";

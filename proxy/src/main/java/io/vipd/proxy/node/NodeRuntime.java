@@ -1,5 +1,6 @@
 package io.vipd.proxy.node;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Cidr;
@@ -12,6 +13,7 @@ import io.vipd.nodeport.NodeAddresses;
 import io.vipd.proxy.ListenerException;
 import io.vipd.proxy.ProxyConfig;
 import io.vipd.proxy.ProxyServer;
+import io.vipd.proxy.SourceIpPolicy;
 import io.vipd.proxy.admin.AdminBindException;
 import io.vipd.proxy.admin.AdminHandler;
 import io.vipd.proxy.admin.AdminServer;
@@ -57,6 +59,7 @@ public final class NodeRuntime implements AutoCloseable {
     private final HealthCheckServer healthChecks;
     private final List<InetAddress> nodePortIps;
     private final AtomicBoolean initialSyncDone = new AtomicBoolean();
+    private final boolean sourceIpPreserved;
     private volatile long healthCheckGeneration = -1;
     private final ScheduledExecutorService verifier = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vipd-nft-verify");
@@ -72,6 +75,10 @@ public final class NodeRuntime implements AutoCloseable {
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
         this.proxy = new ProxyServer(table, ProxyConfig.defaults().withTransparent(true), registry);
         this.interception = new Interception(CommandRunner.processes(), interceptionConfig, registry);
+        this.sourceIpPreserved = interceptionConfig.transparentEgress();
+        Gauge.builder("vipd.source.ip.preserved", () -> sourceIpPreserved ? 1 : 0)
+                .description("1 when backends see clients' addresses where safe (--source-ip=client), 0 when they "
+                        + "always see the node's").register(registry);
         this.healthChecks = new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(),
                 (svc, address, cause) -> { });
     }
@@ -84,14 +91,33 @@ public final class NodeRuntime implements AutoCloseable {
      */
     public static NodeRuntime start(NodeSettings settings, int tproxyPort)
             throws IOException, ListenerException, AdminBindException {
+        return start(settings, tproxyPort, true);
+    }
+
+    /**
+     * As {@link #start(NodeSettings, int)}; {@code clientSourceIp} ({@code --source-ip=client}) lets backends
+     * see clients' addresses where that is safe ({@link NodeSourceIpPolicy}), if this node supports it; when it
+     * does not, vipd warns and uses the node's address.
+     */
+    public static NodeRuntime start(NodeSettings settings, int tproxyPort, boolean clientSourceIp)
+            throws IOException, ListenerException, AdminBindException {
         List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
         if (nodePortIps.isEmpty()) {
             log.atWarn().addKeyValue("nodePortAddresses", settings.nodePortAddresses().toString())
                     .log("No node address matches --nodeport-addresses: NodePorts are unreachable and "
                             + "healthCheckNodePorts listen on every address");
         }
+        boolean preserve = clientSourceIp;
+        if (clientSourceIp) {
+            String reason = SourceIpSupport.unsupportedReason(CommandRunner.processes());
+            if (reason != null) {
+                preserve = false;
+                log.atWarn().addKeyValue("reason", reason)
+                        .log("--source-ip=client is not supported on this node; backends see the node's address");
+            }
+        }
         InterceptionConfig ic = new InterceptionConfig(tproxyPort, tproxyPort, InterceptionConfig.DEFAULT_MARK,
-                InterceptionConfig.DEFAULT_ROUTE_TABLE, settings.clusterCidrs(), nodePortIps);
+                InterceptionConfig.DEFAULT_ROUTE_TABLE, settings.clusterCidrs(), nodePortIps, preserve);
         NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps);
         try {
             r.startAll(tproxyPort);
@@ -114,6 +140,8 @@ public final class NodeRuntime implements AutoCloseable {
         proxy.setNodeAddresses(nodeIps::contains);
         // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints.
         proxy.setLocalOrigin(client -> localIps.contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
+        proxy.setSourceIpPolicy(sourceIpPreserved ? new NodeSourceIpPolicy(localIps::contains, podCidrs)
+                : SourceIpPolicy.NODE);
         proxy.start();
         proxy.openTransparent(new InetSocketAddress(tproxyPort), new InetSocketAddress(tproxyPort));
         interception.start();
@@ -126,6 +154,7 @@ public final class NodeRuntime implements AutoCloseable {
         log.atInfo().addKeyValue("node", settings.nodeName())
                 .addKeyValue("nodePortAddresses", nodePortIps.stream().map(Addresses::ipString).toList())
                 .addKeyValue("clusterCIDR", podCidrs.toString()).addKeyValue("tproxyPort", tproxyPort)
+                .addKeyValue("sourceIp", sourceIpPreserved ? "client" : "node")
                 .log("vipd node started");
     }
 

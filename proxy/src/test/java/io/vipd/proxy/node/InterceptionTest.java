@@ -47,6 +47,15 @@ class InterceptionTest {
     }
 
     @Test
+    void theSocketRuleComesOnlyWithTransparentEgress() {
+        InterceptionConfig nodeOnly = new InterceptionConfig(CONFIG.tcpPort(), CONFIG.udpPort(), CONFIG.mark(),
+                CONFIG.routeTable(), CONFIG.clusterCidrs(), CONFIG.nodePortAddresses(), false);
+        assertThat(NftRuleset.preroutingRules(CONFIG).get(0)).startsWith("meta l4proto { tcp, udp } socket transparent 1");
+        assertThat(NftRuleset.preroutingRules(nodeOnly)).noneMatch(r -> r.contains("socket"))
+                .hasSize(NftRuleset.preroutingRules(CONFIG).size() - 1);
+    }
+
+    @Test
     void elementsFollowEndpointsAndPolicies() {
         ServiceTable table = table();
         var web = NftElements.of(table.get(WEB), CONFIG.nodePortAddresses());
