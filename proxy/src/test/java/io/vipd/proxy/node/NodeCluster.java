@@ -87,8 +87,12 @@ final class NodeCluster implements AutoCloseable {
         for (NetNs pod : List.of(podA, podB)) {
             String name = pod == podA ? "pod-a" : "pod-b";
             start(pod, "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo " + name);
+            // The address the backend sees: "pod-a 198.18.131.2".
+            start(pod, "socat", "TCP-LISTEN:8081,fork,reuseaddr", "SYSTEM:echo " + name + " $SOCAT_PEERADDR");
+            // The first 28 bytes (a PROXY v2 header for TCP over IPv4) in hex.
+            start(pod, "socat", "TCP-LISTEN:8082,fork,reuseaddr", "SYSTEM:head -c 28 | od -An -v -tx1");
             start(pod, java(), "-cp", System.getProperty("java.class.path"), UdpNameServer.class.getName(), name,
-                    "5353");
+                    "5353", "5354");
         }
         api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);

@@ -5,6 +5,7 @@ import static io.vipd.proxy.node.ClusterObjects.ready;
 import static io.vipd.proxy.node.ClusterObjects.service;
 import static io.vipd.proxy.node.ClusterObjects.slice;
 import static io.vipd.proxy.node.NodeCluster.CLIENT_IP;
+import static io.vipd.proxy.node.NodeCluster.EXT_IP;
 import static io.vipd.proxy.node.NodeCluster.NODE_IP;
 import static io.vipd.proxy.node.NodeCluster.NODE_NAME;
 import static io.vipd.proxy.node.NodeCluster.POD_A;
@@ -95,6 +96,20 @@ class NodeModeE2ETest {
                 .endSpec().withNewStatus().withNewLoadBalancer()
                 .withIngress(new LoadBalancerIngressBuilder().withIp("198.19.200.1").build())
                 .endLoadBalancer().endStatus());
+        createSourceIpObjects();
+    }
+
+    /** Services whose backends report the address they see (port 8081, UDP 5354) or the PROXY header (8082). */
+    private void createSourceIpObjects() {
+        both("who", "198.19.0.17", "TCP", 80, 8081, b -> b.editSpec().withType("NodePort")
+                .editFirstPort().withNodePort(30085).endPort().endSpec());
+        both("whoudp", "198.19.0.18", "UDP", 53, 5354, b -> b);
+        both("wholocal", "198.19.0.19", "TCP", 80, 8081, b -> b.editSpec().withType("NodePort")
+                .withExternalTrafficPolicy("Local").editFirstPort().withNodePort(30086).endPort().endSpec());
+        both("pp", "198.19.0.20", "TCP", 80, 8082, b -> b.editMetadata()
+                .addToAnnotations("vipd.io/proxy-protocol", "v2").endMetadata());
+        c.k8s.services().resource(service("hairpin", "198.19.0.21", "TCP", 80, 8081, b -> b)).create();
+        c.k8s.resource(slice("hairpin", "TCP", 8081, List.of(ready(POD_A, NODE_NAME)))).create();
     }
 
     /** A service with endpoints on pod-a (this node) and pod-b (node-b). */
@@ -233,6 +248,60 @@ class NodeModeE2ETest {
         } finally {
             client.destroy();
         }
+    }
+
+    @Test
+    @Order(11)
+    void clusterIpFromAPodKeepsThePodAddress() throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 20 && seen.size() < 2; i++) {
+            String reply = c.tcp(c.client, "198.19.0.17", 80);
+            assertThat(reply).as(logs()).isIn("pod-a " + CLIENT_IP, "pod-b " + CLIENT_IP);
+            seen.add(reply);
+        }
+        assertThat(seen).hasSize(2);
+        assertThat(c.udp(c.client, "198.19.0.18", 53, 40001)).as(logs())
+                .isIn("pod-a " + CLIENT_IP, "pod-b " + CLIENT_IP);
+        assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics")).contains("vipd_source_ip_preserved 1.0");
+    }
+
+    @Test
+    @Order(12)
+    void hostOriginatedAndClusterPolicyTrafficUsesTheNodeAddress() throws Exception {
+        // The node's address on the backend's link: the source a normal connect from the node gets.
+        List<String> nodeSeen = List.of("pod-a 198.18.129.1", "pod-b 198.18.130.1");
+        assertThat(c.tcp(c.node, "198.19.0.17", 80)).as(logs()).isIn(nodeSeen);
+        for (int i = 0; i < 4; i++) {
+            assertThat(c.tcp(c.ext, NODE_IP, 30085)).as(logs()).isIn(nodeSeen);
+        }
+        // NodePort with Cluster policy from a pod: masqueraded too, as kube-proxy does.
+        assertThat(c.tcp(c.client, NODE_IP, 30085)).as(logs()).isIn(nodeSeen);
+    }
+
+    @Test
+    @Order(13)
+    void externalTrafficPolicyLocalKeepsTheExternalClientAddress() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            assertThat(c.tcp(c.ext, NODE_IP, 30086)).as(logs()).isEqualTo("pod-a " + EXT_IP);
+        }
+        // Short-circuited from a pod to every endpoint: the node's address.
+        assertThat(c.tcp(c.client, NODE_IP, 30086)).as(logs()).isIn("pod-a 198.18.129.1", "pod-b 198.18.130.1");
+    }
+
+    @Test
+    @Order(14)
+    void hairpinUsesTheNodeAddress() throws Exception {
+        // pod-a reaching itself through its Service: with its own address as source its reply would stay inside.
+        assertThat(c.tcp(c.podA, "198.19.0.21", 80)).as(logs()).isEqualTo("pod-a 198.18.129.1");
+    }
+
+    @Test
+    @Order(15)
+    void proxyProtocolV2CarriesTheClientAddress() throws Exception {
+        String hex = c.tcp(c.client, "198.19.0.20", 80).replaceAll("\\s+", "");
+        // Signature, v2 PROXY, TCP over IPv4, 12 address bytes: 198.18.131.2 -> 198.19.0.20, port 80.
+        assertThat(hex).as(logs()).startsWith("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c" + "c6128302" + "c6130014")
+                .endsWith("0050");
     }
 
     /** Sends one request on the long-lived socket and waits for a reply; null when none came in time. */
