@@ -90,6 +90,9 @@ public final class NodeCommand implements Callable<Integer> {
         if (cleanup) {
             return CleanupCommand.cleanup(spec.commandLine().getOut(), err);
         }
+        if (!sourceIp.equals("node") && !sourceIp.equals("client")) {
+            return usage(err, "--source-ip " + sourceIp + ": expected node or client");
+        }
         NodeSettings settings;
         Duration grace;
         try {
@@ -103,9 +106,6 @@ public final class NodeCommand implements Callable<Integer> {
         }
         if (tproxyPort < 1 || tproxyPort > 65535) {
             return usage(err, "--tproxy-port " + tproxyPort + " outside 1..65535");
-        }
-        if (!sourceIp.equals("node") && !sourceIp.equals("client")) {
-            return usage(err, "--source-ip " + sourceIp + ": expected node or client");
         }
         for (String w : settings.warnings()) {
             log.atWarn().log(w);

@@ -108,13 +108,14 @@ final class NodeCluster implements AutoCloseable {
     }
 
     /** Starts the real vipd node process in the node namespace. */
-    void startVipd() throws IOException {
+    void startVipd(String... extraArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), java(),
                 "-cp", System.getProperty("java.class.path"), "io.vipd.proxy.Main", "node",
                 "--kubeconfig", kubeconfig.toString(), "--hostname-override", NODE_NAME,
                 "--cluster-cidr", CLUSTER_CIDR, "--nodeport-addresses", "198.18.64.0/24",
                 "--healthz-bind-address", NODE_IP + ":10256", "--metrics-bind-address", "127.0.0.1:10249",
                 "--shutdown-grace", "1s"));
+        cmd.addAll(List.of(extraArgs));
         File log = work.resolve("vipd-" + System.nanoTime() + ".log").toFile();
         vipd = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
         processes.add(vipd);

@@ -326,6 +326,22 @@ class NodeModeE2ETest {
     }
 
     @Test
+    @Order(25)
+    void sourceIpNodeAlwaysUsesTheNodeAddress() throws Exception {
+        c.stopVipd();
+        c.startVipd("--source-ip=node");
+        // Once synced, the table is replaced without the socket rule transparent egress needs.
+        await("vipd drops the socket rule", READY_TIMEOUT, () -> !c.node.run("nft", "list", "chain", "inet", "vipd",
+                "prerouting").contains("socket transparent"));
+        await("vipd serves again", READY_TIMEOUT, () -> c.tcp(c.client, "198.19.0.17", 80).startsWith("pod-"));
+        assertThat(c.tcp(c.client, "198.19.0.17", 80)).as(logs()).isIn("pod-a 198.18.129.1", "pod-b 198.18.130.1");
+        assertThat(c.tcp(c.ext, NODE_IP, 30086)).as(logs()).isEqualTo("pod-a 198.18.129.1");
+        assertThat(c.udp(c.client, "198.19.0.18", 53, 40002)).as(logs())
+                .isIn("pod-a 198.18.129.1", "pod-b 198.18.130.1");
+        assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics")).contains("vipd_source_ip_preserved 0.0");
+    }
+
+    @Test
     @Order(30)
     void cleanupLeavesNothingBehind() throws Exception {
         c.stopVipd();
