@@ -61,6 +61,64 @@ class TransparentListenerTest extends ProxyTestBase {
     }
 
     @Test
+    void underTheNodePolicyTheBackendSeesTheNodeAddress() throws Exception {
+        CompletableFuture<InetSocketAddress> seenFrom = new CompletableFuture<>();
+        TcpBackend b = backend(new TcpBackend("127.0.0.2", 0, s -> {
+            seenFrom.complete((InetSocketAddress) s.getRemoteSocketAddress());
+            s.getOutputStream().write("hi\n".getBytes(StandardCharsets.US_ASCII));
+        }));
+        int port = Fixtures.freeTcpPort("127.0.0.1");
+        Frontend f = new Frontend(ip("127.0.0.1"), port, Protocol.TCP);
+        startTransparent(entry("t", f, backends(b.address())).build());
+        proxy.setSourceIpPolicy(SourceIpPolicy.NODE);
+        proxy.openTransparent(new InetSocketAddress(ip("127.0.0.1"), port), null);
+
+        try (Socket s = connect(f, "127.0.0.7")) {
+            assertThat(firstLine(s)).isEqualTo("hi");
+        }
+        assertThat(seenFrom.get(5, TimeUnit.SECONDS).getAddress()).isNotEqualTo(ip("127.0.0.7"));
+    }
+
+    @Test
+    void udpBackendSeesTheClientAddressUnderTheClientPolicyAndTheNodeAddressOtherwise() throws Exception {
+        DatagramSocket backend = closeLater(new DatagramSocket(new InetSocketAddress(ip("127.0.0.2"), 0)));
+        Thread echo = new Thread(() -> {
+            byte[] buf = new byte[100];
+            while (!backend.isClosed()) {
+                try {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    backend.receive(p);
+                    byte[] who = p.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
+                    backend.send(new DatagramPacket(who, who.length, p.getSocketAddress()));
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        }, "test-udp-peer-echo");
+        echo.setDaemon(true);
+        echo.start();
+        int port = Fixtures.freeUdpPort("127.0.0.1");
+        Frontend f = new Frontend(ip("127.0.0.1"), port, Protocol.UDP);
+        startTransparent(entry("tu", f, backends((InetSocketAddress) backend.getLocalSocketAddress())).build());
+        proxy.openTransparent(null, new InetSocketAddress(ip("127.0.0.1"), port));
+
+        assertThat(askFrom("127.0.0.7", f)).isEqualTo("127.0.0.7");
+        proxy.setSourceIpPolicy(SourceIpPolicy.NODE);
+        // A new flow (another client) connects from the node's address.
+        assertThat(askFrom("127.0.0.8", f)).isNotEqualTo("127.0.0.8").startsWith("127.");
+    }
+
+    private String askFrom(String clientIp, Frontend f) throws Exception {
+        DatagramSocket c = closeLater(new DatagramSocket(new InetSocketAddress(ip(clientIp), 0)));
+        c.setSoTimeout(3000);
+        byte[] q = "who".getBytes(StandardCharsets.US_ASCII);
+        c.send(new DatagramPacket(q, q.length, new InetSocketAddress(f.address(), f.port())));
+        DatagramPacket reply = new DatagramPacket(new byte[100], 100);
+        c.receive(reply);
+        return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.US_ASCII);
+    }
+
+    @Test
     void nodePortIsFoundByPortOnANodeAddress() throws Exception {
         TcpBackend b = backend(TcpBackend.identifying("127.0.0.2"));
         int port = Fixtures.freeTcpPort("127.0.0.1");
