@@ -8,6 +8,7 @@ import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.watcher.FeatureGates;
 import io.vipd.watcher.FileSource;
+import io.vipd.proxy.admin.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,25 +132,7 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return Json.quote(s);
     }
 
     static String table(List<ServicePortEntry> entries) {
