@@ -29,7 +29,12 @@ import java.util.concurrent.TimeUnit;
  *                                          198.18.129.1 ── 198.18.129.2 pod-a (node-a, this node)
  *                                          198.18.130.1 ── 198.18.130.2 pod-b (node-b)
  *                                          198.18.131.1 ── 198.18.131.2 client pod
+ *                                          198.18.66.1 ── 198.18.66.2  node2 (router, no vipd)
+ *                                                         198.18.144.1 ── 198.18.144.2 pod-c (node-c)
  * </pre>
+ * node and node2 route each other's pod CIDR (198.18.128.0/20 and 198.18.144.0/20) as a routed pod network does;
+ * node2 has no other route, so a backend behind it can only answer addresses in this node's pod CIDR or on the
+ * link between the nodes.
  */
 final class NodeCluster implements AutoCloseable {
     static final String NODE_NAME = "node-a";
@@ -39,6 +44,10 @@ final class NodeCluster implements AutoCloseable {
     static final String POD_A = "198.18.129.2";
     static final String POD_B = "198.18.130.2";
     static final String CLIENT_IP = "198.18.131.2";
+    static final String REMOTE_NODE_NAME = "node-c";
+    static final String POD_C = "198.18.144.2";
+    /** This node's address on the link to node2: the source of its own connections to pod-c. */
+    static final String NODE_LINK_IP = "198.18.66.1";
 
     final String id = UUID.randomUUID().toString().substring(0, 6);
     final List<NetNs> namespaces = new ArrayList<>();
@@ -49,6 +58,8 @@ final class NodeCluster implements AutoCloseable {
     NetNs podB;
     NetNs client;
     NetNs ext;
+    NetNs node2;
+    NetNs podC;
     KubernetesMockServer api;
     KubernetesClient k8s;
     Path kubeconfig;
@@ -71,21 +82,28 @@ final class NodeCluster implements AutoCloseable {
         podB = ns("pb");
         client = ns("cl");
         ext = ns("ext");
+        node2 = ns("n2");
+        podC = ns("pc");
         node.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
+        node2.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
         hostRun("ip", "link", "add", apiLink, "type", "veth", "peer", "name", "vb" + id, "netns", node.name());
         hostRun("ip", "addr", "add", apiIp + "/30", "dev", apiLink);
         hostRun("ip", "link", "set", apiLink, "up");
         node.run("ip", "addr", "add", "198.18.255." + (apiSubnet + 2) + "/30", "dev", "vb" + id);
         node.run("ip", "link", "set", "vb" + id, "up");
-        link(ext, "198.18.64", "e");
-        link(podA, "198.18.129", "a");
-        link(podB, "198.18.130", "b");
-        link(client, "198.18.131", "c");
+        link(node, ext, "198.18.64", "e", false);
+        link(node, podA, "198.18.129", "a", true);
+        link(node, podB, "198.18.130", "b", true);
+        link(node, client, "198.18.131", "c", true);
+        link(node, node2, "198.18.66", "r", false);
+        link(node2, podC, "198.18.144", "q", true);
+        node.run("ip", "route", "add", "198.18.144.0/20", "via", "198.18.66.2");
+        node2.run("ip", "route", "add", "198.18.128.0/20", "via", NODE_LINK_IP);
         // The node's default route points at the external network, which makes 198.18.64.1 its primary IP.
         node.run("ip", "route", "add", "default", "via", EXT_IP);
         ext.run("ip", "route", "add", "198.19.0.0/16", "via", NODE_IP);
-        for (NetNs pod : List.of(podA, podB)) {
-            String name = pod == podA ? "pod-a" : "pod-b";
+        for (NetNs pod : List.of(podA, podB, podC)) {
+            String name = pod == podA ? "pod-a" : pod == podB ? "pod-b" : "pod-c";
             start(pod, "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo " + name);
             // The address the backend sees: "pod-a 198.18.131.2".
             start(pod, "socat", "TCP-LISTEN:8081,fork,reuseaddr", "SYSTEM:echo " + name + " $SOCAT_PEERADDR");
@@ -198,16 +216,16 @@ final class NodeCluster implements AutoCloseable {
         return n;
     }
 
-    /** A veth pair node:{prefix}.1/24 ↔ pod:{prefix}.2/24, the pod's default route via the node. */
-    private void link(NetNs pod, String prefix, String tag) throws IOException {
+    /** A veth pair router:{prefix}.1/24 ↔ pod:{prefix}.2/24, optionally the pod's default route via the router. */
+    private void link(NetNs router, NetNs pod, String prefix, String tag, boolean defaultRoute) throws IOException {
         String nodeEnd = "n" + tag + id;
         String podEnd = "p" + tag + id;
-        node.run("ip", "link", "add", nodeEnd, "type", "veth", "peer", "name", podEnd, "netns", pod.name());
-        node.run("ip", "addr", "add", prefix + ".1/24", "dev", nodeEnd);
-        node.run("ip", "link", "set", nodeEnd, "up");
+        router.run("ip", "link", "add", nodeEnd, "type", "veth", "peer", "name", podEnd, "netns", pod.name());
+        router.run("ip", "addr", "add", prefix + ".1/24", "dev", nodeEnd);
+        router.run("ip", "link", "set", nodeEnd, "up");
         pod.run("ip", "addr", "add", prefix + ".2/24", "dev", podEnd);
         pod.run("ip", "link", "set", podEnd, "up");
-        if (pod != ext) {
+        if (defaultRoute) {
             pod.run("ip", "route", "add", "default", "via", prefix + ".1");
         }
     }

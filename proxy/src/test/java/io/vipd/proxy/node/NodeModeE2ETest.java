@@ -7,9 +7,12 @@ import static io.vipd.proxy.node.ClusterObjects.slice;
 import static io.vipd.proxy.node.NodeCluster.CLIENT_IP;
 import static io.vipd.proxy.node.NodeCluster.EXT_IP;
 import static io.vipd.proxy.node.NodeCluster.NODE_IP;
+import static io.vipd.proxy.node.NodeCluster.NODE_LINK_IP;
 import static io.vipd.proxy.node.NodeCluster.NODE_NAME;
 import static io.vipd.proxy.node.NodeCluster.POD_A;
 import static io.vipd.proxy.node.NodeCluster.POD_B;
+import static io.vipd.proxy.node.NodeCluster.POD_C;
+import static io.vipd.proxy.node.NodeCluster.REMOTE_NODE_NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -79,6 +82,7 @@ class NodeModeE2ETest {
         var k = c.k8s;
         k.nodes().resource(ClusterObjects.node(NODE_NAME)).create();
         k.nodes().resource(ClusterObjects.node("node-b")).create();
+        k.nodes().resource(ClusterObjects.node(REMOTE_NODE_NAME)).create();
         both("web", "198.19.0.10", "TCP", 80, 8080, b -> b.editSpec().withType("NodePort")
                 .editFirstPort().withNodePort(30080).endPort().endSpec());
         both("dns", "198.19.0.11", "UDP", 53, 5353, b -> b);
@@ -110,6 +114,12 @@ class NodeModeE2ETest {
                 .addToAnnotations("vipd.io/proxy-protocol", "v2").endMetadata());
         c.k8s.services().resource(service("hairpin", "198.19.0.21", "TCP", 80, 8081, b -> b)).create();
         c.k8s.resource(slice("hairpin", "TCP", 8081, List.of(ready(POD_A, NODE_NAME)))).create();
+        // Only pod-c, behind the second node namespace.
+        c.k8s.services().resource(service("remote", "198.19.0.22", "TCP", 80, 8081, b -> b.editSpec()
+                .withType("NodePort").editFirstPort().withNodePort(30087).endPort().endSpec())).create();
+        c.k8s.resource(slice("remote", "TCP", 8081, List.of(ready(POD_C, REMOTE_NODE_NAME)))).create();
+        c.k8s.services().resource(service("remoteudp", "198.19.0.23", "UDP", 53, 5354, b -> b)).create();
+        c.k8s.resource(slice("remoteudp", "UDP", 5354, List.of(ready(POD_C, REMOTE_NODE_NAME)))).create();
     }
 
     /** A service with endpoints on pod-a (this node) and pod-b (node-b). */
@@ -304,6 +314,27 @@ class NodeModeE2ETest {
                 .endsWith("0050");
     }
 
+    @Test
+    @Order(16)
+    void clusterIpToABackendBehindAnotherNodeKeepsThePodAddress() throws Exception {
+        // pod-c answers the client pod through node2, which routes this node's pod CIDR back here, where
+        // vipd's transparent socket takes the reply.
+        for (int i = 0; i < 3; i++) {
+            assertThat(c.tcp(c.client, "198.19.0.22", 80)).as(logs()).isEqualTo("pod-c " + CLIENT_IP);
+        }
+        assertThat(c.udp(c.client, "198.19.0.23", 53, 40003)).as(logs()).isEqualTo("pod-c " + CLIENT_IP);
+    }
+
+    @Test
+    @Order(17)
+    void nodePortToABackendBehindAnotherNodeUsesTheNodeAddress() throws Exception {
+        // node2 has no route to the external client: had vipd kept its address, pod-c's reply would be lost.
+        for (int i = 0; i < 3; i++) {
+            assertThat(c.tcp(c.ext, NODE_IP, 30087)).as(logs()).isEqualTo("pod-c " + NODE_LINK_IP);
+        }
+        assertThat(c.tcp(c.node, "198.19.0.22", 80)).as(logs()).isEqualTo("pod-c " + NODE_LINK_IP);
+    }
+
     /** Sends one request on the long-lived socket and waits for a reply; null when none came in time. */
     private static String ask(OutputStream requests, BlockingQueue<String> replies, Duration wait)
             throws IOException, InterruptedException {
@@ -347,10 +378,19 @@ class NodeModeE2ETest {
         c.stopVipd();
         assertThat(c.vipdCommand("cleanup").exitCode()).isZero();
         assertThat(c.vipdCommand("node", "--cleanup").exitCode()).isZero();
+        String mark = "0x" + Integer.toHexString(InterceptionConfig.DEFAULT_MARK);
+        String table = Integer.toString(InterceptionConfig.DEFAULT_ROUTE_TABLE);
+        assertThat(c.node.run("nft", "list", "tables")).doesNotContain("inet vipd");
         assertThat(c.node.run("nft", "list", "ruleset")).doesNotContain("vipd");
-        assertThat(c.node.run("ip", "-4", "rule", "list")).doesNotContain("5650");
-        assertThat(c.node.run("ip", "-6", "rule", "list")).doesNotContain("5650");
-        assertThat(c.node.run("ip", "-4", "route", "show", "table", "all")).doesNotContain("table 5650");
+        for (String family : List.of("-4", "-6")) {
+            assertThat(c.node.run("ip", family, "rule", "list")).doesNotContain(table).doesNotContain(mark);
+            assertThat(c.node.run("ip", family, "route", "show", "table", table)).isBlank();
+            assertThat(c.node.run("ip", family, "route", "show", "table", "all")).doesNotContain("table " + table);
+        }
+        // Connections the tests made may linger in conntrack (closing, or UDP until they idle out), but none
+        // carries vipd's mark.
+        assertThat(c.node.run("conntrack", "-L").lines()).as("conntrack saw the tests' traffic").isNotEmpty();
+        assertThat(c.node.run("conntrack", "-L", "--mark", mark + "/" + mark)).isBlank();
         assertThat(c.tcp(c.client, "198.19.0.10", 80, Duration.ofSeconds(1))).startsWith("error");
     }
 
