@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * CategorizeEndpoints, to one {@link ServicePortEntry}. Pure and static.
  *
  * <p>Dual stack: one entry serves both families of a dual-stack service. Its endpoints are those of the
- * families the service has a clusterIP of, and they are categorized together; see endpoints-watcher/README.md.
+ * families the service has a clusterIP of, categorized per family, so each frontend routes as kube-proxy's
+ * proxier of its family would; see endpoints-watcher/README.md.
  */
 final class EntryFactory {
     private EntryFactory() {}
@@ -57,6 +58,16 @@ final class EntryFactory {
                 sourceRanges(info, node));
     }
 
+    private static List<Backend> ofFamily(List<Backend> endpoints, int addressLength) {
+        List<Backend> out = new ArrayList<>();
+        for (Backend e : endpoints) {
+            if (e.ip().getAddress().length == addressLength) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     static Backend backend(EndpointInfo e, int port, String nodeName, boolean publishNotReady) {
         boolean local = !nodeName.isEmpty() && nodeName.equals(e.nodeName());
         // publishNotReadyAddresses: the EndpointSlice controller then marks every endpoint ready; applying the
@@ -67,41 +78,56 @@ final class EntryFactory {
     }
 
     /**
-     * loadBalancerSourceRanges; when one of this node's IPs is inside a range, the LB VIPs are allowed too,
-     * as kube-proxy does for node-to-VIP hairpin traffic whose source is the VIP.
+     * loadBalancerSourceRanges; when one of this node's IPs is inside a range, the LB VIPs of that IP's family
+     * are allowed too, as kube-proxy's proxier of that family does for node-to-VIP hairpin traffic whose
+     * source is the VIP. Per family, so a family without ranges stays open to everyone.
      */
     static List<Cidr> sourceRanges(ServicePortInfo info, NodeInfo node) {
         List<Cidr> ranges = info.sourceRanges();
         if (ranges.isEmpty() || info.loadBalancerIPs().isEmpty()) {
             return ranges;
         }
-        boolean nodeInside = false;
+        boolean v4Inside = false;
+        boolean v6Inside = false;
         for (InetAddress ip : node.addresses()) {
             for (Cidr c : ranges) {
-                nodeInside |= c.contains(ip);
+                if (c.contains(ip)) {
+                    v4Inside |= c.isIpv4();
+                    v6Inside |= !c.isIpv4();
+                }
             }
-        }
-        if (!nodeInside) {
-            return ranges;
         }
         List<Cidr> withVips = new ArrayList<>(ranges);
         for (InetAddress vip : info.loadBalancerIPs()) {
-            withVips.add(new Cidr(vip, vip.getAddress().length * 8));
+            if (vip.getAddress().length == 4 ? v4Inside : v6Inside) {
+                withVips.add(new Cidr(vip, vip.getAddress().length * 8));
+            }
         }
-        return List.copyOf(withVips);
+        return withVips.size() == ranges.size() ? ranges : List.copyOf(withVips);
     }
 
     static ServicePortEntry build(PortInput in, ServicePortEntry previous, ConnectionCounts counts) {
         ServicePortInfo info = in.info();
-        Topology.Categorized c = Topology.categorize(in.endpoints(), info.usesClusterEndpoints(),
-                info.usesLocalEndpoints(), in.nodeName(), in.zone(), in.preferSameNode());
         BackendSet all = BackendSet.of(in.endpoints());
-        // The lists are subsets of the endpoints, so an equal size means the same set: share it.
-        BackendSet cluster = c.cluster() == null ? null
-                : c.cluster().size() == all.size() ? all : BackendSet.of(c.cluster());
-        BackendSet local = c.local() == null ? null
-                : c.local().size() == all.size() ? all : BackendSet.of(c.local());
-        ServicePortEntry.Builder b = ServicePortEntry.builder(info.name())
+        ServicePortEntry.Builder b = ServicePortEntry.builder(info.name());
+        Set<Integer> families = info.familyLengths();
+        if (families.isEmpty()) {
+            b.categorized(null, null, false);
+        }
+        for (int length : families) {
+            // kube-proxy runs one proxier per family: each categorizes only its own family's endpoints.
+            List<Backend> ofFamily = families.size() == 1 ? in.endpoints() : ofFamily(in.endpoints(), length);
+            BackendSet familySet = ofFamily.size() == all.size() ? all : BackendSet.of(ofFamily);
+            Topology.Categorized c = Topology.categorize(ofFamily, info.usesClusterEndpoints(),
+                    info.usesLocalEndpoints(), in.nodeName(), in.zone(), in.preferSameNode());
+            // The lists are subsets of the family's endpoints, so an equal size means the same set: share it.
+            BackendSet cluster = c.cluster() == null ? null
+                    : c.cluster().size() == familySet.size() ? familySet : BackendSet.of(c.cluster());
+            BackendSet local = c.local() == null ? null
+                    : c.local().size() == familySet.size() ? familySet : BackendSet.of(c.local());
+            b.categorized(length == 16, cluster, local, c.hasAny());
+        }
+        b
                 .frontends(info.frontends())
                 .algorithm(info.algorithm())
                 .affinityTimeoutSeconds(info.affinityTimeoutSeconds())
@@ -111,7 +137,6 @@ final class EntryFactory {
                 .internalPolicyLocal(info.internalPolicyLocal())
                 .externalPolicyLocal(info.externalPolicyLocal())
                 .endpoints(all)
-                .categorized(cluster, local, c.hasAny())
                 .connectionCounts(counts);
         return previous == null ? b.build() : b.build(previous);
     }

@@ -88,17 +88,19 @@ class KubernetesSourceCrudTest {
     }
 
     @Test
-    void dualStackServiceServesBothFamiliesAndSingleStackIgnoresTheOther() {
-        // One entry serves both families of a dual-stack service (the watcher's design, docs/watcher.md).
+    void dualStackServiceServesEachFamilyFromItsOwnEndpointsAndSingleStackIgnoresTheOther() {
+        // One entry serves both families of a dual-stack service, each frontend from its own family's endpoints
+        // (kube-proxy's per-family proxiers; endpoints-watcher/README.md).
         apply(service("dual", 53, "10.96.0.30", "fd00:96::30"));
         apply(familySlice("dual-v4", "dual", "IPv4", "10.1.2.1"));
         apply(familySlice("dual-v6", "dual", "IPv6", "fd00:1::1"));
-        List<String> both = List.of("10.1.2.1:8080", "[fd00:1::1]:8080");
-        awaitBackends("10.96.0.30", 53, both);
-        awaitBackends("fd00:96::30", 53, both);
+        awaitBackends("10.96.0.30", 53, List.of("10.1.2.1:8080"));
+        awaitBackends("fd00:96::30", 53, List.of("[fd00:1::1]:8080"));
 
+        // The IPv6 endpoints are gone: the IPv6 ClusterIP rejects while the IPv4 one still forwards.
         client.resource(familySlice("dual-v6", "dual", "IPv6")).delete();
-        awaitBackends("fd00:96::30", 53, List.of("10.1.2.1:8080"));
+        awaitBackends("fd00:96::30", 53, List.of());
+        awaitBackends("10.96.0.30", 53, List.of("10.1.2.1:8080"));
 
         apply(service("single", 54, "10.96.0.31"));
         apply(familySlice("single-v6", "single", "IPv6", "fd00:1::2"));

@@ -93,15 +93,17 @@ final class KubernetesSourceFixtures {
     }
 
     /**
-     * The sorted backend keys ClusterIP traffic to ip:port is sent to; an empty list when the frontend exists without
-     * usable endpoints, null when the table has no such frontend.
+     * The sorted backend keys ClusterIP traffic to ip:port is sent to (by the route of ip's family); an empty list
+     * when the frontend exists without usable endpoints, null when the table has no such frontend.
      */
     static List<String> backends(ServiceTable table, String ip, int port) {
-        FrontendEntry e = table.lookup(Protocol.TCP, new InetSocketAddress(Addresses.parseIp(ip), port));
+        InetSocketAddress frontend = new InetSocketAddress(Addresses.parseIp(ip), port);
+        FrontendEntry e = table.lookup(Protocol.TCP, frontend);
         if (e == null) {
             return null;
         }
-        String[] keys = e.entry().internalRoute().backends().keys().toArray(new String[0]);
+        boolean ipv6 = frontend.getAddress() instanceof java.net.Inet6Address;
+        String[] keys = e.entry().route(e.type(), false, ipv6).backends().keys().toArray(new String[0]);
         Arrays.sort(keys);
         return List.of(keys);
     }

@@ -9,6 +9,9 @@ import java.util.Objects;
  * traffic (ClusterIP), for external traffic (NodePort, externalIPs, LoadBalancer IPs), and for external
  * traffic that kube-proxy short-circuits to the cluster endpoints (pod- and host-originated traffic under
  * externalTrafficPolicy Local), plus affinity, source ranges and the categorized endpoints. Immutable.
+ *
+ * <p>Routes are kept per IP family when the builder is given each family's categorized endpoints (the
+ * watcher: kube-proxy's one proxier per family), or shared by both families (edge mode).
  */
 public final class ServicePortEntry {
     private final ServicePortName name;
@@ -24,9 +27,10 @@ public final class ServicePortEntry {
     private final BackendSet clusterEndpoints;
     private final BackendSet localEndpoints;
     private final boolean hasAnyEndpoints;
-    private final Route internal;
-    private final Route external;
-    private final Route shortCircuit;
+    /** Index 0 IPv4, 1 IPv6; both the same object when the entry is family-agnostic (edge mode). */
+    private final FamilyRoutes[] families;
+    /** The family {@link #route(FrontendType, boolean)} and the family-less accessors use. */
+    private final FamilyRoutes primary;
     private final ConnectionCounts connectionCounts;
     private final int maglevTableSize;
 
@@ -41,42 +45,93 @@ public final class ServicePortEntry {
         internalPolicyLocal = b.internalPolicyLocal;
         externalPolicyLocal = b.externalPolicyLocal;
         endpoints = b.endpoints;
-        clusterEndpoints = b.clusterEndpoints;
-        localEndpoints = b.localEndpoints;
-        hasAnyEndpoints = b.hasAnyEndpoints;
         connectionCounts = b.counts;
         maglevTableSize = b.maglevTableSize;
         if (previous != null && (previous.maglevTableSize != maglevTableSize
                 || previous.connectionCounts != connectionCounts && algorithm == Algorithm.LEAST_CONNECTIONS)) {
             previous = null; // its pickers were built for another table size or read other counters
         }
-        Route clusterRoute = route(clusterEndpoints, Action.REJECT, b.counts, previous == null ? null
-                : previous.clusterRoute(), previous);
-        Route localRoute = route(localEndpoints, hasAnyEndpoints ? Action.DROP : Action.REJECT, b.counts,
-                previous == null ? null : previous.localRoute(), previous);
-        if (!hasAnyEndpoints) {
-            clusterRoute = Route.REJECT;
-            localRoute = Route.REJECT;
+        families = new FamilyRoutes[2];
+        if (!b.familySet[0] && !b.familySet[1]) {
+            FamilyRoutes shared = new FamilyRoutes(b.clusterEndpoints, b.localEndpoints, b.hasAnyEndpoints,
+                    previous == null ? null : previous.families[0], true);
+            families[0] = shared;
+            families[1] = shared;
+            primary = shared;
+            clusterEndpoints = b.clusterEndpoints;
+            localEndpoints = b.localEndpoints;
+            hasAnyEndpoints = b.hasAnyEndpoints;
+        } else {
+            for (int i = 0; i < 2; i++) {
+                // A family never given (a single-stack service's other family) has nothing to route to.
+                families[i] = new FamilyRoutes(b.familyCluster[i], b.familyLocal[i], b.familyHasAny[i],
+                        previous == null ? null : previous.families[i], b.familySet[i]);
+            }
+            boolean both = b.familySet[0] && b.familySet[1];
+            primary = !both ? families[b.familySet[0] ? 0 : 1]
+                    : !families[0].hasAny && families[1].hasAny ? families[1] : families[0];
+            clusterEndpoints = both ? union(families[0].cluster, families[1].cluster) : primary.cluster;
+            localEndpoints = both ? union(families[0].local, families[1].local) : primary.local;
+            hasAnyEndpoints = families[0].hasAny || families[1].hasAny;
         }
-        internal = internalPolicyLocal ? localRoute : clusterRoute;
-        external = externalPolicyLocal ? localRoute : clusterRoute;
-        shortCircuit = clusterRoute;
     }
 
-    private Route route(BackendSet set, Action whenEmpty, ConnectionCounts counts, Route previous,
-                        ServicePortEntry prev) {
+    /** Null when both are null (kube-proxy's nil), else the backends of both. */
+    private static BackendSet union(BackendSet a, BackendSet b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        List<Backend> all = new java.util.ArrayList<>(a.backends());
+        all.addAll(b.backends());
+        return BackendSet.of(all);
+    }
+
+    /**
+     * One IP family's CategorizeEndpoints outputs and the routes derived from them, as kube-proxy's proxier of
+     * that family has them (§1.10).
+     */
+    private final class FamilyRoutes {
+        final Algorithm builtFor = algorithm;
+        final boolean given;
+        final BackendSet cluster;
+        final BackendSet local;
+        final boolean hasAny;
+        final Route clusterRoute;
+        final Route localRoute;
+        final Route internal;
+        final Route external;
+
+        FamilyRoutes(BackendSet cluster, BackendSet local, boolean hasAny, FamilyRoutes previous, boolean given) {
+            this.given = given;
+            this.cluster = cluster;
+            this.local = local;
+            this.hasAny = hasAny;
+            if (hasAny) {
+                clusterRoute = routeOver(cluster, Action.REJECT, previous == null ? null : previous.clusterRoute,
+                        previous);
+                localRoute = routeOver(local, Action.DROP, previous == null ? null : previous.localRoute, previous);
+            } else {
+                clusterRoute = Route.REJECT;
+                localRoute = Route.REJECT;
+            }
+            internal = internalPolicyLocal ? localRoute : clusterRoute;
+            external = externalPolicyLocal ? localRoute : clusterRoute;
+        }
+
+        Route route(FrontendType type, boolean shortCircuit) {
+            if (!type.external()) {
+                return internal;
+            }
+            return shortCircuit && externalPolicyLocal ? clusterRoute : external;
+        }
+    }
+
+    private Route routeOver(BackendSet set, Action whenEmpty, Route previous, FamilyRoutes prev) {
         if (set == null || set.isEmpty() || set.eligibleCount() == 0) {
             return whenEmpty == Action.DROP ? Route.DROP : Route.REJECT;
         }
-        return Route.forward(set, algorithm, counts, maglevTableSize, previous, prev == null ? null : prev.algorithm);
-    }
-
-    private Route clusterRoute() {
-        return shortCircuit;
-    }
-
-    private Route localRoute() {
-        return internalPolicyLocal ? internal : externalPolicyLocal ? external : null;
+        return Route.forward(set, algorithm, connectionCounts, maglevTableSize, previous,
+                prev == null ? null : prev.builtFor);
     }
 
     public static Builder builder(ServicePortName name) {
@@ -108,7 +163,10 @@ public final class ServicePortEntry {
         return proxyProtocol;
     }
 
-    /** loadBalancerSourceRanges; empty allows everyone. Applies to LOAD_BALANCER frontends only. */
+    /**
+     * loadBalancerSourceRanges; applies to LOAD_BALANCER frontends only, per IP family: a family without a
+     * range of its own allows everyone, as kube-proxy's proxier of that family does.
+     */
     public List<Cidr> sourceRanges() {
         return sourceRanges;
     }
@@ -118,12 +176,18 @@ public final class ServicePortEntry {
         if (type != FrontendType.LOAD_BALANCER || sourceRanges.isEmpty()) {
             return true;
         }
+        boolean clientV4 = client instanceof java.net.Inet4Address;
+        boolean familyHasRanges = false;
         for (Cidr c : sourceRanges) {
+            if (c.isIpv4() != clientV4) {
+                continue;
+            }
+            familyHasRanges = true;
             if (c.contains(client)) {
                 return true;
             }
         }
-        return false;
+        return !familyHasRanges;
     }
 
     public int healthCheckNodePort() {
@@ -143,16 +207,20 @@ public final class ServicePortEntry {
         return endpoints;
     }
 
-    /** CategorizeEndpoints' clusterEndpoints: null where kube-proxy's is nil. */
+    /**
+     * CategorizeEndpoints' clusterEndpoints: null where kube-proxy's is nil. For an entry categorized per
+     * family with both families, the union of the two families' lists (null when both are nil).
+     */
     public BackendSet clusterEndpoints() {
         return clusterEndpoints;
     }
 
-    /** CategorizeEndpoints' localEndpoints: null where kube-proxy's is nil. */
+    /** CategorizeEndpoints' localEndpoints: null where kube-proxy's is nil; per family as above. */
     public BackendSet localEndpoints() {
         return localEndpoints;
     }
 
+    /** Whether any family has a usable endpoint anywhere. */
     public boolean hasAnyEndpoints() {
         return hasAnyEndpoints;
     }
@@ -175,18 +243,36 @@ public final class ServicePortEntry {
      *                     externalTrafficPolicy Local it uses the cluster endpoints, as kube-proxy does
      */
     public Route route(FrontendType type, boolean shortCircuit) {
-        if (!type.external()) {
-            return internal;
-        }
-        return shortCircuit && externalPolicyLocal ? this.shortCircuit : external;
+        return primary.route(type, shortCircuit);
     }
 
+    /**
+     * The route for a new flow through a frontend of the given IP family: kube-proxy runs one proxier per
+     * family, so a frontend uses only its own family's endpoints (kube-proxy-semantics.md §1.1). An entry
+     * built without per-family data (edge mode) answers the same for both.
+     *
+     * @param ipv6 whether the frontend (the address the flow arrived at) is IPv6
+     */
+    public Route route(FrontendType type, boolean shortCircuit, boolean ipv6) {
+        return families[ipv6 ? 1 : 0].route(type, shortCircuit);
+    }
+
+    /**
+     * Whether the entry routes the given IP family: a family given to {@link Builder#categorized(boolean,
+     * BackendSet, BackendSet, boolean)}, or both for an entry without per-family data.
+     */
+    public boolean hasFamily(boolean ipv6) {
+        return families[ipv6 ? 1 : 0].given;
+    }
+
+    /** The ClusterIP route of the entry's primary family; see {@link #route(FrontendType, boolean, boolean)}. */
     public Route internalRoute() {
-        return internal;
+        return primary.internal;
     }
 
+    /** The external route of the entry's primary family; see {@link #route(FrontendType, boolean, boolean)}. */
     public Route externalRoute() {
-        return external;
+        return primary.external;
     }
 
     /** A builder over the same settings, for changing a few of them. */
@@ -201,9 +287,18 @@ public final class ServicePortEntry {
         b.internalPolicyLocal = internalPolicyLocal;
         b.externalPolicyLocal = externalPolicyLocal;
         b.endpoints = endpoints;
-        b.clusterEndpoints = clusterEndpoints;
-        b.localEndpoints = localEndpoints;
-        b.hasAnyEndpoints = hasAnyEndpoints;
+        if (families[0] == families[1]) {
+            b.clusterEndpoints = clusterEndpoints;
+            b.localEndpoints = localEndpoints;
+            b.hasAnyEndpoints = hasAnyEndpoints;
+        } else {
+            for (int i = 0; i < 2; i++) {
+                FamilyRoutes f = families[i];
+                if (f.given) {
+                    b.categorized(i == 1, f.cluster, f.local, f.hasAny);
+                }
+            }
+        }
         b.counts = connectionCounts;
         b.maglevTableSize = maglevTableSize;
         return b;
@@ -211,8 +306,9 @@ public final class ServicePortEntry {
 
     @Override
     public String toString() {
-        return name + " frontends=" + frontends.size() + " internal=" + internal.action() + internal.backends()
-                + " external=" + external.action() + external.backends();
+        return name + " frontends=" + frontends.size() + " internal=" + primary.internal.action()
+                + primary.internal.backends() + " external=" + primary.external.action()
+                + primary.external.backends();
     }
 
     /** Builds an entry. Not thread-safe. */
@@ -230,6 +326,10 @@ public final class ServicePortEntry {
         private BackendSet clusterEndpoints = BackendSet.empty();
         private BackendSet localEndpoints;
         private boolean hasAnyEndpoints;
+        private final boolean[] familySet = new boolean[2];
+        private final BackendSet[] familyCluster = new BackendSet[2];
+        private final BackendSet[] familyLocal = new BackendSet[2];
+        private final boolean[] familyHasAny = new boolean[2];
         private ConnectionCounts counts = new ConnectionCounts();
         private int maglevTableSize;
 
@@ -294,7 +394,31 @@ public final class ServicePortEntry {
             clusterEndpoints = cluster;
             localEndpoints = local;
             hasAnyEndpoints = hasAny;
+            clearFamilies();
             return this;
+        }
+
+        /**
+         * CategorizeEndpoints' outputs for one IP family, as kube-proxy's proxier of that family computes
+         * them from that family's endpoints only. Once a family is given, frontends route per family, and a
+         * family never given has nothing to route to (REJECT).
+         */
+        public Builder categorized(boolean ipv6, BackendSet cluster, BackendSet local, boolean hasAny) {
+            int i = ipv6 ? 1 : 0;
+            familySet[i] = true;
+            familyCluster[i] = cluster;
+            familyLocal[i] = local;
+            familyHasAny[i] = hasAny;
+            return this;
+        }
+
+        private void clearFamilies() {
+            for (int i = 0; i < 2; i++) {
+                familySet[i] = false;
+                familyCluster[i] = null;
+                familyLocal[i] = null;
+                familyHasAny[i] = false;
+            }
         }
 
         /**
@@ -305,6 +429,7 @@ public final class ServicePortEntry {
             clusterEndpoints = all;
             localEndpoints = null;
             hasAnyEndpoints = !all.isEmpty();
+            clearFamilies();
             return this;
         }
 

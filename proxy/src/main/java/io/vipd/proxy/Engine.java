@@ -18,6 +18,7 @@ import io.vipd.lb.Route;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -132,9 +133,13 @@ final class Engine {
         return fe;
     }
 
-    /** The route for a new flow from {@code client} through {@code fe}. */
-    Route route(FrontendEntry fe, InetAddress client) {
-        return fe.entry().route(fe.type(), shortCircuit(fe, client));
+    /**
+     * The route for a new flow from {@code client} through {@code fe}, arrived at {@code local} (the accepted
+     * socket's local address, or the original destination): a frontend routes only to endpoints of its own
+     * IP family, as kube-proxy's per-family proxiers do; for a NodePort the family of the node address.
+     */
+    Route route(FrontendEntry fe, InetAddress local, InetAddress client) {
+        return fe.entry().route(fe.type(), shortCircuit(fe, client), local instanceof Inet6Address);
     }
 
     /** External traffic that originated on this node or in a local pod (kube-proxy's short-circuit). */

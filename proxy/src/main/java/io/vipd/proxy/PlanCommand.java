@@ -10,6 +10,7 @@ import io.vipd.watcher.FeatureGates;
 import io.vipd.watcher.FileSource;
 import io.vipd.proxy.admin.Json;
 import java.io.PrintWriter;
+import java.net.Inet6Address;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,14 +75,34 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The route a frontend's ordinary traffic takes (not kube-proxy's short-circuited pod/host traffic). */
-    static Route route(ServicePortEntry e, ServiceFrontend f) {
-        return f.type() == FrontendType.CLUSTER_IP ? e.internalRoute() : e.externalRoute();
-    }
+    /**
+     * One printed frontend: its address, kind and the route its ordinary traffic takes (not kube-proxy's
+     * short-circuited pod/host traffic), for the frontend's IP family.
+     */
+    private record Row(String address, FrontendType kind, Route route) {}
 
-    static String address(ServiceFrontend f) {
-        return f.frontend().isNodePort() ? "*:" + f.frontend().port()
-                : io.vipd.lb.Addresses.key(f.frontend().address(), f.frontend().port());
+    /**
+     * The rows of an entry's frontends. A NodePort is reachable on node addresses of each family the service
+     * has; for a dual-stack service it gets a row per family ({@code 0.0.0.0:port}, {@code [::]:port}), as
+     * the families may route differently, and {@code *:port} otherwise.
+     */
+    private static List<Row> rows(ServicePortEntry e) {
+        List<Row> rows = new ArrayList<>();
+        boolean dual = e.hasFamily(false) && e.hasFamily(true);
+        for (ServiceFrontend f : e.frontends()) {
+            int port = f.frontend().port();
+            if (!f.frontend().isNodePort()) {
+                boolean v6 = f.frontend().address() instanceof Inet6Address;
+                rows.add(new Row(io.vipd.lb.Addresses.key(f.frontend().address(), port), f.type(),
+                        e.route(f.type(), false, v6)));
+            } else if (dual) {
+                rows.add(new Row("0.0.0.0:" + port, f.type(), e.route(f.type(), false, false)));
+                rows.add(new Row("[::]:" + port, f.type(), e.route(f.type(), false, true)));
+            } else {
+                rows.add(new Row("*:" + port, f.type(), e.route(f.type(), false, !e.hasFamily(false))));
+            }
+        }
+        return rows;
     }
 
     static String json(List<ServicePortEntry> entries) {
@@ -98,13 +119,13 @@ final class PlanCommand implements Callable<Integer> {
             field(sb, 6, "localEndpoints", keys(e.localEndpoints())).append(",\n");
             field(sb, 6, "hasAnyEndpoints", String.valueOf(e.hasAnyEndpoints())).append(",\n");
             sb.append("      \"frontends\": [");
-            List<ServiceFrontend> fs = e.frontends();
+            List<Row> fs = rows(e);
             for (int j = 0; j < fs.size(); j++) {
-                ServiceFrontend f = fs.get(j);
-                Route r = route(e, f);
+                Row f = fs.get(j);
+                Route r = f.route();
                 sb.append(j == 0 ? "\n" : ",\n");
-                sb.append("        {\"address\": ").append(quote(address(f)))
-                        .append(", \"kind\": ").append(quote(f.type().displayName()))
+                sb.append("        {\"address\": ").append(quote(f.address()))
+                        .append(", \"kind\": ").append(quote(f.kind().displayName()))
                         .append(", \"action\": ").append(quote(r.action().displayName()))
                         .append(", \"backends\": ").append(keys(r.action() == Action.FORWARD ? r.backends()
                                 : BackendSet.empty())).append("}");
@@ -144,11 +165,11 @@ final class PlanCommand implements Callable<Integer> {
                 rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), "-", "-",
                         "-", "-"});
             }
-            for (ServiceFrontend f : e.frontends()) {
-                Route r = route(e, f);
+            for (Row f : rows(e)) {
+                Route r = f.route();
                 String backends = r.action() == Action.FORWARD ? String.join(",", r.backends().keys()) : "-";
-                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), address(f),
-                        f.type().displayName(), r.action().displayName(), backends});
+                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), f.address(),
+                        f.kind().displayName(), r.action().displayName(), backends});
             }
         }
         int[] width = new int[rows.get(0).length];

@@ -56,7 +56,7 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             hold(ch);
             return;
         }
-        Route route = engine.route(fe, remote.getAddress());
+        Route route = engine.route(fe, local.getAddress(), remote.getAddress());
         if (route.action() == Action.DROP) {
             service.dropped.increment();
             hold(ch);

@@ -67,7 +67,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             service.dropped.increment();
             return null;
         }
-        Route route = engine.route(fe, client.getAddress());
+        Route route = engine.route(fe, key.frontend().getAddress(), client.getAddress());
         if (route.action() != Action.FORWARD) {
             (route.action() == Action.DROP ? service.dropped : service.rejected).increment();
             return null;

@@ -36,25 +36,25 @@ public final class NftElements {
         if (entry.name().protocol() == Protocol.SCTP) {
             return out;
         }
-        Action internal = entry.internalRoute().action();
-        Action external = entry.externalRoute().action();
         for (ServiceFrontend sf : entry.frontends()) {
             Frontend f = sf.frontend();
             String proto = proto(f.protocol());
             if (f.isNodePort()) {
                 String el = proto + " . " + f.port();
                 add(out, NftSet.NODEPORTS, el);
-                addAction(out, external, NftSet.REJECT_NODEPORTS, NftSet.DROP_EXTERNAL_NODEPORTS, el);
+                addAction(out, nodePortAction(entry), NftSet.REJECT_NODEPORTS, NftSet.DROP_EXTERNAL_NODEPORTS, el);
                 continue;
             }
             boolean v6 = f.address() instanceof Inet6Address;
             String el = Addresses.ipString(f.address()) + " . " + proto + " . " + f.port();
             add(out, v6 ? NftSet.FRONTENDS_V6 : NftSet.FRONTENDS_V4, el);
+            // Each frontend's own family decides, as kube-proxy's proxier of that family would.
+            Action action = entry.route(sf.type(), false, v6).action();
             if (sf.type() == FrontendType.CLUSTER_IP) {
-                addAction(out, internal, v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
+                addAction(out, action, v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
                         v6 ? NftSet.DROP_V6 : NftSet.DROP_V4, el);
             } else {
-                addAction(out, external, v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
+                addAction(out, action, v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
                         v6 ? NftSet.DROP_EXTERNAL_V6 : NftSet.DROP_EXTERNAL_V4, el);
             }
             if (sf.type() == FrontendType.LOAD_BALANCER) {
@@ -62,6 +62,22 @@ public final class NftElements {
             }
         }
         return out;
+    }
+
+    /**
+     * The NodePort sets hold {@code proto . port} for both families, so they reject or drop only when every
+     * family the entry routes agrees; otherwise the proxy, which sees each flow's family, decides.
+     */
+    static Action nodePortAction(ServicePortEntry entry) {
+        Action v4 = entry.route(FrontendType.NODE_PORT, false, false).action();
+        Action v6 = entry.route(FrontendType.NODE_PORT, false, true).action();
+        if (!entry.hasFamily(true)) {
+            return v4;
+        }
+        if (!entry.hasFamily(false)) {
+            return v6;
+        }
+        return v4 == v6 ? v4 : Action.FORWARD;
     }
 
     /** The node-wide elements: NodePort addresses and pod CIDRs. */
