@@ -78,6 +78,31 @@ class InterceptionTest {
     }
 
     @Test
+    void eachFrontendRejectsByItsOwnFamilysRoute() {
+        ServicePortName dual = ServicePortName.of("ns", "dual", "", Protocol.TCP);
+        BackendSet v4 = BackendSet.of(Backend.of(Addresses.parseIp("198.18.128.5"), 8080));
+        List<ServiceFrontend> frontends = List.of(
+                new ServiceFrontend(new Frontend(Addresses.parseIp("198.19.0.20"), 80, Protocol.TCP),
+                        FrontendType.CLUSTER_IP),
+                new ServiceFrontend(new Frontend(Addresses.parseIp("fd00:96::20"), 80, Protocol.TCP),
+                        FrontendType.CLUSTER_IP),
+                new ServiceFrontend(Frontend.nodePort(30090, Protocol.TCP), FrontendType.NODE_PORT));
+        // The IPv6 endpoints are all gone: the IPv6 ClusterIP rejects, the IPv4 one forwards, and the
+        // family-less NodePort set is left to the proxy, which sees each flow's family.
+        ServicePortEntry v6Gone = ServicePortEntry.builder(dual).frontends(frontends).endpoints(v4)
+                .categorized(false, v4, null, true).categorized(true, null, null, false).build();
+        var elements = NftElements.of(v6Gone, CONFIG.nodePortAddresses());
+        assertThat(elements.get(NftSet.REJECT_V6)).containsExactly("fd00:96::20 . tcp . 80");
+        assertThat(elements).doesNotContainKeys(NftSet.REJECT_V4, NftSet.REJECT_NODEPORTS);
+
+        ServicePortEntry bothGone = v6Gone.toBuilder().endpoints(BackendSet.empty())
+                .categorized(false, null, null, false).build();
+        elements = NftElements.of(bothGone, CONFIG.nodePortAddresses());
+        assertThat(elements.get(NftSet.REJECT_V4)).containsExactly("198.19.0.20 . tcp . 80");
+        assertThat(elements.get(NftSet.REJECT_NODEPORTS)).containsExactly("tcp . 30090");
+    }
+
+    @Test
     void aFailedUpdateIsRepairedByReplacingTheTable() throws IOException {
         List<String> scripts = new java.util.ArrayList<>();
         CommandRunner failingDeltas = (command, stdin) -> {
