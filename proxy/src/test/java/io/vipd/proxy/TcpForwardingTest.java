@@ -11,6 +11,8 @@ import static org.awaitility.Awaitility.await;
 import io.vipd.lb.Backend;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.Frontend;
+import io.vipd.lb.FrontendType;
+import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -213,6 +215,38 @@ class TcpForwardingTest extends ProxyTestBase {
         backend(TcpBackend.identifyingOn("127.0.0.3", deadPort));
         await().atMost(Duration.ofSeconds(10)).until(() -> "127.0.0.3".equals(whoAnswers(f, null)));
         assertThat(proxy.stats().services().get(0).backend(deadKey).ejected()).isFalse();
+    }
+
+    @Test
+    void dualStackFrontendsForwardOnlyToTheirOwnFamilyAndRejectWhenItIsGone() throws Exception {
+        TcpBackend v4 = backend(TcpBackend.identifying("127.0.0.2"));
+        TcpBackend v6 = backend(TcpBackend.identifying("::1"));
+        Frontend f4 = tcpFrontend("127.0.0.1");
+        Frontend f6 = tcpFrontend("::1");
+        BackendSet v4Set = backends(v4.address());
+        BackendSet v6Set = backends(v6.address());
+        ServicePortEntry.Builder dual = ServicePortEntry.builder(Fixtures.name("dual", f4.protocol()))
+                .frontends(List.of(new ServiceFrontend(f4, FrontendType.CLUSTER_IP),
+                        new ServiceFrontend(f6, FrontendType.CLUSTER_IP)))
+                .endpoints(backends(v4.address(), v6.address()))
+                .categorized(false, v4Set, null, true).categorized(true, v6Set, null, true);
+        proxy(ProxyConfig.defaults(), dual.build());
+        for (int i = 0; i < 10; i++) {
+            assertThat(whoAnswers(f4, null)).isEqualTo("127.0.0.2");
+            assertThat(whoAnswers(f6, null)).isEqualTo("::1");
+        }
+
+        // The IPv6 endpoints are gone: the IPv6 frontend rejects, the IPv4 one still forwards.
+        table.apply(List.of(dual.endpoints(v4Set).categorized(true, null, null, false).build()), List.of());
+        assertThatThrownBy(() -> {
+            try (Socket s = connect(f6)) {
+                s.getOutputStream().write('x');
+                int r = s.getInputStream().read();
+                throw new AssertionError(r < 0 ? "orderly EOF instead of a reset" : "got data: " + r);
+            }
+        }).isInstanceOf(SocketException.class);
+        assertThat(registry.get("vipd.connections").tag("result", "rejected").counter().count()).isEqualTo(1);
+        assertThat(whoAnswers(f4, null)).isEqualTo("127.0.0.2");
     }
 
     @Test
