@@ -177,13 +177,13 @@ public final class MaglevTable {
     /** The schedule visiting every backend each round: cheapest when quotas are similar. */
     static void fillByRounds(char[] slots, int[] quota, int maxQuota, int[] position, int[] skip, int m) {
         int n = quota.length;
-        long[] used = new long[(m + 63) >>> 6];
+        SlotClaimer claimer = new SlotClaimer(slots, position, skip, m);
         int[] taken = new int[n];
         NextRound next = new NextRound(quota, maxQuota);
         for (int round = 0; round < maxQuota; round++) {
             for (int i = 0; i < n; i++) {
                 if (taken[i] < quota[i] && next.round[i] == round) {
-                    claim(slots, used, i, position, skip, m);
+                    claimer.claim(i);
                     taken[i]++;
                     next.advance(i);
                 }
@@ -233,7 +233,7 @@ public final class MaglevTable {
      */
     static void fillByHeap(char[] slots, int[] quota, int maxQuota, int[] position, int[] skip, int m) {
         int n = quota.length;
-        long[] used = new long[(m + 63) >>> 6];
+        SlotClaimer claimer = new SlotClaimer(slots, position, skip, m);
         int[] taken = new int[n];
         NextRound next = new NextRound(quota, maxQuota);
         long[] heap = new long[n];
@@ -246,7 +246,7 @@ public final class MaglevTable {
         while (size > 0) {
             long top = heap[0];
             int i = (int) (top & 0xffff);
-            claim(slots, used, i, position, skip, m);
+            claimer.claim(i);
             taken[i]++;
             if (taken[i] < quota[i]) {
                 next.advance(i);
@@ -281,23 +281,164 @@ public final class MaglevTable {
     }
 
     /**
-     * Backend i claims its next preferred free slot (Pseudocode 1's inner loop), with no modulo per probe.
-     * Free slots are tracked in a bitmap ({@code used}, M/8 bytes), which stays in L1 cache while the
-     * char table would not: probing is most of the build time.
+     * Backend i claims its next preferred free slot (Pseudocode 1's inner loop): the first free slot of
+     * {@code position[i] + t·skip[i] mod M}, t = 0, 1, ... Probing is the build's cost, and it is back-loaded:
+     * with F slots free a claim takes about M/F probes, so the last √M claims would take half of all probes.
+     * Free slots are tracked in a bitmap (M/8 bytes, stays in L1 where the char table would not). Once at most
+     * √M slots are free, a claim probes at most F/2 slots and otherwise scans the free slots for the smallest
+     * t = (slot - position)·skip⁻¹ mod M, which is unique per slot since M is prime. Both find the same slot.
      */
-    private static void claim(char[] slots, long[] used, int i, int[] position, int[] skip, int m) {
-        int c = position[i];
-        int step = skip[i];
-        while ((used[c >>> 6] & (1L << c)) != 0) {
-            c += step;
-            if (c >= m) {
-                c -= m;
-            }
+    private static final class SlotClaimer {
+        private final char[] slots;
+        private final long[] used;
+        private final int[] position;
+        private final int[] skip;
+        private final int m;
+        private final double reciprocalM;
+        /** Start bounding probes by scans when this many slots remain free. */
+        private final int scanBelow;
+        private int free;
+        /** Free slots once scanning starts; slots claimed by probing are dropped lazily by the next scan. */
+        private int[] freeList;
+        private int freeListLength;
+        /** skip⁻¹ mod M per backend, computed on its first scan; 0 = not yet. */
+        private int[] inverseSkip;
+
+        SlotClaimer(char[] slots, int[] position, int[] skip, int m) {
+            this.slots = slots;
+            this.position = position;
+            this.skip = skip;
+            this.m = m;
+            reciprocalM = 1.0 / m;
+            used = new long[(m + 63) >>> 6];
+            scanBelow = (int) Math.sqrt(m);
+            free = m;
         }
-        used[c >>> 6] |= 1L << c;
-        slots[c] = (char) i;
-        c += step;
-        position[i] = c >= m ? c - m : c;
+
+        void claim(int i) {
+            if (free > scanBelow) {
+                probe(i);
+            } else if (!probe(i, free >>> 1)) {
+                scan(i);
+            }
+            free--;
+        }
+
+        private void probe(int i) {
+            long[] used = this.used;
+            int m = this.m;
+            int c = position[i];
+            int step = skip[i];
+            while ((used[c >>> 6] & (1L << c)) != 0) {
+                c += step;
+                if (c >= m) {
+                    c -= m;
+                }
+            }
+            take(i, c);
+        }
+
+        /** Claims the first free slot among the next {@code limit} of backend i's order; false if none is. */
+        private boolean probe(int i, int limit) {
+            long[] used = this.used;
+            int m = this.m;
+            int c = position[i];
+            int step = skip[i];
+            while ((used[c >>> 6] & (1L << c)) != 0) {
+                if (--limit == 0) {
+                    position[i] = c;
+                    return false;
+                }
+                c += step;
+                if (c >= m) {
+                    c -= m;
+                }
+            }
+            take(i, c);
+            return true;
+        }
+
+        private void scan(int i) {
+            if (freeList == null) {
+                startScanning();
+            }
+            long[] used = this.used;
+            int m = this.m;
+            int c = position[i];
+            long inverse = inverseSkip[i];
+            if (inverse == 0) {
+                inverse = inverseModulo(skip[i], m);
+                inverseSkip[i] = (int) inverse;
+            }
+            int best = -1;
+            long bestT = Long.MAX_VALUE;
+            int kept = 0;
+            for (int k = 0; k < freeListLength; k++) {
+                int slot = freeList[k];
+                if ((used[slot >>> 6] & (1L << slot)) != 0) {
+                    continue;
+                }
+                freeList[kept] = slot;
+                int d = slot - c;
+                if (d < 0) {
+                    d += m;
+                }
+                long x = d * inverse;
+                long t = x - (long) (x * reciprocalM) * m; // x < 2^45: the double quotient is off by at most 1
+                if (t < 0) {
+                    t += m;
+                } else if (t >= m) {
+                    t -= m;
+                }
+                if (t < bestT) {
+                    bestT = t;
+                    best = kept;
+                }
+                kept++;
+            }
+            int slot = freeList[best];
+            freeList[best] = freeList[kept - 1];
+            freeListLength = kept - 1;
+            take(i, slot);
+        }
+
+        /** a⁻¹ mod m for 0 < a < m, m prime (extended Euclid). */
+        static int inverseModulo(int a, int m) {
+            int r0 = m;
+            int r1 = a;
+            int t0 = 0;
+            int t1 = 1;
+            while (r1 != 0) {
+                int q = r0 / r1;
+                int r = r0 - q * r1;
+                r0 = r1;
+                r1 = r;
+                int t = t0 - q * t1;
+                t0 = t1;
+                t1 = t;
+            }
+            return t0 < 0 ? t0 + m : t0;
+        }
+
+        private void take(int i, int slot) {
+            used[slot >>> 6] |= 1L << slot;
+            slots[slot] = (char) i;
+            int next = slot + skip[i];
+            position[i] = next >= m ? next - m : next;
+        }
+
+        private void startScanning() {
+            freeList = new int[free];
+            for (int w = 0; w < used.length; w++) {
+                for (long bits = ~used[w]; bits != 0; bits &= bits - 1) {
+                    int slot = (w << 6) + Long.numberOfTrailingZeros(bits);
+                    if (slot < m) {
+                        freeList[freeListLength++] = slot;
+                    }
+                }
+            }
+            inverseSkip = new int[position.length];
+        }
     }
 
     private static long littleEndianLong(byte[] b, int from) {
