@@ -426,6 +426,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpRelay.WATER_MARK)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, TcpRelay.RECV_ALLOCATOR)
                 .childHandler(acceptors.get(kind));
         if (engine.transport.epoll()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -42,6 +43,24 @@ final class TcpRelay implements ChannelFutureListener {
     private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
     private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Read buffers that grow to 256 KiB for bulk transfers (Netty's default stops at 64 KiB), so a busy stream
+     * costs fewer reads, writes and wake-ups; shared, since each channel keeps its own sizing handle.
+     */
+    static final AdaptiveRecvByteBufAllocator RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator(512, 16 * 1024,
+            256 * 1024);
+
+    /** The backend connect settings shared by every relay; each connect clones it onto the client's loop. */
+    static Bootstrap backendBootstrap(Engine engine) {
+        return new Bootstrap().channel(engine.transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, engine.connectTimeoutMillis)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, RECV_ALLOCATOR);
+    }
 
     /**
      * Once everything written before is flushed: send a FIN (the other direction carries on), and let Netty
@@ -62,11 +81,27 @@ final class TcpRelay implements ChannelFutureListener {
         shutdownOutput(ch);
     };
     /** Once everything written before is flushed: close (the input is done too). */
-    private static final ChannelFutureListener CLOSE = f -> {
-        if (f.channel().isOpen()) {
-            f.channel().close();
+    private static final ChannelFutureListener CLOSE = f -> closeDone(f.channel());
+
+    /**
+     * Closes a channel whose both directions are finished. On epoll the descriptor is closed first: once a
+     * socket's input has ended, Netty 4.2 has already removed it from the epoll set, and its own close would
+     * remove it again, failing with ENOENT and building an exception with a stack trace per channel; closing
+     * the descriptor removes it from the epoll set anyway, and Netty skips the removal for a closed one.
+     */
+    static void closeDone(Channel ch) {
+        if (!ch.isOpen()) {
+            return;
         }
-    };
+        if (ch instanceof UnixChannel && ch.eventLoop().inEventLoop()) {
+            try {
+                ((UnixChannel) ch).fd().close();
+            } catch (IOException e) {
+                // Netty's close below closes it again and reports any failure.
+            }
+        }
+        ch.close();
+    }
 
     /**
      * Sends a FIN. On epoll this is shutdown(SHUT_WR) on the socket itself: Netty's shutdownOutput() builds an
@@ -145,13 +180,7 @@ final class TcpRelay implements ChannelFutureListener {
         current = service.backend(backends.key(index));
         InetSocketAddress address = backends.get(index).socketAddress();
         connectStart = System.nanoTime();
-        Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(engine.transport.socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, engine.connectTimeoutMillis)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .handler(backendSide);
+        Bootstrap b = engine.backendBootstrap.clone(client.eventLoop()).handler(backendSide);
         InetAddress clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress();
         if (engine.transparentEgress(frontendType, entry, shortCircuit, clientIp, address.getAddress())) {
             // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
@@ -236,9 +265,7 @@ final class TcpRelay implements ChannelFutureListener {
     private void inputDone(Channel from, Channel to, boolean otherInputDone) {
         if (otherInputDone) {
             to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(CLOSE);
-            if (from.isOpen()) {
-                from.close();
-            }
+            closeDone(from);
         } else {
             to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(HALF_CLOSE);
         }
