@@ -418,12 +418,12 @@ public final class ProxyServer implements AutoCloseable {
 
     private ServerBootstrap tcpListener(EventLoop loop, ListenerKind kind) {
         // Children stay on the loop that accepted them: the kernel spreads SYNs over the SO_REUSEPORT group.
+        // No TCP_NODELAY option: Netty's socket channels turn it on when created, setting it again costs a syscall.
         ServerBootstrap b = new ServerBootstrap().group(loop, loop).channel(engine.transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpRelay.WATER_MARK)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, TcpRelay.RECV_ALLOCATOR)

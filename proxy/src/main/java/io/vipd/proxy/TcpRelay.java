@@ -56,7 +56,6 @@ final class TcpRelay implements ChannelFutureListener {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, engine.connectTimeoutMillis)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, RECV_ALLOCATOR);
