@@ -136,14 +136,15 @@ final class Engine {
     }
 
     /**
-     * The route for a new flow from {@code client} through {@code fe}, arrived at {@code local} (the accepted
+     * The route for a new flow from {@code client} through {@code fe} ({@code shortCircuit} as
+     * {@link #shortCircuit} says), arrived at {@code local} (the accepted
      * socket's local address, or the original destination): a frontend routes only to endpoints of its own
      * IP family, as kube-proxy's per-family proxiers do; for a NodePort the family of the node address. A
      * wildcard local address (a UDP listener on 0.0.0.0 or ::) says nothing, so the client's family decides.
      */
-    Route route(FrontendEntry fe, InetAddress local, InetAddress client) {
+    Route route(FrontendEntry fe, boolean shortCircuit, InetAddress local, InetAddress client) {
         InetAddress arrivedAt = local == null || local.isAnyLocalAddress() ? client : local;
-        return fe.entry().route(fe.type(), shortCircuit(fe, client), arrivedAt instanceof Inet6Address);
+        return fe.entry().route(fe.type(), shortCircuit, arrivedAt instanceof Inet6Address);
     }
 
     /** External traffic that originated on this node or in a local pod (kube-proxy's short-circuit). */

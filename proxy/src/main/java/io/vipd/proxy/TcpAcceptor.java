@@ -56,7 +56,8 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             hold(ch);
             return;
         }
-        Route route = engine.route(fe, local.getAddress(), remote.getAddress());
+        boolean shortCircuit = engine.shortCircuit(fe, remote.getAddress());
+        Route route = engine.route(fe, shortCircuit, local.getAddress(), remote.getAddress());
         if (route.action() == Action.DROP) {
             service.dropped.increment();
             hold(ch);
@@ -75,7 +76,7 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             Engine.reset(ch);
             return;
         }
-        new TcpRelay(engine, loop, ch, service, fe.type(), engine.shortCircuit(fe, remote.getAddress()), entry, route,
+        new TcpRelay(engine, loop, ch, service, fe.type(), shortCircuit, entry, route,
                 candidates, n).start();
     }
 

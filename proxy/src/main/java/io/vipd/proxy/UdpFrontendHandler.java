@@ -67,7 +67,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             service.dropped.increment();
             return null;
         }
-        Route route = engine.route(fe, key.frontend().getAddress(), client.getAddress());
+        boolean shortCircuit = engine.shortCircuit(fe, client.getAddress());
+        Route route = engine.route(fe, shortCircuit, key.frontend().getAddress(), client.getAddress());
         if (route.action() != Action.FORWARD) {
             (route.action() == Action.DROP ? service.dropped : service.rejected).increment();
             return null;
@@ -80,8 +81,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         Backend backend = route.backends().get(choice[0]);
-        boolean keepClient = engine.transparentEgress(fe.type(), entry, engine.shortCircuit(fe, client.getAddress()),
-                client.getAddress(), backend.ip());
+        boolean keepClient = engine.transparentEgress(fe.type(), entry, shortCircuit, client.getAddress(),
+                backend.ip());
         UdpFlow flow = table.create(key, service, backend, ctx.channel(), ctx.channel().eventLoop(), keepClient);
         if (flow != null) {
             engine.recordAffinity(entry, client, flow.backend.key);

@@ -96,10 +96,10 @@ class EdgeCommandTest {
     void sigtermStopsAcceptingDrainsEstablishedConnectionsAndExits0() throws Exception {
         String front = "127.0.79.1";
         int port = freeTcpPort(front);
-        try (DemoBackends backends = new DemoBackends(); ServerSocket echo = echoServer("127.0.79.2")) {
+        try (DemoBackends backends = new DemoBackends(); TcpBackend echo = TcpBackend.echo("127.0.79.2")) {
             InetSocketAddress http = new InetSocketAddress("127.0.79.3", freeTcpPort("127.0.79.3"));
             backends.startHttp(http);
-            int echoPort = ((InetSocketAddress) echo.getLocalSocketAddress()).getPort();
+            int echoPort = echo.address().getPort();
             Path file = dir.resolve("edge.yaml");
             Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
                     + "    backends: [\"127.0.79.2:" + echoPort + "\"]\n");
@@ -165,32 +165,6 @@ class EdgeCommandTest {
 
     private static String javaBin() {
         return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    }
-
-    private static ServerSocket echoServer(String ip) throws IOException {
-        ServerSocket server = new ServerSocket();
-        server.bind(new InetSocketAddress(ip, 0));
-        Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    Thread w = new Thread(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                        } catch (IOException e) {
-                            // client gone
-                        }
-                    });
-                    w.setDaemon(true);
-                    w.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return server;
     }
 
     private static String roundTrip(Socket s, String text) throws IOException {
