@@ -113,32 +113,55 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Opens listeners for these frontends (TCP: SO_REUSEPORT, one bind per event loop; UDP: one datagram
-     * socket per loop with SO_REUSEPORT; one bind each under NIO). A NodePort frontend (no address) binds the
-     * wildcard address and is served by a NodePort lookup by port. All or nothing: if any bind fails, closes
-     * what this call opened and throws a ListenerException naming the address and reason (e.g.
-     * "127.0.0.1:8080/TCP: Address already in use"). Already-open frontends are left as they are.
+     * Opens listeners for these frontends and starts accepting on them: {@link #bind} then {@link #accept}.
      * Must not be called on an event loop.
      */
     public void open(Collection<Frontend> frontends) throws ListenerException {
         synchronized (lock) {
+            bind(frontends);
+            accept(frontends);
+        }
+    }
+
+    /**
+     * Binds listeners for these frontends without accepting yet: the kernel queues connections and datagrams
+     * until {@link #accept}, so a caller can claim the addresses first (a failed bind changes nothing) and
+     * install the frontends in the table before the first connection is served rather than reset.
+     * TCP: SO_REUSEPORT, one bind per event loop; UDP: one datagram socket per loop with SO_REUSEPORT; one
+     * bind each under NIO. A NodePort frontend (no address) binds the wildcard address and is served by a
+     * NodePort lookup by port. All or nothing: if any bind fails, closes what this call bound and throws a
+     * ListenerException naming the address and reason (e.g. "127.0.0.1:8080/TCP: Address already in use").
+     * Already-bound frontends are left as they are. Must not be called on an event loop.
+     */
+    public void bind(Collection<Frontend> frontends) throws ListenerException {
+        synchronized (lock) {
             checkRunning();
-            Map<Frontend, List<Channel>> opened = new LinkedHashMap<>();
+            Map<Frontend, List<Channel>> bound = new LinkedHashMap<>();
             for (Frontend f : frontends) {
-                if (listeners.containsKey(f) || opened.containsKey(f)) {
+                if (listeners.containsKey(f) || bound.containsKey(f)) {
                     continue;
                 }
                 try {
                     ListenerKind kind = f.isNodePort() ? ListenerKind.NODE_PORT : ListenerKind.ADDRESS;
-                    opened.put(f, bindAll(f.toString(), f, f.socketAddress(), f.protocol(), kind));
+                    bound.put(f, bindAll(f.toString(), f, f.socketAddress(), f.protocol(), kind, false));
                 } catch (ListenerException e) {
-                    opened.values().forEach(ProxyServer::closeAll);
+                    bound.values().forEach(ProxyServer::closeAll);
                     throw e;
                 }
             }
-            listeners.putAll(opened);
-            for (Frontend f : opened.keySet()) {
-                log.atInfo().addKeyValue("frontend", f).log("listener opened");
+            listeners.putAll(bound);
+        }
+    }
+
+    /** Starts accepting on bound listeners; already-accepting ones and unknown frontends are left alone. */
+    public void accept(Collection<Frontend> frontends) {
+        synchronized (lock) {
+            for (Frontend f : frontends) {
+                List<Channel> chs = listeners.get(f);
+                if (chs != null && !chs.get(0).config().isAutoRead()) {
+                    chs.forEach(ch -> ch.config().setAutoRead(true));
+                    log.atInfo().addKeyValue("frontend", f).log("listener opened");
+                }
             }
         }
     }
@@ -177,12 +200,12 @@ public final class ProxyServer implements AutoCloseable {
             List<Channel> opened = new ArrayList<>();
             if (tcp != null) {
                 opened.addAll(bindAll(Addresses.key(tcp) + "/TCP (transparent)", null, tcp, Protocol.TCP,
-                        ListenerKind.TRANSPARENT));
+                        ListenerKind.TRANSPARENT, true));
             }
             if (udp != null) {
                 try {
                     opened.addAll(bindAll(Addresses.key(udp) + "/UDP (transparent)", null, udp, Protocol.UDP,
-                            ListenerKind.TRANSPARENT));
+                            ListenerKind.TRANSPARENT, true));
                 } catch (ListenerException e) {
                     closeAll(opened);
                     throw e;
@@ -386,14 +409,15 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Binds one listener per event loop (one in all under NIO, which has no SO_REUSEPORT); all or nothing. */
     private List<Channel> bindAll(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
-                                  ListenerKind kind) throws ListenerException {
+                                  ListenerKind kind, boolean accepting) throws ListenerException {
         List<Channel> channels = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
         int count = engine.transport.epoll() ? loops.size() : 1;
         for (int i = 0; i < count; i++) {
             EventLoop loop = loops.get(i);
-            ChannelFuture f = protocol == Protocol.TCP ? tcpListener(loop, kind).bind(address)
-                    : udpListener(loop, kind).bind(address);
+            ChannelFuture f = protocol == Protocol.TCP
+                    ? tcpListener(loop, kind).option(ChannelOption.AUTO_READ, accepting).bind(address)
+                    : udpListener(loop, kind).option(ChannelOption.AUTO_READ, accepting).bind(address);
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
                 closeAll(channels);

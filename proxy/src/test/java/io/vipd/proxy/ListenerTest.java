@@ -54,6 +54,24 @@ class ListenerTest extends ProxyTestBase {
     }
 
     @Test
+    void aBoundListenerQueuesConnectionsUntilItAccepts() throws Exception {
+        startEmpty();
+        TcpBackend b = backend(TcpBackend.echo("127.0.0.2"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy.bind(List.of(f));
+
+        // Accepted by the kernel while the frontend is not yet in the table: it must wait, not be reset.
+        try (Socket early = connect(f)) {
+            early.getOutputStream().write("early\n".getBytes(StandardCharsets.US_ASCII));
+            table.apply(List.of(entry("late", f, backends(b.address())).build()), List.of());
+            proxy.accept(List.of(f));
+
+            assertThat(firstLine(early)).isEqualTo("early");
+            assertThat(proxy.openFrontends()).containsExactly(f);
+        }
+    }
+
+    @Test
     void udpBindFailureNamesTheAddress() throws Exception {
         startEmpty();
         Frontend udp = udpFrontend("127.0.0.1");

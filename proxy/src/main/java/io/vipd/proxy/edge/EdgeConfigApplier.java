@@ -14,9 +14,10 @@ import java.util.Set;
 
 /**
  * Moves the service table and the listeners from the configuration in force to a new one, touching only
- * the service ports that were added, removed or changed. Listeners the new configuration needs are opened
- * first, all or nothing, so a port already in use leaves the configuration in force untouched; listeners it
- * no longer needs are closed last, keeping their established connections. Not thread-safe: one reloader
+ * the service ports that were added, removed or changed. Listeners the new configuration needs are bound
+ * first, all or nothing, so a port already in use leaves the configuration in force untouched, and accept
+ * only once the table holds their frontends; listeners it no longer needs are closed last, keeping their
+ * established connections. Not thread-safe: one reloader
  * thread calls it.
  */
 public final class EdgeConfigApplier {
@@ -77,6 +78,8 @@ public final class EdgeConfigApplier {
         Set<ServicePortName> removed = new LinkedHashSet<>(applied.keySet());
         removed.removeAll(keep);
         table.apply(upserts, removed);
+        // Only now: a connection accepted before its frontend is in the table would be reset.
+        listeners.accept(toOpen);
         for (ServicePortEntry e : upserts) {
             applied.put(e.name(), e);
         }

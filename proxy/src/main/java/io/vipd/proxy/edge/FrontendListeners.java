@@ -7,8 +7,13 @@ import java.util.Collection;
 
 /** Opening and closing listeners: what applying a configuration needs from the forwarding engine. */
 public interface FrontendListeners {
-    /** Opens all of them or none; the exception names the frontend that failed and why. */
+    /**
+     * Binds all of them or none, not accepting yet; the exception names the frontend that failed and why.
+     */
     void open(Collection<Frontend> frontends) throws ListenerException;
+
+    /** Starts serving opened listeners, once the table holds their frontends. */
+    void accept(Collection<Frontend> frontends);
 
     /** Closes listeners, keeping established connections. */
     void close(Collection<Frontend> frontends);
@@ -17,7 +22,12 @@ public interface FrontendListeners {
         return new FrontendListeners() {
             @Override
             public void open(Collection<Frontend> frontends) throws ListenerException {
-                server.open(frontends);
+                server.bind(frontends);
+            }
+
+            @Override
+            public void accept(Collection<Frontend> frontends) {
+                server.accept(frontends);
             }
 
             @Override

@@ -39,6 +39,7 @@ class EdgeConfigApplierTest {
 
         assertThat(r.added()).containsExactlyInAnyOrder(name("a"), name("b"));
         assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7001), tcp(7002));
+        assertThat(listeners.accepting).as("accepting once installed").isEqualTo(listeners.open);
         assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.0.1", 7001)).entry().name())
                 .isEqualTo(name("a"));
         assertThat(table.get(name("a")).route(io.vipd.lb.FrontendType.LOAD_BALANCER, false).backends().keys())
@@ -105,6 +106,7 @@ class EdgeConfigApplierTest {
         assertThat(table.get(name("a"))).isSameAs(a);
         assertThat(table.get(name("b"))).isNotNull();
         assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7001), tcp(7002));
+        assertThat(listeners.accepting).as("accepting once installed").isEqualTo(listeners.open);
     }
 
     @Test
@@ -135,8 +137,9 @@ class EdgeConfigApplierTest {
     }
 
     /** Listeners that open unless marked busy, all or nothing, as the engine promises. */
-    static final class FakeListeners implements FrontendListeners {
+    final class FakeListeners implements FrontendListeners {
         final Set<Frontend> open = new HashSet<>();
+        final Set<Frontend> accepting = new HashSet<>();
         final Set<Frontend> busy = new HashSet<>();
         final List<Collection<Frontend>> closeCalls = new ArrayList<>();
 
@@ -151,9 +154,21 @@ class EdgeConfigApplierTest {
         }
 
         @Override
+        public void accept(Collection<Frontend> frontends) {
+            assertThat(open).containsAll(frontends);
+            for (Frontend f : frontends) {
+                assertThat(f.isNodePort() ? table.lookupNodePort(f.protocol(), f.port())
+                        : table.lookup(f.protocol(), f.socketAddress())).as("%s in the table before accepting", f)
+                        .isNotNull();
+            }
+            accepting.addAll(frontends);
+        }
+
+        @Override
         public void close(Collection<Frontend> frontends) {
             closeCalls.add(List.copyOf(frontends));
             open.removeAll(frontends);
+            accepting.removeAll(frontends);
         }
     }
 }
