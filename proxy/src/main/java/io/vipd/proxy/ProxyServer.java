@@ -19,6 +19,7 @@ import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.lb.TableListener;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -413,6 +414,15 @@ public final class ProxyServer implements AutoCloseable {
         List<Channel> channels = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
         int count = engine.transport.epoll() ? loops.size() : 1;
+        if (engine.transport.epoll()) {
+            try {
+                BindProbe.checkFree(address, protocol);
+            } catch (IOException e) {
+                String reason = reason(e);
+                throw frontend != null ? new ListenerException(frontend, reason, e)
+                        : new ListenerException(name + ": " + reason, e);
+            }
+        }
         for (int i = 0; i < count; i++) {
             EventLoop loop = loops.get(i);
             ChannelFuture f = protocol == Protocol.TCP

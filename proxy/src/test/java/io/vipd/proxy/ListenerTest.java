@@ -72,6 +72,26 @@ class ListenerTest extends ProxyTestBase {
     }
 
     @Test
+    void aSecondProxyCannotShareAnAddressThroughReusePort() throws Exception {
+        startEmpty();
+        Frontend tcp = tcpFrontend("127.0.0.1");
+        Frontend udp = udpFrontend("127.0.0.1");
+        proxy.open(List.of(tcp, udp));
+
+        try (ProxyServer second = new ProxyServer(new io.vipd.lb.ServiceTable(),
+                ProxyConfig.defaults().withEventLoops(2), new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            second.start();
+            assertThatThrownBy(() -> second.open(List.of(tcp)))
+                    .isInstanceOf(ListenerException.class)
+                    .hasMessage("127.0.0.1:" + tcp.port() + "/TCP: Address already in use");
+            assertThatThrownBy(() -> second.open(List.of(udp)))
+                    .isInstanceOf(ListenerException.class)
+                    .hasMessage("127.0.0.1:" + udp.port() + "/UDP: Address already in use");
+            assertThat(second.openFrontends()).isEmpty();
+        }
+    }
+
+    @Test
     void udpBindFailureNamesTheAddress() throws Exception {
         startEmpty();
         Frontend udp = udpFrontend("127.0.0.1");
