@@ -46,13 +46,19 @@ public final class EdgeCommand implements Callable<Integer> {
             description = "forwarding event loops (default 0: one per core)")
     int eventLoops;
 
+    @Option(names = "--splice", paramLabel = "MODE", defaultValue = "auto",
+            description = "move TCP bytes with splice(2), kernel to kernel (epoll only): off, auto (once a "
+                + "connection streams in bulk) or on (every connection) (default ${DEFAULT-VALUE})")
+    String splice;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         EdgeRuntime runtime;
         try {
             runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config).withAdmin(metricsBind, healthzBind)
-                    .withProxyConfig(ProxyConfig.defaults().withEventLoops(eventLoops)));
+                    .withProxyConfig(ProxyConfig.defaults().withEventLoops(eventLoops)
+                            .withSplice(SpliceMode.parse(splice))));
         } catch (EdgeConfigException | AdminBindException | IllegalArgumentException e) {
             err.println("vipd edge: " + e.getMessage());
             err.flush();

@@ -50,6 +50,7 @@ final class Engine {
     final AtomicInteger udpFlows = new AtomicInteger();
     final Timer connectDuration;
     final Counter retries;
+    final Counter spliced;
     final Counter udpEvictedIdle;
     final Counter udpEvictedBackendGone;
     final Counter udpEvictedUnreachable;
@@ -76,6 +77,8 @@ final class Engine {
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         retries = Counter.builder("vipd.backend.retries")
                 .description("Backend connects retried on another backend after a failure").register(registry);
+        spliced = Counter.builder("vipd.connections.spliced")
+                .description("TCP connections whose bytes moved by splice(2) from some point on").register(registry);
         Gauge.builder("vipd.udp.flows.active", udpFlows, AtomicInteger::get).description("UDP flows held")
                 .register(registry);
         udpEvictedIdle = eviction("idle");

@@ -81,6 +81,11 @@ public final class NodeCommand implements Callable<Integer> {
                     + "warning when the kernel cannot)")
     String sourceIp;
 
+    @Option(names = "--splice", paramLabel = "MODE", defaultValue = "auto",
+            description = "move TCP bytes with splice(2), kernel to kernel: off, auto (once a connection streams "
+                + "in bulk) or on (every connection) (default ${DEFAULT-VALUE})")
+    String splice;
+
     @Option(names = "--cleanup", description = "remove the nftables table and routes vipd installed, then exit")
     boolean cleanup;
 
@@ -104,6 +109,12 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
+        SpliceMode spliceMode;
+        try {
+            spliceMode = SpliceMode.parse(splice);
+        } catch (IllegalArgumentException e) {
+            return usage(err, "--splice: " + e.getMessage());
+        }
         if (tproxyPort < 1 || tproxyPort > 65535) {
             return usage(err, "--tproxy-port " + tproxyPort + " outside 1..65535");
         }
@@ -113,7 +124,7 @@ public final class NodeCommand implements Callable<Integer> {
         CompletableFuture<String> signal = TerminationSignal.install();
         NodeRuntime runtime;
         try {
-            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"));
+            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"), spliceMode);
         } catch (IllegalArgumentException | AdminBindException | ListenerException e) {
             return usage(err, e.getMessage());
         } catch (IOException e) {

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -49,6 +50,10 @@ final class TcpRelay implements ChannelFutureListener {
      */
     static final AdaptiveRecvByteBufAllocator RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator(512, 16 * 1024,
             256 * 1024);
+    /** Under {@link SpliceMode#AUTO}: a read this large means the sender had this much queued, i.e. it streams. */
+    private static final int BULK_READ_BYTES = 64 * 1024;
+    /** Under {@link SpliceMode#AUTO}: this many bulk reads (either direction) switch the relay to splice. */
+    private static final int BULK_READS_TO_SPLICE = 4;
 
     /** The backend connect settings shared by every relay; each connect clones it onto the client's loop. */
     static Bootstrap backendBootstrap(Engine engine) {
@@ -129,6 +134,7 @@ final class TcpRelay implements ChannelFutureListener {
     private final ProxyProtocol proxyProtocol;
     private final int[] candidates;
     private final int candidateCount;
+    private final SpliceMode spliceMode;
     private final ClientSide clientSide = new ClientSide();
     private final BackendSide backendSide = new BackendSide();
     private int attempt;
@@ -146,6 +152,10 @@ final class TcpRelay implements ChannelFutureListener {
     private long rx;
     private long tx;
     private long lastReport;
+    private int bulkReads;
+    /** Copying has stopped for a switch to splice (reads paused, then both channels handed over). */
+    private boolean spliceRequested;
+    private SpliceRelay splice;
 
     TcpRelay(Engine engine, LoopState loop, Channel client, ServiceRuntime service, FrontendType frontendType,
              boolean shortCircuit, ServicePortEntry entry, Route route, int[] candidates, int candidateCount) {
@@ -160,6 +170,7 @@ final class TcpRelay implements ChannelFutureListener {
         this.proxyProtocol = entry.proxyProtocol();
         this.candidates = candidates;
         this.candidateCount = candidateCount;
+        this.spliceMode = engine.transport.epoll() ? engine.config.splice() : SpliceMode.OFF;
     }
 
     void start() {
@@ -225,6 +236,10 @@ final class TcpRelay implements ChannelFutureListener {
                 backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(HALF_CLOSE);
             } else {
                 backend.flush();
+                if (spliceMode == SpliceMode.ON) {
+                    requestSplice();
+                    return;
+                }
             }
             backend.config().setAutoRead(true);
             if (!clientInputDone) {
@@ -248,6 +263,10 @@ final class TcpRelay implements ChannelFutureListener {
     /** Closes both sides with a reset: an error, an idle timeout or a forced shutdown. */
     void abort() {
         aborted = true;
+        if (splice != null) {
+            splice.reset();
+            return;
+        }
         if (connecting != null) {
             connecting.close();
         }
@@ -255,6 +274,123 @@ final class TcpRelay implements ChannelFutureListener {
             Engine.reset(backend);
         }
         Engine.reset(client);
+        if (spliceRequested) {
+            // The channels may be deregistered already, and then their close fires no channelInactive.
+            spliceEnded();
+        }
+    }
+
+    /**
+     * Stops copying and hands both sockets to a {@link SpliceRelay} once nothing is left in Netty's buffers:
+     * reads pause now, and the hand-over waits until every byte already read has been written.
+     */
+    private void requestSplice() {
+        spliceRequested = true;
+        client.config().setAutoRead(false);
+        backend.config().setAutoRead(false);
+        IdleStateHandler idle = client.pipeline().get(IdleStateHandler.class);
+        if (idle != null) {
+            client.pipeline().remove(idle); // the splice relay keeps its own idle timer
+        }
+        // Later, not now: reads already under way in this loop turn may still queue bytes.
+        client.eventLoop().execute(this::handOverWhenFlushed);
+    }
+
+    private void handOverWhenFlushed() {
+        if (aborted || finished) {
+            return;
+        }
+        if (clientClosed || backendClosed || clientInputDone || backendInputDone) {
+            resumeCopying();
+            return;
+        }
+        Channel unflushed = hasPendingWrites(client) ? client : hasPendingWrites(backend) ? backend : null;
+        if (unflushed != null) {
+            unflushed.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                if (f.isSuccess()) {
+                    handOverWhenFlushed();
+                }
+            });
+            return;
+        }
+        // Both deregistrations run as back-to-back tasks of this loop, normally with no I/O in between.
+        ChannelFuture clientOff = client.deregister();
+        backend.deregister().addListener(backendOff -> {
+            if (aborted || finished) {
+                return;
+            }
+            if (!clientOff.isSuccess() || !backendOff.isSuccess()) {
+                abort();
+                return;
+            }
+            if (clientInputDone || backendInputDone || hasPendingWrites(client) || hasPendingWrites(backend)) {
+                // A FIN was read in between: give the channels back to Netty and go on copying.
+                IoEventLoop loop = (IoEventLoop) client.eventLoop();
+                loop.register(client).addListener(c -> loop.register(backend).addListener(b -> {
+                    if (c.isSuccess() && b.isSuccess()) {
+                        resumeCopying();
+                    } else {
+                        abort();
+                    }
+                }));
+                return;
+            }
+            splice = new SpliceRelay(this, (IoEventLoop) client.eventLoop(), client, backend,
+                    engine.config.idleTimeout().toNanos());
+            splice.start();
+            engine.spliced.increment();
+        });
+    }
+
+    /** A half-close or a close came first: go on copying, as before the request. */
+    private void resumeCopying() {
+        spliceRequested = false;
+        bulkReads = Integer.MIN_VALUE; // do not ask again
+        if (!engine.config.idleTimeout().isZero() && client.isOpen()) {
+            client.pipeline().addFirst(new IdleStateHandler(0, 0, engine.config.idleTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS));
+        }
+        if (!backendInputDone && !backendClosed) {
+            backend.config().setAutoRead(client.isWritable());
+        }
+        if (!clientInputDone && !clientClosed) {
+            client.config().setAutoRead(backend.isWritable());
+        }
+    }
+
+    private static boolean hasPendingWrites(Channel ch) {
+        io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out != null && (!out.isEmpty() || out.totalPendingWriteBytes() > 0);
+    }
+
+    /** Bytes the splice relay moved, client to backend ({@code upstream}) or back. */
+    void spliced(boolean upstream, int bytes, long now) {
+        if (upstream) {
+            rx += bytes;
+        } else {
+            tx += bytes;
+        }
+        maybeReport(now);
+    }
+
+    /** The splice relay closed both sockets. */
+    void spliceEnded() {
+        clientClosed = true;
+        backendClosed = true;
+        maybeFinish();
+    }
+
+    /** Under {@link SpliceMode#AUTO}: counts one read, and switches to splice once the relay streams. */
+    private void noteRead(int bytes) {
+        if (bytes >= BULK_READ_BYTES && spliceMode == SpliceMode.AUTO) {
+            bulkReads++;
+        }
+    }
+
+    private void maybeSplice() {
+        if (bulkReads >= BULK_READS_TO_SPLICE && !spliceRequested && !clientInputDone && !backendInputDone) {
+            requestSplice();
+        }
     }
 
     /**
@@ -328,7 +464,9 @@ final class TcpRelay implements ChannelFutureListener {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (backend != null) {
-                rx += ((ByteBuf) msg).readableBytes();
+                int n = ((ByteBuf) msg).readableBytes();
+                rx += n;
+                noteRead(n);
                 backend.write(msg, backend.voidPromise());
             } else if (connecting != null) {
                 if (pending == null) {
@@ -345,12 +483,13 @@ final class TcpRelay implements ChannelFutureListener {
             if (backend != null) {
                 backend.flush();
                 maybeReport(System.nanoTime());
+                maybeSplice();
             }
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (backend != null && !backendInputDone) {
+            if (backend != null && !backendInputDone && !spliceRequested) {
                 backend.config().setAutoRead(client.isWritable());
             }
             ctx.fireChannelWritabilityChanged();
@@ -398,7 +537,9 @@ final class TcpRelay implements ChannelFutureListener {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (ctx.channel() == backend && !clientClosed) {
-                tx += ((ByteBuf) msg).readableBytes();
+                int n = ((ByteBuf) msg).readableBytes();
+                tx += n;
+                noteRead(n);
                 client.write(msg, client.voidPromise());
             } else {
                 ReferenceCountUtil.release(msg);
@@ -410,12 +551,13 @@ final class TcpRelay implements ChannelFutureListener {
             if (ctx.channel() == backend) {
                 client.flush();
                 maybeReport(System.nanoTime());
+                maybeSplice();
             }
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (ctx.channel() == backend && !clientInputDone) {
+            if (ctx.channel() == backend && !clientInputDone && !spliceRequested) {
                 client.config().setAutoRead(backend.isWritable());
             }
             ctx.fireChannelWritabilityChanged();

@@ -39,7 +39,7 @@ abstract class ProxyTestBase {
     /** Installs the entries, starts a two-loop proxy and opens their frontends. */
     protected ProxyServer proxy(ProxyConfig config, ServicePortEntry... entries) throws ListenerException {
         table.apply(List.of(entries), List.of());
-        proxy = new ProxyServer(table, config.withEventLoops(2), registry);
+        proxy = new ProxyServer(table, configure(config).withEventLoops(2), registry);
         proxy.start();
         List<Frontend> frontends = new ArrayList<>();
         for (ServicePortEntry e : entries) {
@@ -47,6 +47,11 @@ abstract class ProxyTestBase {
         }
         proxy.open(frontends);
         return proxy;
+    }
+
+    /** What a subclass changes in every test's configuration (e.g. splice on, to rerun a suite with it). */
+    protected ProxyConfig configure(ProxyConfig config) {
+        return config;
     }
 
     protected <T extends AutoCloseable> T closeLater(T c) {

@@ -1,0 +1,203 @@
+package io.vipd.proxy;
+
+import static io.vipd.proxy.Fixtures.backends;
+import static io.vipd.proxy.Fixtures.entry;
+import static io.vipd.proxy.Fixtures.tcpFrontend;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.channel.epoll.Epoll;
+import io.vipd.lb.Frontend;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay with splice(2): the key TCP behaviours rerun with every connection spliced from its first byte, and
+ * what only splicing has (the switch mid-stream, a bounded amount in flight toward a reader that does not read).
+ */
+class SpliceRelayTest extends ProxyTestBase {
+    private static final int MIB = 1024 * 1024;
+
+    @BeforeEach
+    void needsEpoll() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Epoll.isAvailable(), "splice needs native epoll");
+    }
+
+    @Nested
+    class ForwardingWithSpliceOn extends TcpForwardingTest {
+        @Override
+        protected ProxyConfig configure(ProxyConfig config) {
+            return config.withSplice(SpliceMode.ON);
+        }
+    }
+
+    @Nested
+    class ChurnWithSpliceOn extends ConnectionChurnTest {
+        @Override
+        protected ProxyConfig configure(ProxyConfig config) {
+            return config.withSplice(SpliceMode.ON);
+        }
+    }
+
+    @Nested
+    class MetricsWithSpliceOn extends MetricsTest {
+        @Override
+        protected ProxyConfig configure(ProxyConfig config) {
+            return config.withSplice(SpliceMode.ON);
+        }
+    }
+
+    @Nested
+    class ProxyProtocolWithSpliceOn extends ProxyProtocolTest {
+        @Override
+        protected ProxyConfig configure(ProxyConfig config) {
+            return config.withSplice(SpliceMode.ON);
+        }
+    }
+
+    @Test
+    void autoSwitchesABulkStreamMidwayAndEveryByteArrivesInOrderThenTheFin() throws Exception {
+        int size = 16 * MIB;
+        TcpBackend echo = backend(TcpBackend.echo("127.0.0.2"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults().withSplice(SpliceMode.AUTO), entry("bulk", f, backends(echo.address())).build());
+
+        try (Socket s = connect(f)) {
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int off = 0; off < size; off += chunk.length) {
+                        for (int i = 0; i < chunk.length; i++) {
+                            chunk[i] = pattern(off + i);
+                        }
+                        out.write(chunk);
+                    }
+                    s.shutdownOutput();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            s.setSoTimeout(20_000);
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[256 * 1024];
+            long got = 0;
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != pattern(got + i)) {
+                        throw new AssertionError("byte " + (got + i) + " differs");
+                    }
+                }
+                got += n;
+            }
+            sent.get(20, TimeUnit.SECONDS);
+            assertThat(got).isEqualTo(size);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+        assertThat(registry.get("vipd.connections.spliced").counter().count()).isEqualTo(1);
+        assertThat(bytes("rx")).isEqualTo(size);
+        assertThat(bytes("tx")).isEqualTo(size);
+    }
+
+    @Test
+    void autoKeepsCopyingShortExchanges() throws Exception {
+        TcpBackend echo = backend(TcpBackend.echo("127.0.0.2"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults().withSplice(SpliceMode.AUTO), entry("short", f, backends(echo.address())).build());
+
+        try (Socket s = connect(f)) {
+            for (int i = 0; i < 50; i++) {
+                s.getOutputStream().write(new byte[1000]);
+                assertThat(s.getInputStream().readNBytes(1000)).hasSize(1000);
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+        assertThat(registry.get("vipd.connections.spliced").counter().count()).isZero();
+    }
+
+    @Test
+    void aReaderThatStopsReadingHoldsTheSenderBack() throws Exception {
+        long total = 256L * MIB;
+        AtomicLong written = new AtomicLong();
+        TcpBackend firehose = backend(new TcpBackend("127.0.0.2", 0, s -> {
+            OutputStream out = s.getOutputStream();
+            byte[] chunk = new byte[64 * 1024];
+            while (written.get() < total) {
+                out.write(chunk);
+                written.addAndGet(chunk.length);
+            }
+        }));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults().withSplice(SpliceMode.ON), entry("slow", f, backends(firehose.address())).build());
+
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(64 * 1024);
+            s.connect(Fixtures.address(f), 2000);
+            s.setSoTimeout(20_000);
+            // Not reading: the backend fills the socket buffers on its way and the pipe, then has to stop.
+            long last = -1;
+            for (int i = 0; i < 100 && written.get() != last; i++) {
+                last = written.get();
+                Thread.sleep(200);
+            }
+            assertThat(written.get()).isLessThan(total);
+            assertThat(s.getInputStream().readNBytes((int) Math.min(last, 8 * MIB))).isNotEmpty();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+        assertThat(registry.get("vipd.connections.spliced").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void clientResetReachesTheBackendAsReset() throws Exception {
+        CompletableFuture<Throwable> backendSaw = new CompletableFuture<>();
+        TcpBackend b = backend(new TcpBackend("127.0.0.2", 0, s -> {
+            s.setSoTimeout(10_000);
+            try {
+                s.getInputStream().read();
+                s.getOutputStream().write('y');
+                readUntilError(s.getInputStream());
+                backendSaw.complete(null);
+            } catch (Exception e) {
+                backendSaw.complete(e);
+            }
+        }));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults().withSplice(SpliceMode.ON), entry("rst", f, backends(b.address())).build());
+
+        try (Socket s = connect(f)) {
+            s.getOutputStream().write('x');
+            assertThat(s.getInputStream().read()).isEqualTo('y');
+            s.setSoLinger(true, 0);
+        }
+        assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isInstanceOf(SocketException.class)
+                .hasMessageContaining("reset");
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+        assertThat(registry.get("vipd.connections.spliced").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void spliceModeParsesTheFlagValues() {
+        assertThatThrownBy(() -> SpliceMode.parse("sometimes")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("off, auto or on");
+        assertThat(SpliceMode.parse(" Auto ")).isEqualTo(SpliceMode.AUTO);
+    }
+
+    private double bytes(String direction) {
+        return registry.get("vipd.bytes").tag("direction", direction).counter().count();
+    }
+
+    private static byte pattern(long i) {
+        return (byte) (i * 131 + (i >>> 12));
+    }
+}
