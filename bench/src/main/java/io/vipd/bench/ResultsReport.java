@@ -55,7 +55,7 @@ public final class ResultsReport {
             table(out, SCALE_METRICS, scale, rowsWithData(scalePaths(), SCALE_METRICS, scale));
         }
         if (!notMeasured.isEmpty()) {
-            out.append("\n### Not measured\n\n");
+            out.append("\n### Not measured, or measured differently\n\n");
             for (String path : paths) {
                 String reason = notMeasured.get(path);
                 if (reason != null) {
