@@ -1,7 +1,5 @@
 package io.vipd.lb;
 
-import com.google.common.hash.HashFunction;
-import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,8 +37,6 @@ public final class MaglevTable {
     public static final int MAX_BACKENDS = 65535;
     /** The largest explicit size accepted (Envoy's limit), so a typo cannot allocate gigabytes. */
     public static final int MAX_SIZE = 5_000_011;
-
-    private static final HashFunction MURMUR = Hashing.murmur3_128(SEED);
 
     private final char[] slots;
     private final int backendCount;
@@ -133,15 +129,17 @@ public final class MaglevTable {
             assigned += quota[i];
         }
         // Hand the leftover slots to the largest remainders; ties go to the lower index (canonical order).
-        Integer[] order = new Integer[n];
+        // Sorting (totalWeight - 1 - remainder, index) packed in one long ascending gives exactly that order:
+        // remainder < totalWeight < 2^47 and index < 2^16, so the packing fits in 63 bits.
+        long[] order = new long[n];
         for (int i = 0; i < n; i++) {
-            order[i] = i;
+            order[i] = ((totalWeight - 1 - remainder[i]) << 16) | i;
         }
-        Arrays.sort(order, (a, b) -> remainder[a] != remainder[b] ? Long.compare(remainder[b], remainder[a])
-                : Integer.compare(a, b));
+        Arrays.sort(order);
         for (int k = 0; assigned < m; k++) {
-            if (weights[order[k]] > 0) {
-                quota[order[k]]++;
+            int i = (int) (order[k] & 0xffff);
+            if (weights[i] > 0) {
+                quota[i]++;
                 assigned++;
             }
         }
@@ -156,21 +154,81 @@ public final class MaglevTable {
      */
     private static void fill(char[] slots, List<String> keys, int[] quota, int m) {
         int n = keys.size();
+        int maxQuota = 0;
+        int owners = 0;
+        for (int i = 0; i < n; i++) {
+            maxQuota = Math.max(maxQuota, quota[i]);
+            owners += quota[i] > 0 ? 1 : 0;
+        }
+        if (owners == 1) {
+            // No turn ever finds its slot taken: the one owner gets every slot, whatever its permutation.
+            for (int i = 0; i < n; i++) {
+                if (quota[i] > 0) {
+                    Arrays.fill(slots, (char) i);
+                }
+            }
+            return;
+        }
         int[] position = new int[n];
         int[] skip = new int[n];
-        int maxQuota = 0;
+        long[] hash = new long[2];
         for (int i = 0; i < n; i++) {
-            byte[] b = MURMUR.hashString(keys.get(i), StandardCharsets.UTF_8).asBytes();
-            long h1 = littleEndianLong(b, 0);
-            long h2 = littleEndianLong(b, 8);
-            position[i] = (int) Long.remainderUnsigned(h1, m);
-            skip[i] = (int) Long.remainderUnsigned(h2, m - 1) + 1;
-            maxQuota = Math.max(maxQuota, quota[i]);
+            if (quota[i] > 0) {
+                Murmur3.hash128(keys.get(i).getBytes(StandardCharsets.UTF_8), SEED, hash);
+                position[i] = (int) Long.remainderUnsigned(hash[0], m);
+                skip[i] = (int) Long.remainderUnsigned(hash[1], m - 1) + 1;
+            }
         }
-        if ((long) maxQuota * n <= 4L * m) {
+        if (everyQuotaIsMaxOrOneLess(quota, maxQuota)) {
+            fillByEqualTurns(slots, quota, maxQuota, position, skip, m);
+        } else if ((long) maxQuota * n <= 4L * m) {
             fillByRounds(slots, quota, maxQuota, position, skip, m);
         } else {
             fillByHeap(slots, quota, maxQuota, position, skip, m);
+        }
+    }
+
+    private static boolean everyQuotaIsMaxOrOneLess(int[] quota, int maxQuota) {
+        for (int q : quota) {
+            if (q != 0 && q < maxQuota - 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The schedule when every positive quota is Q or Q-1 (always so for equal weights): rounds 0..Q-2 give
+     * every such backend a turn, the last round only those with Q. The same turns as {@link #fillByRounds}
+     * ({@code floor(k·Q/(Q-1)) = k} for k ≤ Q-2), without the per-turn schedule bookkeeping.
+     */
+    static void fillByEqualTurns(char[] slots, int[] quota, int maxQuota, int[] position, int[] skip, int m) {
+        int everyRoundCount = 0;
+        int lastRoundCount = 0;
+        for (int q : quota) {
+            everyRoundCount += q > 0 ? 1 : 0;
+            lastRoundCount += q == maxQuota ? 1 : 0;
+        }
+        int[] everyRound = new int[everyRoundCount];
+        int[] lastRound = new int[lastRoundCount];
+        everyRoundCount = 0;
+        lastRoundCount = 0;
+        for (int i = 0; i < quota.length; i++) {
+            if (quota[i] > 0) {
+                everyRound[everyRoundCount++] = i;
+            }
+            if (quota[i] == maxQuota) {
+                lastRound[lastRoundCount++] = i;
+            }
+        }
+        SlotClaimer claimer = new SlotClaimer(slots, position, skip, m);
+        for (int round = 0; round < maxQuota - 1; round++) {
+            for (int i : everyRound) {
+                claimer.claim(i);
+            }
+        }
+        for (int i : lastRound) {
+            claimer.claim(i);
         }
     }
 
@@ -317,25 +375,28 @@ public final class MaglevTable {
 
         void claim(int i) {
             if (free > scanBelow) {
-                probe(i);
-            } else if (!probe(i, free >>> 1)) {
-                scan(i);
+                long[] used = this.used;
+                int m = this.m;
+                int c = position[i];
+                int back = skip[i] - m; // c + skip mod m is c + back, or c + back + m if that is negative
+                while ((used[c >>> 6] & (1L << c)) != 0) {
+                    int next = c + back;
+                    c = next < 0 ? next + m : next;
+                }
+                used[c >>> 6] |= 1L << c;
+                slots[c] = (char) i;
+                int next = c + back;
+                position[i] = next < 0 ? next + m : next;
+            } else {
+                claimNearlyFull(i);
             }
             free--;
         }
 
-        private void probe(int i) {
-            long[] used = this.used;
-            int m = this.m;
-            int c = position[i];
-            int step = skip[i];
-            while ((used[c >>> 6] & (1L << c)) != 0) {
-                c += step;
-                if (c >= m) {
-                    c -= m;
-                }
+        private void claimNearlyFull(int i) {
+            if (!probe(i, free >>> 1)) {
+                scan(i);
             }
-            take(i, c);
         }
 
         /** Claims the first free slot among the next {@code limit} of backend i's order; false if none is. */
@@ -349,10 +410,8 @@ public final class MaglevTable {
                     position[i] = c;
                     return false;
                 }
-                c += step;
-                if (c >= m) {
-                    c -= m;
-                }
+                c += step - m;
+                c += (c >> 31) & m;
             }
             take(i, c);
             return true;
@@ -439,14 +498,6 @@ public final class MaglevTable {
             }
             inverseSkip = new int[position.length];
         }
-    }
-
-    private static long littleEndianLong(byte[] b, int from) {
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (b[from + i] & 0xffL);
-        }
-        return v;
     }
 
     static boolean isPrime(int m) {

@@ -104,6 +104,32 @@ class MaglevPropertiesTest {
         assertThat(counts).containsExactly(quota);
     }
 
+    /** The equal-turn fast path is the round schedule whenever quotas are Q or Q-1 (equal weights, zeros). */
+    @Property(tries = 300)
+    void equalTurnsAndRoundScheduleBuildTheSameTable(
+            @ForAll @Size(min = 2, max = 60) List<@IntRange(min = 0, max = 3) Integer> zeroOrNot,
+            @ForAll("primes") int m, @ForAll long seed) {
+        int[] w = zeroOrNot.stream().mapToInt(x -> x == 0 ? 0 : 7).toArray();
+        long positive = Arrays.stream(w).filter(x -> x > 0).count();
+        if (positive == 0 || positive > m) {
+            return;
+        }
+        int[] quota = MaglevTable.quotas(w, 7 * positive, m);
+        int maxQuota = Arrays.stream(quota).max().orElseThrow();
+        Random r = new Random(seed);
+        int[] position = new int[w.length];
+        int[] skip = new int[w.length];
+        for (int i = 0; i < w.length; i++) {
+            position[i] = r.nextInt(m);
+            skip[i] = 1 + r.nextInt(m - 1);
+        }
+        char[] byRounds = new char[m];
+        char[] byEqualTurns = new char[m];
+        MaglevTable.fillByRounds(byRounds, quota, maxQuota, position.clone(), skip, m);
+        MaglevTable.fillByEqualTurns(byEqualTurns, quota, maxQuota, position.clone(), skip, m);
+        assertThat(byEqualTurns).isEqualTo(byRounds);
+    }
+
     @Property(tries = 100)
     void lookupAndPreferenceStayInRange(@ForAll long hash, @ForAll @IntRange(min = 1, max = 50) int n) {
         BackendSet set = BackendSet.of(TestBackends.sequentialIpv4(n, 80));
