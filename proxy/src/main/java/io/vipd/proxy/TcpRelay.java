@@ -306,9 +306,10 @@ final class TcpRelay implements ChannelFutureListener {
         }
         Channel unflushed = hasPendingWrites(client) ? client : hasPendingWrites(backend) ? backend : null;
         if (unflushed != null) {
+            // Checked again as a task: while the listener runs, the outbound buffer still counts the entry.
             unflushed.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
                 if (f.isSuccess()) {
-                    handOverWhenFlushed();
+                    client.eventLoop().execute(this::handOverWhenFlushed);
                 }
             });
             return;
