@@ -43,7 +43,8 @@ final class Engine {
     final Transport transport;
     final int connectTimeoutMillis;
     final long udpIdleNanos;
-    final io.netty.bootstrap.Bootstrap backendBootstrap;
+    final io.netty.bootstrap.Bootstrap backendBootstrap4;
+    final io.netty.bootstrap.Bootstrap backendBootstrap6;
     /** ClientIP session affinity state of this node, shared by TCP and UDP. */
     final AffinityTable affinity = new AffinityTable();
     final AtomicInteger activeConnections = new AtomicInteger();
@@ -71,7 +72,8 @@ final class Engine {
         this.transport = Transport.detect();
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
         this.udpIdleNanos = config.udpIdleTimeout().toNanos();
-        this.backendBootstrap = TcpRelay.backendBootstrap(this);
+        this.backendBootstrap4 = TcpRelay.backendBootstrap(this, true);
+        this.backendBootstrap6 = TcpRelay.backendBootstrap(this, false);
         connectDuration = Timer.builder("vipd.connect.duration").description("Time to connect to a backend")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);

@@ -20,6 +20,7 @@ import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.lb.TableListener;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -426,7 +427,7 @@ public final class ProxyServer implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             EventLoop loop = loops.get(i);
             ChannelFuture f = protocol == Protocol.TCP
-                    ? tcpListener(loop, kind).option(ChannelOption.AUTO_READ, accepting).bind(address)
+                    ? tcpListener(loop, kind, address).option(ChannelOption.AUTO_READ, accepting).bind(address)
                     : udpListener(loop, kind).option(ChannelOption.AUTO_READ, accepting).bind(address);
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
@@ -450,11 +451,17 @@ public final class ProxyServer implements AutoCloseable {
         return colon >= 0 ? m.substring(colon + 2) : m;
     }
 
-    private ServerBootstrap tcpListener(EventLoop loop, ListenerKind kind) {
+    private ServerBootstrap tcpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address) {
         // Children stay on the loop that accepted them: the kernel spreads SYNs over the SO_REUSEPORT group.
         // No TCP_NODELAY option: Netty's socket channels turn it on when created, setting it again costs a syscall.
-        ServerBootstrap b = new ServerBootstrap().group(loop, loop).channel(engine.transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, BACKLOG)
+        ServerBootstrap b = new ServerBootstrap().group(loop, loop);
+        if (kind == ListenerKind.TRANSPARENT) {
+            b.channel(engine.transport.serverChannel()); // dual-stack: TPROXY hands it both families
+        } else {
+            // An IPv4 frontend gets an IPv4 socket, and so do its accepted children.
+            b.channelFactory(engine.transport.serverChannel(address.getAddress() instanceof Inet4Address));
+        }
+        b.option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

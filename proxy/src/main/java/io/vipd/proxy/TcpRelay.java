@@ -27,6 +27,7 @@ import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.Route;
 import io.vipd.lb.ServicePortEntry;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -55,9 +56,12 @@ final class TcpRelay implements ChannelFutureListener {
     /** Under {@link SpliceMode#AUTO}: this many bulk reads (either direction) switch the relay to splice. */
     private static final int BULK_READS_TO_SPLICE = 4;
 
-    /** The backend connect settings shared by every relay; each connect clones it onto the client's loop. */
-    static Bootstrap backendBootstrap(Engine engine) {
-        return new Bootstrap().channel(engine.transport.socketChannel())
+    /**
+     * The backend connect settings shared by every relay, for backends of one address family; each connect clones
+     * it onto the client's loop. Backend addresses are resolved already: no resolver step.
+     */
+    static Bootstrap backendBootstrap(Engine engine, boolean ipv4) {
+        return new Bootstrap().channelFactory(engine.transport.socketChannel(ipv4)).disableResolver()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, engine.connectTimeoutMillis)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.AUTO_READ, false)
@@ -190,7 +194,8 @@ final class TcpRelay implements ChannelFutureListener {
         current = service.backend(backends.key(index));
         InetSocketAddress address = backends.get(index).socketAddress();
         connectStart = System.nanoTime();
-        Bootstrap b = engine.backendBootstrap.clone(client.eventLoop()).handler(backendSide);
+        Bootstrap b = (address.getAddress() instanceof Inet4Address ? engine.backendBootstrap4
+                : engine.backendBootstrap6).clone(client.eventLoop()).handler(backendSide);
         InetAddress clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress();
         if (engine.transparentEgress(frontendType, entry, shortCircuit, clientIp, address.getAddress())) {
             // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
