@@ -223,13 +223,9 @@ public final class MaglevTable {
         }
         SlotClaimer claimer = new SlotClaimer(slots, position, skip, m);
         for (int round = 0; round < maxQuota - 1; round++) {
-            for (int i : everyRound) {
-                claimer.claim(i);
-            }
+            claimer.claimEach(everyRound);
         }
-        for (int i : lastRound) {
-            claimer.claim(i);
-        }
+        claimer.claimEach(lastRound);
     }
 
     /** The schedule visiting every backend each round: cheapest when quotas are similar. */
@@ -391,6 +387,37 @@ public final class MaglevTable {
                 claimNearlyFull(i);
             }
             free--;
+        }
+
+        /**
+         * {@link #claim} for each of {@code turns} in order; the same slots, with the plain probing loop kept in
+         * locals (one call per round rather than per turn, which the JIT did not always inline).
+         */
+        void claimEach(int[] turns) {
+            long[] used = this.used;
+            char[] slots = this.slots;
+            int[] position = this.position;
+            int[] skip = this.skip;
+            int m = this.m;
+            int plain = Math.max(0, Math.min(turns.length, free - scanBelow));
+            for (int k = 0; k < plain; k++) {
+                int i = turns[k];
+                int c = position[i];
+                int back = skip[i] - m;
+                while ((used[c >>> 6] & (1L << c)) != 0) {
+                    int next = c + back;
+                    c = next < 0 ? next + m : next;
+                }
+                used[c >>> 6] |= 1L << c;
+                slots[c] = (char) i;
+                int next = c + back;
+                position[i] = next < 0 ? next + m : next;
+            }
+            free -= plain;
+            for (int k = plain; k < turns.length; k++) {
+                claimNearlyFull(turns[k]);
+                free--;
+            }
         }
 
         private void claimNearlyFull(int i) {
