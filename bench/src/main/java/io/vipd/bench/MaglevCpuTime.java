@@ -28,7 +28,7 @@ public final class MaglevCpuTime {
         System.out.println("| M | N | build CPU ms p50 | p90 | min |");
         System.out.println("|---|---|---|---|---|");
         for (int m : new int[] {16381, 65537, 131071}) {
-            for (int n : new int[] {10, 100, 1000}) {
+            for (int n : new int[] {1, 10, 100, 1000}) {
                 BackendSet set = BackendSet.of(MaglevBuildBench.backends(n, 1));
                 for (int i = 0; i < 300; i++) {
                     sink += MaglevTable.build(set.keys(), set.weights(), m).size();
