@@ -371,18 +371,11 @@ public final class MaglevTable {
 
         void claim(int i) {
             if (free > scanBelow) {
-                long[] used = this.used;
-                int m = this.m;
-                int c = position[i];
-                int back = skip[i] - m; // c + skip mod m is c + back, or c + back + m if that is negative
-                while ((used[c >>> 6] & (1L << c)) != 0) {
-                    int next = c + back;
-                    c = next < 0 ? next + m : next;
-                }
+                int back = skip[i] - m;
+                int c = firstFree(used, position[i], back, m);
                 used[c >>> 6] |= 1L << c;
                 slots[c] = (char) i;
-                int next = c + back;
-                position[i] = next < 0 ? next + m : next;
+                position[i] = advance(c, back, m);
             } else {
                 claimNearlyFull(i);
             }
@@ -402,22 +395,31 @@ public final class MaglevTable {
             int plain = Math.max(0, Math.min(turns.length, free - scanBelow));
             for (int k = 0; k < plain; k++) {
                 int i = turns[k];
-                int c = position[i];
                 int back = skip[i] - m;
-                while ((used[c >>> 6] & (1L << c)) != 0) {
-                    int next = c + back;
-                    c = next < 0 ? next + m : next;
-                }
+                int c = firstFree(used, position[i], back, m);
                 used[c >>> 6] |= 1L << c;
                 slots[c] = (char) i;
-                int next = c + back;
-                position[i] = next < 0 ? next + m : next;
+                position[i] = advance(c, back, m);
             }
             free -= plain;
             for (int k = plain; k < turns.length; k++) {
                 claimNearlyFull(turns[k]);
                 free--;
             }
+        }
+
+        /** The first free slot of c, c + step, c + 2·step, ... (mod m), where back = step - m. */
+        private static int firstFree(long[] used, int c, int back, int m) {
+            while ((used[c >>> 6] & (1L << c)) != 0) {
+                c = advance(c, back, m);
+            }
+            return c;
+        }
+
+        /** (c + step) mod m without a branch (whether it wraps is a coin flip): c + back, plus m if negative. */
+        private static int advance(int c, int back, int m) {
+            int next = c + back;
+            return next < 0 ? next + m : next;
         }
 
         private void claimNearlyFull(int i) {
@@ -437,8 +439,7 @@ public final class MaglevTable {
                     position[i] = c;
                     return false;
                 }
-                c += step - m;
-                c += (c >> 31) & m;
+                c = advance(c, step - m, m);
             }
             take(i, c);
             return true;
