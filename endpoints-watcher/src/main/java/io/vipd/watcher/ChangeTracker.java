@@ -57,6 +57,8 @@ public final class ChangeTracker {
     private final Map<NamespacedName, List<Instant>> triggerTimes = new HashMap<>();
     private final Set<NamespacedName> retry = new HashSet<>();
     private boolean fullSyncNeeded = true;
+    /** The node's eligibility changed: a sync (even one with nothing to rebuild) carries it to /healthz. */
+    private boolean nodeEligibilityChanged;
     private boolean servicesSynced;
     private boolean endpointSlicesSynced;
     private volatile NodeInfo node;
@@ -245,6 +247,10 @@ public final class ChangeTracker {
                         .log("node topology changed; full resync");
                 fullSyncNeeded = true;
             }
+            if (old.eligible() != next.eligible()) {
+                log.atInfo().addKeyValue("eligible", next.eligible()).log("node eligibility changed");
+                nodeEligibilityChanged = true;
+            }
             queued = queuedLocked();
         }
         return notifyQueued(queued);
@@ -301,7 +307,8 @@ public final class ChangeTracker {
     }
 
     private boolean pendingLocked() {
-        return fullSyncNeeded || !pendingServices.isEmpty() || !pendingSlices.isEmpty() || !retry.isEmpty();
+        return fullSyncNeeded || nodeEligibilityChanged || !pendingServices.isEmpty() || !pendingSlices.isEmpty()
+                || !retry.isEmpty();
     }
 
     private boolean queuedLocked() {
@@ -444,6 +451,7 @@ public final class ChangeTracker {
             pendingSlices.clear();
             retry.clear();
             fullSyncNeeded = false;
+            nodeEligibilityChanged = false;
             updatePendingGauges();
             return new Drained(full, node, ports, sliceLists, triggers);
         }

@@ -33,8 +33,8 @@ import java.util.Objects;
  * ({@code onList}); every list, the first and each re-list after a 410 or an error, ends with a forced full sync,
  * because a re-list may have dropped objects whose deletes we never saw.
  *
- * <p>The informers never resync (their periodic resync replays every cached object under a lock; the runner's max
- * interval does full syncs instead), drop the namespace index nobody reads, and retry every failure except a
+ * <p>The informers never resync (their periodic resync replays every cached object under a lock, and the cache
+ * cannot drift from the watch it is fed by; every re-list forces a full sync), drop the namespace index nobody reads, and retry every failure except a
  * deserialization bug, so start-up survives an API server that is down and an outage leaves the table serving
  * the last known state until the informers recover by themselves.
  */

@@ -152,12 +152,20 @@ class ChangeTrackerTest {
     void nodeEligibilityFollowsDeletionAndTaint() {
         TrackerHarness h = new TrackerHarness();
         assertThat(h.tracker.node().eligible()).isTrue();
-        h.tracker.onNodeUpdate(new io.fabric8.kubernetes.api.model.NodeBuilder(node(TrackerHarness.NODE, "z"))
-                .withNewSpec().addNewTaint().withKey(NodeInfo.TO_BE_DELETED_TAINT).withEffect("NoSchedule").endTaint()
-                .endSpec().build());
+        h.tracker.onNodeUpdate(node(TrackerHarness.NODE, "z"));
+        h.tracker.sync();
+        assertThat(h.tracker.pending()).isFalse();
+        // A change of eligibility alone asks for a sync, whose observer call carries it to /healthz.
+        boolean queued = h.tracker.onNodeUpdate(new io.fabric8.kubernetes.api.model.NodeBuilder(
+                node(TrackerHarness.NODE, "z")).withNewSpec().addNewTaint().withKey(NodeInfo.TO_BE_DELETED_TAINT)
+                .withEffect("NoSchedule").endTaint().endSpec().build());
         assertThat(h.tracker.node().eligible()).isFalse();
+        assertThat(queued).isTrue();
+        h.tracker.sync();
+        assertThat(h.tracker.pending()).isFalse();
         h.tracker.onNodeUpdate(node(TrackerHarness.NODE, "z"));
         assertThat(h.tracker.node().eligible()).isTrue();
+        assertThat(h.tracker.pending()).isTrue();
         h.tracker.onNodeUpdate(new io.fabric8.kubernetes.api.model.NodeBuilder(node(TrackerHarness.NODE, "z"))
                 .editMetadata().withDeletionTimestamp("2026-01-01T00:00:00Z").endMetadata().build());
         assertThat(h.tracker.node().eligible()).isFalse();
