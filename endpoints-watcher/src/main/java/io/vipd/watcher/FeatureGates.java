@@ -1,6 +1,7 @@
 package io.vipd.watcher;
 
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * kube-proxy feature gates that change endpoint selection.
@@ -15,10 +16,11 @@ public record FeatureGates(boolean preferSameTrafficDistribution) {
     }
 
     /**
-     * Parses kube-proxy's {@code --feature-gates} form, "A=true,B=false". Unknown gates are an error, as are
-     * values other than true and false; an empty or null text gives the defaults.
+     * Parses kube-proxy's {@code --feature-gates} form, "A=true,B=false"; an empty or null text gives the defaults.
+     * A value other than true or false is an error. A gate vipd does not use is handed to {@code ignored} and
+     * otherwise left alone, so kubeadm's kube-proxy configuration, which may set any Kubernetes gate, still starts.
      */
-    public static FeatureGates parse(String text) {
+    public static FeatureGates parse(String text, Consumer<String> ignored) {
         boolean preferSame = true;
         if (text == null || text.isBlank()) {
             return new FeatureGates(preferSame);
@@ -41,8 +43,7 @@ public record FeatureGates(boolean preferSameTrafficDistribution) {
             if (name.equals(PREFER_SAME_TRAFFIC_DISTRIBUTION)) {
                 preferSame = Boolean.parseBoolean(value);
             } else {
-                throw new IllegalArgumentException("unknown feature gate " + name + " (known: "
-                        + PREFER_SAME_TRAFFIC_DISTRIBUTION + ")");
+                ignored.accept(name);
             }
         }
         return new FeatureGates(preferSame);

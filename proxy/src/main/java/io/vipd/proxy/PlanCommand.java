@@ -55,7 +55,8 @@ final class PlanCommand implements Callable<Integer> {
             if (output != null && !output.equals("json") && !output.equals("table")) {
                 throw new IllegalArgumentException("unknown output format \"" + output + "\" (want json)");
             }
-            FeatureGates gates = FeatureGates.parse(featureGates);
+            FeatureGates gates = FeatureGates.parse(featureGates, name -> err.println(
+                    "vipd plan: feature gate " + name + " does not change what vipd programs; ignored"));
             FileSource.Loaded loaded = FileSource.load(manifests.toArray(new Path[0]));
             if (!loaded.ok()) {
                 for (String e : loaded.errors()) {

@@ -97,9 +97,16 @@ class PlanCommandTest {
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("missing.yaml");
 
-        run = plan("--manifests", DIR.resolve("basic.yaml").toString(), "--node-name", "n", "--feature-gates", "Nope=true");
+        run = plan("--manifests", DIR.resolve("basic.yaml").toString(), "--node-name", "n", "--feature-gates",
+                "PreferSameTrafficDistribution=maybe");
         assertThat(run.code()).isEqualTo(2);
-        assertThat(run.err()).contains("unknown feature gate Nope");
+        assertThat(run.err()).contains("PreferSameTrafficDistribution has value \"maybe\"");
+
+        // Other Kubernetes gates (kubeadm's configuration may set any) are named and ignored.
+        run = plan("--manifests", DIR.resolve("basic.yaml").toString(), "--node-name", "n", "--feature-gates",
+                "NFTablesProxyMode=true");
+        assertThat(run.code()).isZero();
+        assertThat(run.err()).contains("feature gate NFTablesProxyMode does not change what vipd programs");
 
         run = plan("--manifests", DIR.resolve("basic.yaml").toString());
         assertThat(run.code()).isEqualTo(2);

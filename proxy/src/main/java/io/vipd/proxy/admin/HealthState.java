@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * kube-proxy's proxy health model (pkg/proxy/healthcheck/proxy_health.go): the source of desired state
@@ -18,6 +19,7 @@ public final class HealthState {
     private Instant lastUpdated;
     private Instant oldestPending;
     private boolean nodeEligible = true;
+    private volatile BooleanSupplier sourceStopped = () -> false;
 
     public HealthState(InstantSource clock, Duration healthTimeout) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -41,10 +43,20 @@ public final class HealthState {
         nodeEligible = eligible;
     }
 
+    /**
+     * A source of desired state that can stop for good (an informer that cannot read an object). While it says
+     * so, no update can ever arrive, so the proxy is unhealthy: /livez fails and the kubelet restarts vipd,
+     * which lists everything afresh.
+     */
+    public void failWhile(BooleanSupplier stopped) {
+        sourceStopped = Objects.requireNonNull(stopped, "stopped");
+    }
+
     /** A consistent reading of the state at one instant. */
     public synchronized Snapshot snapshot() {
         Instant now = clock.instant();
-        boolean healthy = oldestPending == null || Duration.between(oldestPending, now).compareTo(healthTimeout) <= 0;
+        boolean healthy = (oldestPending == null || Duration.between(oldestPending, now).compareTo(healthTimeout) <= 0)
+                && !sourceStopped.getAsBoolean();
         return new Snapshot(now, lastUpdated, healthy, nodeEligible);
     }
 

@@ -95,7 +95,9 @@ public record KubeProxyConfiguration(String hostnameOverride, String clusterCidr
                 : map(root, "nftables");
         String rulesName = rules == map(root, "iptables") ? "iptables" : "nftables";
         for (Object key : rules.keySet()) {
-            if (!"minSyncPeriod".equals(key) && !"syncPeriod".equals(key) && isSet(rules.get(key))) {
+            // minSyncPeriod rate-limits kube-proxy's full rewrites; vipd applies each change within milliseconds
+            // because it rebuilds only the changed service ports, so a set minSyncPeriod is warned about too.
+            if (!"syncPeriod".equals(key) && isSet(rules.get(key))) {
                 ignored.add(rulesName + "." + key);
             }
         }

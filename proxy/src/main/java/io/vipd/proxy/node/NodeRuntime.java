@@ -132,7 +132,8 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     private void startAll(int tproxyPort) throws IOException, ListenerException, AdminBindException {
-        FeatureGates gates = FeatureGates.parse(settings.featureGates());
+        FeatureGates gates = FeatureGates.parse(settings.featureGates(), name -> log.atWarn()
+                .addKeyValue("gate", name).log("feature gate does not change what vipd programs; ignored"));
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
         watcher = WatcherRuntime.create(settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table,
                 registry, observer());
@@ -151,6 +152,7 @@ public final class NodeRuntime implements AutoCloseable {
         table.addListener(interception);
         table.addListener(healthCheckListener());
         bindAdmin();
+        health.failWhile(() -> watcher.source().failure() != null);
         watcher.start();
         long period = settings.syncPeriod().toMillis();
         verifier.scheduleWithFixedDelay(this::verifyInterception, period, period, TimeUnit.MILLISECONDS);

@@ -25,17 +25,15 @@ import java.util.Map;
  * @param healthzBindAddress null when disabled
  * @param metricsBindAddress null when disabled
  * @param featureGates       "Name=true,Other=false"
- * @param minSyncPeriod      how often the table may be re-synced at most
  * @param syncPeriod         kube-proxy's syncPeriod; /healthz turns unhealthy after 2 × this without a sync
  * @param warnings           one line per ignored setting
  */
 public record NodeSettings(Path kubeconfig, String master, String nodeName, List<Cidr> clusterCidrs,
                            NodePortAddresses nodePortAddresses, InetSocketAddress healthzBindAddress,
-                           InetSocketAddress metricsBindAddress, String featureGates, Duration minSyncPeriod,
+                           InetSocketAddress metricsBindAddress, String featureGates,
                            Duration syncPeriod, List<String> warnings) {
     public static final String DEFAULT_HEALTHZ = "0.0.0.0:10256";
     public static final String DEFAULT_METRICS = "127.0.0.1:10249";
-    public static final Duration DEFAULT_MIN_SYNC = Duration.ofSeconds(1);
     public static final Duration DEFAULT_SYNC = Duration.ofSeconds(30);
 
     public NodeSettings {
@@ -101,7 +99,7 @@ public record NodeSettings(Path kubeconfig, String master, String nodeName, List
                 bindAddress("healthz-bind-address", healthz, DEFAULT_HEALTHZ, 10256),
                 bindAddress("metrics-bind-address", metrics, DEFAULT_METRICS, 10249),
                 gates == null ? "" : gates,
-                positive(f.minSyncPeriod(), DEFAULT_MIN_SYNC), positive(f.syncPeriod(), DEFAULT_SYNC), warnings);
+                positive(f.syncPeriod(), DEFAULT_SYNC), warnings);
     }
 
     /**

@@ -49,6 +49,18 @@ class HealthEndpointsTest {
     }
 
     @Test
+    void aSourceThatStoppedForGoodIsUnhealthy() {
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        state.failWhile(stopped::get);
+        state.updated();
+        assertThat(endpoints.livez(Map.of()).status()).isEqualTo(200);
+
+        stopped.set(true);
+        assertThat(endpoints.livez(Map.of()).status()).isEqualTo(503);
+        assertThat(endpoints.healthz(Map.of()).status()).isEqualTo(503);
+    }
+
+    @Test
     void aLaterQueuedUpdateDoesNotResetTheOldestPendingTime() {
         state.queuedUpdate();
         now.set(now.get().plusSeconds(40));

@@ -43,7 +43,7 @@ class KubeProxyConfigurationTest {
         assertThat(c.featureGates()).isEqualTo(Map.of("PreferSameTrafficDistribution", true));
         assertThat(c.minSyncPeriod()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.syncPeriod()).isEqualTo(Duration.ofSeconds(90));
-        assertThat(c.ignored()).isEqualTo(List.of("conntrack", "nftables.masqueradeAll"));
+        assertThat(c.ignored()).isEqualTo(List.of("conntrack", "nftables.minSyncPeriod", "nftables.masqueradeAll"));
     }
 
     @Test
