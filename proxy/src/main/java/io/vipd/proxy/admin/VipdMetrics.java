@@ -58,6 +58,7 @@ public final class VipdMetrics {
 
     /** The {@code /metrics} handler. */
     public static AdminHandler scrape(PrometheusMeterRegistry registry) {
-        return query -> new AdminResponse(200, PROMETHEUS_CONTENT_TYPE, registry.scrape(), java.util.Map.of());
+        return query -> new AdminResponse(200, PROMETHEUS_CONTENT_TYPE,
+                KubeProxyMetricNames.restore(registry.scrape()), java.util.Map.of());
     }
 }
