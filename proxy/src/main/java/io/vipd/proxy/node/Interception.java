@@ -144,7 +144,7 @@ public final class Interception implements TableListener, AutoCloseable {
             return false;
         }
         boolean repaired = false;
-        if (!routing.ruleExists("-4") || !routing.routeExists("-4")) {
+        if (!routing.intact()) {
             routing.install();
             repaired = true;
         }

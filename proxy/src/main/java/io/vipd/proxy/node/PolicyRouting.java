@@ -15,6 +15,8 @@ public final class PolicyRouting {
 
     private final CommandRunner runner;
     private final InterceptionConfig config;
+    /** Whether the last install put the IPv6 route in place; a node without IPv6 is not "missing" it. */
+    private volatile boolean ipv6Installed;
 
     public PolicyRouting(CommandRunner runner, InterceptionConfig config) {
         this.runner = runner;
@@ -33,10 +35,22 @@ public final class PolicyRouting {
             if (!r.ok() && fam.equals("-6")) {
                 // A node without IPv6 (ipv6.disable=1) still works for IPv4.
                 log.atWarn().addKeyValue("error", r.stderr().trim()).log("IPv6 policy route not installed");
+                ipv6Installed = false;
                 continue;
             }
             check(r, fam + " route replace");
+            if (fam.equals("-6")) {
+                ipv6Installed = true;
+            }
         }
+    }
+
+    /** Whether every entry the last {@link #install} put in place is still there (IPv6 only if it was). */
+    public boolean intact() throws IOException {
+        if (!ruleExists("-4") || !routeExists("-4")) {
+            return false;
+        }
+        return !ipv6Installed || ruleExists("-6") && routeExists("-6");
     }
 
     /** Removes every copy of the rule and flushes the table, for IPv4 and IPv6; absent entries are fine. */

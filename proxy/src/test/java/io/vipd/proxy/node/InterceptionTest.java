@@ -173,6 +173,10 @@ class InterceptionTest {
             assertThat(restarted.verify(table)).isTrue();
             assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4")).contains("198.19.0.10 . tcp . 80");
             assertThat(ns.run("ip", "-4", "rule", "list")).contains("lookup 5650");
+            ns.run("ip", "-6", "route", "flush", "table", "5650");
+            assertThat(restarted.verify(table)).isTrue();
+            assertThat(ns.run("ip", "-6", "route", "show", "table", "5650")).contains("local");
+            assertThat(restarted.verify(table)).isFalse();
 
             Interception.cleanup(runner, CONFIG);
             Interception.cleanup(runner, CONFIG);
