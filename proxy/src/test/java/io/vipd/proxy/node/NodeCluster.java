@@ -179,11 +179,14 @@ final class NodeCluster implements AutoCloseable {
         return tcp(from, ip, port, Duration.ofSeconds(3));
     }
 
-    /** One UDP request from a fixed source port: the reply, or "" when none came within a second. */
+    /**
+     * One UDP request from a fixed source port: the reply, "" when none came within a second, or "error: ..."
+     * with socat's reason (an ICMP port unreachable shows as "Connection refused").
+     */
     String udp(NetNs from, String ip, int port, int sourcePort) throws IOException {
         CommandRunner.Result r = from.runner().run(List.of("socat", "-T", "2", "-t", "1", "-",
                 "UDP:" + ip + ":" + port + ",sourceport=" + sourcePort + ",reuseaddr"), "x\n");
-        return r.stdout().trim();
+        return r.ok() || !r.stdout().isBlank() ? r.stdout().trim() : "error: " + r.stderr().trim();
     }
 
     /** An HTTP GET with curl: "CODE BODY". */

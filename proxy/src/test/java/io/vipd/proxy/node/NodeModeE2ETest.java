@@ -85,9 +85,19 @@ class NodeModeE2ETest {
         k.nodes().resource(ClusterObjects.node(REMOTE_NODE_NAME)).create();
         both("web", "198.19.0.10", "TCP", 80, 8080, b -> b.editSpec().withType("NodePort")
                 .editFirstPort().withNodePort(30080).endPort().endSpec());
-        both("dns", "198.19.0.11", "UDP", 53, 5353, b -> b);
-        k.services().resource(service("empty", "198.19.0.12", "TCP", 80, 8080, b -> b.editSpec().withType("NodePort")
-                .editFirstPort().withNodePort(30081).endPort().endSpec())).create();
+        both("dns", "198.19.0.11", "UDP", 53, 5353, b -> b.editSpec().withType("NodePort")
+                .editFirstPort().withNodePort(30089).endPort().endSpec());
+        // No endpoints at all, reachable as a ClusterIP, NodePort, externalIP and LoadBalancer IP.
+        createWithStatus(service("empty", "198.19.0.12", "TCP", 80, 8080, b -> b.editSpec().withType("LoadBalancer")
+                .withExternalIPs("198.19.201.1").editFirstPort().withNodePort(30081).endPort().endSpec()
+                .withNewStatus().withNewLoadBalancer()
+                .withIngress(new LoadBalancerIngressBuilder().withIp("198.19.200.2").build())
+                .endLoadBalancer().endStatus()));
+        k.services().resource(service("emptyudp", "198.19.0.24", "UDP", 53, 5353, b -> b)).create();
+        // internalTrafficPolicy Local with its only endpoint on node-b: dropped on this node.
+        k.services().resource(service("itpremote", "198.19.0.25", "TCP", 80, 8080, b -> b.editSpec()
+                .withInternalTrafficPolicy("Local").endSpec())).create();
+        k.resource(slice("itpremote", "TCP", 8080, List.of(ready(POD_B, "node-b")))).create();
         both("local", "198.19.0.13", "TCP", 80, 8080, b -> b.editSpec().withType("LoadBalancer")
                 .withExternalTrafficPolicy("Local").withHealthCheckNodePort(30200)
                 .editFirstPort().withNodePort(30082).endPort().endSpec());
@@ -111,7 +121,8 @@ class NodeModeE2ETest {
         both("wholocal", "198.19.0.19", "TCP", 80, 8081, b -> b.editSpec().withType("NodePort")
                 .withExternalTrafficPolicy("Local").editFirstPort().withNodePort(30086).endPort().endSpec());
         both("pp", "198.19.0.20", "TCP", 80, 8082, b -> b.editMetadata()
-                .addToAnnotations("vipd.io/proxy-protocol", "v2").endMetadata());
+                .addToAnnotations("vipd.io/proxy-protocol", "v2").endMetadata().editSpec().withType("NodePort")
+                .editFirstPort().withNodePort(30088).endPort().endSpec());
         c.k8s.services().resource(service("hairpin", "198.19.0.21", "TCP", 80, 8081, b -> b)).create();
         c.k8s.resource(slice("hairpin", "TCP", 8081, List.of(ready(POD_A, NODE_NAME)))).create();
         // Only pod-c, behind the second node namespace.
@@ -125,14 +136,17 @@ class NodeModeE2ETest {
     /** A service with endpoints on pod-a (this node) and pod-b (node-b). */
     private void both(String name, String ip, String proto, int port, int target,
                       java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.ServiceBuilder> edit) {
-        Service svc = service(name, ip, proto, port, target, edit);
-        Service created = c.k8s.services().resource(svc).create();
-        if (svc.getStatus() != null && created.getStatus() == null || svc.getStatus() != null
-                && created.getStatus().getLoadBalancer() == null) {
-            c.k8s.services().resource(svc).updateStatus();
-        }
+        createWithStatus(service(name, ip, proto, port, target, edit));
         c.k8s.resource(slice(name, proto, target, List.of(ready(POD_A, NODE_NAME), ready(POD_B, "node-b"))))
                 .create();
+    }
+
+    /** Creates the service; the API server takes a LoadBalancer status only through the status subresource. */
+    private void createWithStatus(Service svc) {
+        Service created = c.k8s.services().resource(svc).create();
+        if (svc.getStatus() != null && (created.getStatus() == null || created.getStatus().getLoadBalancer() == null)) {
+            c.k8s.services().resource(svc).updateStatus();
+        }
     }
 
     @Test
@@ -155,6 +169,7 @@ class NodeModeE2ETest {
     @Order(3)
     void nodePortFromOutside() throws Exception {
         assertThat(c.tcp(c.ext, NODE_IP, 30080)).as(logs()).isIn("pod-a", "pod-b");
+        assertThat(c.udp(c.ext, NODE_IP, 30089, 40010)).as(logs()).isIn("pod-a", "pod-b");
     }
 
     @Test
@@ -165,9 +180,13 @@ class NodeModeE2ETest {
 
     @Test
     @Order(5)
-    void noEndpointsRejectsOnClusterIpAndNodePort() throws Exception {
-        assertThat(c.tcp(c.client, "198.19.0.12", 80)).contains("Connection refused");
-        assertThat(c.tcp(c.ext, NODE_IP, 30081)).contains("Connection refused");
+    void noEndpointsRejectsOnEveryFrontendKind() throws Exception {
+        assertThat(c.tcp(c.client, "198.19.0.12", 80)).as(logs()).contains("Connection refused");
+        assertThat(c.tcp(c.ext, NODE_IP, 30081)).as(logs()).contains("Connection refused");
+        assertThat(c.tcp(c.ext, "198.19.201.1", 80)).as(logs()).contains("Connection refused");
+        assertThat(c.tcp(c.ext, "198.19.200.2", 80)).as(logs()).contains("Connection refused");
+        // UDP: ICMP port unreachable, which the client's connected socket reports as a refusal.
+        assertThat(c.udp(c.client, "198.19.0.24", 53, 40011)).as(logs()).contains("Connection refused");
     }
 
     @Test
@@ -176,6 +195,9 @@ class NodeModeE2ETest {
         for (int i = 0; i < 8; i++) {
             assertThat(c.tcp(c.client, "198.19.0.14", 80)).as(logs()).isEqualTo("pod-a");
         }
+        // Its only endpoint is on another node: dropped, so the connect times out (not refused).
+        assertThat(c.tcp(c.client, "198.19.0.25", 80, Duration.ofSeconds(2))).as(logs()).contains("error")
+                .doesNotContain("refused");
     }
 
     @Test
@@ -312,6 +334,12 @@ class NodeModeE2ETest {
         // Signature, v2 PROXY, TCP over IPv4, 12 address bytes: 198.18.131.2 -> 198.19.0.20, port 80.
         assertThat(hex).as(logs()).startsWith("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c" + "c6128302" + "c6130014")
                 .endsWith("0050");
+        // Through a NodePort with Cluster policy the backend's peer is the node; the header still names the
+        // external client, and the node address and NodePort it reached: 198.18.64.2 -> 198.18.64.1, port 30088.
+        String fromOutside = c.tcp(c.ext, NODE_IP, 30088).replaceAll("\\s+", "");
+        assertThat(fromOutside).as(logs())
+                .startsWith("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c" + "c6124002" + "c6124001")
+                .endsWith("7588");
     }
 
     @Test
@@ -387,10 +415,13 @@ class NodeModeE2ETest {
             assertThat(c.node.run("ip", family, "route", "show", "table", table)).isBlank();
             assertThat(c.node.run("ip", family, "route", "show", "table", "all")).doesNotContain("table " + table);
         }
-        // Connections the tests made may linger in conntrack (closing, or UDP until they idle out), but none
-        // carries vipd's mark.
+        // vipd translates no address, so conntrack holds only ordinary entries for the flows it relayed; they
+        // expire by themselves once closed. None may still be established: that would be a connection of vipd's
+        // (or a process of the tests) outliving the stop.
         assertThat(c.node.run("conntrack", "-L").lines()).as("conntrack saw the tests' traffic").isNotEmpty();
-        assertThat(c.node.run("conntrack", "-L", "--mark", mark + "/" + mark)).isBlank();
+        assertThat(c.node.run("conntrack", "-L", "-p", "tcp", "--state", "ESTABLISHED")).isBlank();
+        assertThat(c.node.run("conntrack", "-L", "--src-nat")).isBlank();
+        assertThat(c.node.run("conntrack", "-L", "--dst-nat")).isBlank();
         assertThat(c.tcp(c.client, "198.19.0.10", 80, Duration.ofSeconds(1))).startsWith("error");
     }
 
