@@ -66,6 +66,24 @@ class PlanCommandTest {
     }
 
     @Test
+    void objectsSpreadOverSeveralFilesPlanAsOne(@TempDir Path tmp) throws IOException {
+        // topology.yaml's documents (a Node, Services, EndpointSlices) split over two files: the same plan.
+        String[] docs = Files.readString(DIR.resolve("topology.yaml")).split("(?m)^---\\s*$");
+        assertThat(docs.length).isGreaterThan(2);
+        int half = docs.length / 2;
+        Path first = tmp.resolve("first.yaml");
+        Path second = tmp.resolve("second.yaml");
+        Files.writeString(first, String.join("---\n", Arrays.copyOfRange(docs, 0, half)));
+        Files.writeString(second, String.join("---\n", Arrays.copyOfRange(docs, half, docs.length)));
+
+        Run run = plan("--manifests", second.toString(), "--manifests", first.toString(), "--node-name", "node-1",
+                "-o", "json");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).isEqualTo(Files.readString(DIR.resolve("topology.json")));
+    }
+
+    @Test
     void theTableShowsOneRowPerFrontend() {
         Run run = plan("--manifests", DIR.resolve("basic.yaml").toString(), "--node-name", "node-1");
         assertThat(run.code()).isZero();
