@@ -34,9 +34,9 @@ import java.util.Objects;
  * because a re-list may have dropped objects whose deletes we never saw.
  *
  * <p>The informers never resync (their periodic resync replays every cached object under a lock, and the cache
- * cannot drift from the watch it is fed by; every re-list forces a full sync), drop the namespace index nobody reads, and retry every failure except a
- * deserialization bug, so start-up survives an API server that is down and an outage leaves the table serving
- * the last known state until the informers recover by themselves.
+ * cannot drift from the watch it is fed by; every re-list forces a full sync), drop the namespace index nobody
+ * reads, and retry every failure except a deserialization bug, so start-up survives an API server that is down
+ * and an outage leaves the table serving the last known state until the informers recover by themselves.
  */
 public final class KubernetesSource implements AutoCloseable {
     public static final String SERVICE_PROXY_NAME_LABEL = "service.kubernetes.io/service-proxy-name";
