@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Same behaviour as the copying relay: a FIN is passed on after the last byte (half-close), any error resets
  * both sides, bytes are counted per direction, a peer that does not read stops the other side's reads (a
- * direction holds at most one pipe, 64 KiB, in flight), and the idle timeout still applies. Touched by the
+ * direction holds at most one pipe, 1 MiB, in flight), and the idle timeout still applies. Touched by the
  * event loop's thread only.
  */
 final class SpliceRelay {
@@ -193,8 +193,7 @@ final class SpliceRelay {
         final Side to;
         final boolean upstream;
         Direction other;
-        FileDescriptor pipeRead;
-        FileDescriptor pipeWrite;
+        SplicePipes.Pipe pipe;
         /** Bytes in the pipe, not yet written to {@code to}. */
         int inPipe;
         boolean eof;
@@ -207,7 +206,7 @@ final class SpliceRelay {
         }
 
         /**
-         * The receiver took less than the pipe held: reads stop until its EPOLLOUT, so at most one pipe (64 KiB)
+         * The receiver took less than the pipe held: reads stop until its EPOLLOUT, so at most one pipe (1 MiB)
          * is in flight per direction, and a slow receiver holds the sender back through TCP.
          */
         boolean waitsForRoom() {
@@ -230,7 +229,7 @@ final class SpliceRelay {
                         return;
                     }
                     if (inPipe > 0) {
-                        int n = Native.splice(pipeRead.intValue(), -1, to.socket.intValue(), -1, inPipe);
+                        int n = Native.splice(pipe.read.intValue(), -1, to.socket.intValue(), -1, inPipe);
                         if (n > 0) {
                             inPipe -= n;
                             lastActivity = System.nanoTime();
@@ -244,12 +243,10 @@ final class SpliceRelay {
                         endOfStream();
                         return;
                     }
-                    if (pipeWrite == null) {
-                        FileDescriptor[] pipe = FileDescriptor.pipe();
-                        pipeRead = pipe[0];
-                        pipeWrite = pipe[1];
+                    if (pipe == null) {
+                        pipe = SplicePipes.SYSTEM.open();
                     }
-                    int n = Native.splice(from.socket.intValue(), -1, pipeWrite.intValue(), -1, SPLICE_LEN);
+                    int n = Native.splice(from.socket.intValue(), -1, pipe.write.intValue(), -1, SPLICE_LEN);
                     if (n > 0) {
                         inPipe = n;
                     } else if (from.rdHup) {
@@ -275,19 +272,9 @@ final class SpliceRelay {
         }
 
         void closePipe() {
-            closeQuietly(pipeRead);
-            closeQuietly(pipeWrite);
-            pipeRead = null;
-            pipeWrite = null;
-        }
-    }
-
-    private static void closeQuietly(FileDescriptor fd) {
-        if (fd != null) {
-            try {
-                fd.close();
-            } catch (IOException ignored) {
-                // nothing to do about a pipe that fails to close
+            if (pipe != null) {
+                SplicePipes.SYSTEM.close(pipe);
+                pipe = null;
             }
         }
     }
