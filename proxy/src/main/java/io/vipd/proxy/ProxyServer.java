@@ -428,7 +428,7 @@ public final class ProxyServer implements AutoCloseable {
             EventLoop loop = loops.get(i);
             ChannelFuture f = protocol == Protocol.TCP
                     ? tcpListener(loop, kind, address).option(ChannelOption.AUTO_READ, accepting).bind(address)
-                    : udpListener(loop, kind).option(ChannelOption.AUTO_READ, accepting).bind(address);
+                    : udpListener(loop, kind, address).option(ChannelOption.AUTO_READ, accepting).bind(address);
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
                 closeAll(channels);
@@ -483,9 +483,15 @@ public final class ProxyServer implements AutoCloseable {
         return new FixedRecvByteBufAllocator(UDP_MAX_DATAGRAM);
     }
 
-    private Bootstrap udpListener(EventLoop loop, ListenerKind kind) {
-        Bootstrap b = new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+    private Bootstrap udpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address) {
+        Bootstrap b = new Bootstrap().group(loop);
+        if (kind == ListenerKind.TRANSPARENT) {
+            b.channel(engine.transport.datagramChannel()); // dual-stack: TPROXY hands it both families
+        } else {
+            // An IPv4 frontend gets an IPv4 socket: no mapped addresses through the kernel and Netty per datagram.
+            b.channelFactory(engine.transport.datagramChannel(address.getAddress() instanceof Inet4Address));
+        }
+        b.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, datagramAllocator())
                 .handler(udpHandlers.get(kind));

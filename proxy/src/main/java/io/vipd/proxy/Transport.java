@@ -52,6 +52,13 @@ record Transport(boolean epoll, IoHandlerFactory ioHandlerFactory, Class<? exten
                 : () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
     }
 
+    /** Datagram sockets of one address family, as {@link #socketChannel(boolean)}. */
+    ChannelFactory<Channel> datagramChannel(boolean ipv4) {
+        SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+        return epoll ? () -> new EpollDatagramChannel(family)
+                : () -> new NioDatagramChannel(SelectorProvider.provider(), family);
+    }
+
     MultiThreadIoEventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, new io.netty.util.concurrent.DefaultThreadFactory(
                 "vipd-loop", true), ioHandlerFactory);

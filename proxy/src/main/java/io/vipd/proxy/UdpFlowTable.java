@@ -15,6 +15,7 @@ import io.vipd.lb.Backend;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -68,7 +69,10 @@ final class UdpFlowTable {
         flows.put(key, flow);
         service.udpFlows.incrementAndGet();
         runtime.connected();
-        Bootstrap b = new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
+        // An IPv4 backend gets an IPv4 socket, unless it must be bound to a client address of the other family.
+        boolean ipv4 = backend.ip() instanceof Inet4Address
+                && (!keepClient || key.client().getAddress() instanceof Inet4Address);
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(engine.transport.datagramChannel(ipv4))
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())

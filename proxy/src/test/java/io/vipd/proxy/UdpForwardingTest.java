@@ -60,6 +60,26 @@ class UdpForwardingTest extends ProxyTestBase {
         assertThat(proxy.activeUdpFlows()).isEqualTo(2);
     }
 
+    /** Listener and backend sockets follow each address's family, so every family pairing must relay. */
+    @Test
+    void ipv6AndMixedFamilyFlowsRelayBothWays() throws Exception {
+        UdpBackend v4 = closeLater(new UdpBackend("127.0.0.2", 0));
+        UdpBackend v6 = closeLater(new UdpBackend("::1", 0));
+        Frontend sixToSix = udpFrontend("::1");
+        Frontend sixToFour = udpFrontend("::1");
+        Frontend fourToSix = udpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("v6", sixToSix, backends(v6.address())).build(),
+                entry("v6to4", sixToFour, backends(v4.address())).build(),
+                entry("v4to6", fourToSix, backends(v6.address())).build());
+
+        DatagramSocket c6 = closeLater(new DatagramSocket(new InetSocketAddress(ip("::1"), 0)));
+        c6.setSoTimeout(3000);
+        assertThat(ask(c6, sixToSix, "a")).isEqualTo("::1:a");
+        assertThat(ask(c6, sixToFour, "b")).isEqualTo("127.0.0.2:b");
+        assertThat(ask(client(), fourToSix, "c")).isEqualTo("::1:c");
+        assertThat(proxy.activeUdpFlows()).isEqualTo(3);
+    }
+
     @Test
     void largeDatagramsPassWholeBothWays() throws Exception {
         UdpBackend b = closeLater(new UdpBackend("127.0.0.2", 0));
