@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -45,6 +46,12 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
 
     @Override
     public EdgeConfig parse(String file, String text, List<Node> documents) throws EdgeConfigException {
+        return parse(file, text, documents, name -> null);
+    }
+
+    @Override
+    public EdgeConfig parse(String file, String text, List<Node> documents,
+                            Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
         YamlNodes y = new YamlNodes(file);
         if (documents.size() > 1) {
             throw y.error(documents.get(1), "", "want one YAML document, found " + documents.size());
@@ -63,13 +70,15 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         List<Node> services = y.sequence(servicesNode, "services");
         for (int i = 0; i < services.size(); i++) {
             String path = "services[" + i + "]";
-            entries.add(service(y, services.get(i), path, names, locations));
+            entries.add(service(y, services.get(i), path, names, locations, previous));
         }
         return new EdgeConfig(file, entries, locations);
     }
 
     private static ServicePortEntry service(YamlNodes y, Node node, String path, Map<String, Node> names,
-                                            Map<Frontend, ConfigLocation> locations) throws EdgeConfigException {
+                                            Map<Frontend, ConfigLocation> locations,
+                                            Function<ServicePortName, ServicePortEntry> previous)
+            throws EdgeConfigException {
         Map<String, Node> f = y.mapping(node, path, SERVICE);
         Node nameNode = f.get("name");
         if (nameNode == null) {
@@ -98,13 +107,14 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         if (proxyProtocol != ProxyProtocol.NONE && protocol == Protocol.UDP) {
             throw y.error(f.get("proxyProtocol"), path + ".proxyProtocol", "the PROXY protocol is for TCP services only");
         }
-        return ServicePortEntry.builder(ServicePortName.of(NAMESPACE, name, "", protocol))
+        ServicePortName portName = ServicePortName.of(NAMESPACE, name, "", protocol);
+        return ServicePortEntry.builder(portName)
                 .frontends(frontends)
                 .backends(backends)
                 .algorithm(algorithm)
                 .affinityTimeoutSeconds(affinityTimeout)
                 .proxyProtocol(proxyProtocol)
-                .build();
+                .build(previous.apply(portName));
     }
 
     private static List<ServiceFrontend> listen(YamlNodes y, Node node, Node service, String path, Protocol protocol,

@@ -95,6 +95,11 @@ public final class EdgeConfigApplier {
                 Set.copyOf(toClose));
     }
 
+    /** The entry in force for {@code name}, or null. */
+    public ServicePortEntry applied(ServicePortName name) {
+        return applied.get(name);
+    }
+
     /** The frontends this applier opened and has not closed. */
     public Set<Frontend> openFrontends() {
         return Set.copyOf(open);

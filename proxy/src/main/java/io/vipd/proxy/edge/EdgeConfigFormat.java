@@ -1,6 +1,9 @@
 package io.vipd.proxy.edge;
 
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
 import java.util.List;
+import java.util.function.Function;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
@@ -24,4 +27,14 @@ public interface EdgeConfigFormat {
      * @param documents the file's YAML documents, with line marks
      */
     EdgeConfig parse(String file, String text, List<Node> documents) throws EdgeConfigException;
+
+    /**
+     * As above, building each entry over {@code previous}'s entry of the same name where there is one, so that
+     * services whose backends did not change keep their pickers and Maglev tables instead of rebuilding them on
+     * every reload. Formats that cannot reuse entries ignore it.
+     */
+    default EdgeConfig parse(String file, String text, List<Node> documents,
+                             Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
+        return parse(file, text, documents);
+    }
 }

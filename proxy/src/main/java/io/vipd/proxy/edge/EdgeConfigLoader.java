@@ -1,5 +1,7 @@
 package io.vipd.proxy.edge;
 
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -40,6 +43,12 @@ public final class EdgeConfigLoader {
         return parse(path.toString(), read(path));
     }
 
+    /** A reload: entries are built over {@code previous}'s, so unchanged services keep their Maglev tables. */
+    public EdgeConfig load(Path path, Function<ServicePortName, ServicePortEntry> previous)
+            throws EdgeConfigException {
+        return parse(path.toString(), read(path), previous);
+    }
+
     /** Reads a file as UTF-8 text, with errors naming it. Follows symlinks, as ConfigMap volumes need. */
     public static String read(Path path) throws EdgeConfigException {
         try {
@@ -55,10 +64,15 @@ public final class EdgeConfigLoader {
     }
 
     public EdgeConfig parse(String file, String text) throws EdgeConfigException {
+        return parse(file, text, name -> null);
+    }
+
+    public EdgeConfig parse(String file, String text, Function<ServicePortName, ServicePortEntry> previous)
+            throws EdgeConfigException {
         List<Node> documents = compose(file, text);
         for (EdgeConfigFormat format : formats) {
             if (format.recognizes(documents)) {
-                return format.parse(file, text, documents);
+                return format.parse(file, text, documents, previous);
             }
         }
         throw new EdgeConfigException(file, 0, "not a format vipd knows (want a services: list)");

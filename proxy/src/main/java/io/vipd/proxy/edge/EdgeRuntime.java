@@ -193,7 +193,7 @@ public final class EdgeRuntime implements AutoCloseable {
     /** Re-reads the file and applies it; on error logs it and keeps the configuration in force. */
     public synchronized void reload() {
         try {
-            apply(loader.load(options.config()));
+            apply(loader.load(options.config(), applier::applied));
         } catch (EdgeConfigException e) {
             lastError = e.getMessage();
             reloadFailures.increment();

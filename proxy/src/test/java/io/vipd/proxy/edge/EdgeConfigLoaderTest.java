@@ -10,10 +10,13 @@ import io.vipd.lb.FrontendType;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,6 +45,35 @@ class EdgeConfigLoaderTest {
         assertThat(config.entries().get(2).name().protocol()).isEqualTo(Protocol.UDP);
         assertThat(config.location(new Frontend(new InetSocketAddress("127.0.0.1", 8081).getAddress(), 8081,
                 Protocol.TCP))).isEqualTo(new ConfigLocation(15, "services[1].listen[0]"));
+    }
+
+    /** A reload builds over the entries in force: services whose backends stayed keep their routes and tables. */
+    @Test
+    void aReloadReusesTheRoutesOfServicesWhoseBackendsDidNotChange() throws Exception {
+        String before = """
+                services:
+                  - name: same
+                    listen: [127.0.0.1:7001]
+                    backends: [127.0.0.2:80, 127.0.0.3:80]
+                  - name: moved
+                    listen: [127.0.0.1:7002]
+                    backends: [127.0.0.2:81, 127.0.0.3:81]
+                """;
+        Map<ServicePortName, ServicePortEntry> inForce = new HashMap<>();
+        for (ServicePortEntry e : loader.parse("f.yaml", before).entries()) {
+            inForce.put(e.name(), e);
+        }
+        EdgeConfig after = loader.parse("f.yaml", before.replace("127.0.0.3:81", "127.0.0.4:81"), inForce::get);
+
+        ServicePortEntry same = after.entries().get(0);
+        ServicePortEntry moved = after.entries().get(1);
+        assertThat(same.externalRoute()).isSameAs(inForce.get(same.name()).externalRoute());
+        assertThat(moved.externalRoute()).isNotSameAs(inForce.get(moved.name()).externalRoute());
+        assertThat(moved.endpoints().backends()).extracting(Backend::key)
+                .containsExactly("127.0.0.2:81", "127.0.0.4:81");
+        // Without the entries in force every route is new.
+        assertThat(loader.parse("f.yaml", before).entries().get(0).externalRoute())
+                .isNotSameAs(inForce.get(same.name()).externalRoute());
     }
 
     @Test
