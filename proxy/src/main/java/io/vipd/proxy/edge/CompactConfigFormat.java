@@ -45,11 +45,6 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
     }
 
     @Override
-    public EdgeConfig parse(String file, String text, List<Node> documents) throws EdgeConfigException {
-        return parse(file, text, documents, name -> null);
-    }
-
-    @Override
     public EdgeConfig parse(String file, String text, List<Node> documents,
                             Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
         YamlNodes y = new YamlNodes(file);

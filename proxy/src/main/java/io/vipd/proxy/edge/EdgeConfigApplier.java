@@ -69,9 +69,10 @@ public final class EdgeConfigApplier {
             if (previous != null && EntrySpec.of(previous).equals(EntrySpec.of(entry))) {
                 continue;
             }
-            // Rebuilt on the table's connection counts (least-connections reads them) and over the previous
-            // entry, so unchanged backend sets keep their Maglev tables and affinity-relevant pickers.
-            ServicePortEntry installed = entry.toBuilder().connectionCounts(table.connectionCounts()).build(previous);
+            // Rebuilt on the table's connection counts (least-connections reads them) over the parsed entry
+            // itself: the loader built it over the entry in force, so its Maglev tables are the ones to keep,
+            // and building over the old entry again would compute a changed backend set's tables twice.
+            ServicePortEntry installed = entry.toBuilder().connectionCounts(table.connectionCounts()).build(entry);
             upserts.add(installed);
             (previous == null ? added : changed).add(entry.name());
         }

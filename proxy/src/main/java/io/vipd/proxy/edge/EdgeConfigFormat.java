@@ -25,16 +25,10 @@ public interface EdgeConfigFormat {
      * @param file      the file name for error messages
      * @param text      the file's text, for formats that parse it with another library
      * @param documents the file's YAML documents, with line marks
+     * @param previous  the entry in force under a name, or null: entries are built over it, so services whose
+     *                  backends did not change keep their pickers and Maglev tables on a reload (formats that
+     *                  cannot reuse entries ignore it)
      */
-    EdgeConfig parse(String file, String text, List<Node> documents) throws EdgeConfigException;
-
-    /**
-     * As above, building each entry over {@code previous}'s entry of the same name where there is one, so that
-     * services whose backends did not change keep their pickers and Maglev tables instead of rebuilding them on
-     * every reload. Formats that cannot reuse entries ignore it.
-     */
-    default EdgeConfig parse(String file, String text, List<Node> documents,
-                             Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
-        return parse(file, text, documents);
-    }
+    EdgeConfig parse(String file, String text, List<Node> documents,
+                     Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException;
 }

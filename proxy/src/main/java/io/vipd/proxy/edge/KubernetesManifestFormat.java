@@ -1,12 +1,14 @@
 package io.vipd.proxy.edge;
 
 import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
 import io.vipd.watcher.FeatureGates;
 import io.vipd.watcher.FileSource;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -31,7 +33,8 @@ public final class KubernetesManifestFormat implements EdgeConfigFormat {
     }
 
     @Override
-    public EdgeConfig parse(String file, String text, List<Node> documents) throws EdgeConfigException {
+    public EdgeConfig parse(String file, String text, List<Node> documents,
+                            Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
         FileSource.Loaded loaded = FileSource.load(Path.of(file));
         if (!loaded.ok()) {
             String first = loaded.errors().get(0);

@@ -190,7 +190,8 @@ class EdgeConfigLoaderTest {
             }
 
             @Override
-            public EdgeConfig parse(String file, String text, List<org.snakeyaml.engine.v2.nodes.Node> documents) {
+            public EdgeConfig parse(String file, String text, List<org.snakeyaml.engine.v2.nodes.Node> documents,
+                                    java.util.function.Function<ServicePortName, ServicePortEntry> previous) {
                 return new EdgeConfig(file, List.of(), java.util.Map.of());
             }
         };
