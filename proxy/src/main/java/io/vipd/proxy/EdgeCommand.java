@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,14 +43,8 @@ public final class EdgeCommand implements Callable<Integer> {
             description = "on SIGTERM, how long established connections may finish (default ${DEFAULT-VALUE})")
     Duration shutdownGrace;
 
-    @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
-            description = "forwarding event loops (default 0: one per core)")
-    int eventLoops;
-
-    @Option(names = "--splice", paramLabel = "MODE", defaultValue = "auto",
-            description = "move TCP bytes with splice(2), kernel to kernel (epoll only): off, auto (once a "
-                + "connection streams in bulk) or on (every connection) (default ${DEFAULT-VALUE})")
-    String splice;
+    @Mixin
+    ForwardingOptions forwarding;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -57,8 +52,7 @@ public final class EdgeCommand implements Callable<Integer> {
         EdgeRuntime runtime;
         try {
             runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config).withAdmin(metricsBind, healthzBind)
-                    .withProxyConfig(ProxyConfig.defaults().withEventLoops(eventLoops)
-                            .withSplice(SpliceMode.parse(splice))));
+                    .withProxyConfig(forwarding.applyTo(ProxyConfig.defaults())));
         } catch (EdgeConfigException | AdminBindException | IllegalArgumentException e) {
             err.println("vipd edge: " + e.getMessage());
             err.flush();

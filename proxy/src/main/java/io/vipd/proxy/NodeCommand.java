@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -81,10 +82,8 @@ public final class NodeCommand implements Callable<Integer> {
                     + "warning when the kernel cannot)")
     String sourceIp;
 
-    @Option(names = "--splice", paramLabel = "MODE", defaultValue = "auto",
-            description = "move TCP bytes with splice(2), kernel to kernel: off, auto (once a connection streams "
-                + "in bulk) or on (every connection) (default ${DEFAULT-VALUE})")
-    String splice;
+    @Mixin
+    ForwardingOptions forwarding;
 
     @Option(names = "--cleanup", description = "remove the nftables table and routes vipd installed, then exit")
     boolean cleanup;
@@ -109,11 +108,11 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
-        SpliceMode spliceMode;
+        ProxyConfig proxyConfig;
         try {
-            spliceMode = SpliceMode.parse(splice);
+            proxyConfig = forwarding.applyTo(ProxyConfig.defaults());
         } catch (IllegalArgumentException e) {
-            return usage(err, "--splice: " + e.getMessage());
+            return usage(err, e.getMessage());
         }
         if (tproxyPort < 1 || tproxyPort > 65535) {
             return usage(err, "--tproxy-port " + tproxyPort + " outside 1..65535");
@@ -124,7 +123,7 @@ public final class NodeCommand implements Callable<Integer> {
         CompletableFuture<String> signal = TerminationSignal.install();
         NodeRuntime runtime;
         try {
-            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"), spliceMode);
+            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"), proxyConfig);
         } catch (IllegalArgumentException | AdminBindException | ListenerException e) {
             return usage(err, e.getMessage());
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.vipd.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.vipd.lb.Addresses;
@@ -124,6 +125,49 @@ class EdgeCommandTest {
                 }
                 assertThat(vipd.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("exits once drained").isTrue();
                 assertThat(vipd.exitValue()).as(Files.readString(dir.resolve("vipd.log"))).isZero();
+            } finally {
+                vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aForwardingFlagOutOfRangeExitsWith2NamingIt() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services: []\n");
+
+        String[] result = run(new EdgeCommand(), "--config", file.toString(), "--connect-attempts", "0",
+                "--metrics-bind-address", "", "--healthz-bind-address", "");
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).isEqualTo("vipd edge: --connect-attempts 0: must be at least 1\n");
+    }
+
+    @Test
+    void tcpIdleTimeoutFlagClosesAnIdleConnection() throws Exception {
+        String front = "127.0.79.5";
+        int port = freeTcpPort(front);
+        try (TcpBackend echo = TcpBackend.echo("127.0.79.6")) {
+            Path file = dir.resolve("edge.yaml");
+            Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
+                    + "    backends: [\"127.0.79.6:" + echo.address().getPort() + "\"]\n");
+            Process vipd = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
+                    "-Xmx128m", Main.class.getName(), "edge", "--config", file.toString(),
+                    "--metrics-bind-address", "", "--healthz-bind-address", "", "--tcp-idle-timeout", "700ms")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("vipd.log").toFile()).start();
+            try {
+                InetSocketAddress frontend = new InetSocketAddress(front, port);
+                await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> connects(frontend));
+                try (Socket idle = new Socket()) {
+                    idle.connect(frontend, 3000);
+                    idle.setSoTimeout(10_000);
+                    assertThat(roundTrip(idle, "hello")).isEqualTo("hello");
+                    long start = System.nanoTime();
+
+                    assertThatThrownBy(() -> idle.getInputStream().read()).as("reset by vipd after idling")
+                            .isInstanceOf(java.net.SocketException.class).hasMessageContaining("reset");
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+                }
             } finally {
                 vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

@@ -12,7 +12,6 @@ import io.vipd.nodeport.LocalEndpointCounts;
 import io.vipd.nodeport.NodeAddresses;
 import io.vipd.proxy.ListenerException;
 import io.vipd.proxy.ProxyConfig;
-import io.vipd.proxy.SpliceMode;
 import io.vipd.proxy.ProxyServer;
 import io.vipd.proxy.SourceIpPolicy;
 import io.vipd.proxy.admin.AdminBindException;
@@ -70,12 +69,12 @@ public final class NodeRuntime implements AutoCloseable {
     private WatcherRuntime watcher;
 
     private NodeRuntime(NodeSettings settings, InterceptionConfig interceptionConfig, List<InetAddress> nodePortIps,
-                        SpliceMode splice) {
+                        ProxyConfig forwarding) {
         this.settings = settings;
         this.nodePortIps = nodePortIps;
         // kube-proxy: healthTimeout is twice the sync period.
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
-        this.proxy = new ProxyServer(table, ProxyConfig.defaults().withTransparent(true).withSplice(splice),
+        this.proxy = new ProxyServer(table, forwarding.withTransparent(true),
                 registry);
         this.interception = new Interception(CommandRunner.processes(), interceptionConfig, registry);
         this.sourceIpPreserved = interceptionConfig.transparentEgress();
@@ -94,15 +93,17 @@ public final class NodeRuntime implements AutoCloseable {
      */
     public static NodeRuntime start(NodeSettings settings, int tproxyPort)
             throws IOException, ListenerException, AdminBindException {
-        return start(settings, tproxyPort, true, ProxyConfig.defaults().splice());
+        return start(settings, tproxyPort, true, ProxyConfig.defaults());
     }
 
     /**
      * As {@link #start(NodeSettings, int)}; {@code clientSourceIp} ({@code --source-ip=client}) lets backends
      * see clients' addresses where that is safe ({@link NodeSourceIpPolicy}), if this node supports it; when it
-     * does not, vipd warns and uses the node's address. {@code splice} is {@code --splice}.
+     * does not, vipd warns and uses the node's address. {@code forwarding} holds the forwarding flags
+     * ({@link io.vipd.proxy.ForwardingOptions}); vipd makes it transparent.
      */
-    public static NodeRuntime start(NodeSettings settings, int tproxyPort, boolean clientSourceIp, SpliceMode splice)
+    public static NodeRuntime start(NodeSettings settings, int tproxyPort, boolean clientSourceIp,
+                                   ProxyConfig forwarding)
             throws IOException, ListenerException, AdminBindException {
         List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
         if (nodePortIps.isEmpty()) {
@@ -121,7 +122,7 @@ public final class NodeRuntime implements AutoCloseable {
         }
         InterceptionConfig ic = new InterceptionConfig(tproxyPort, tproxyPort, InterceptionConfig.DEFAULT_MARK,
                 InterceptionConfig.DEFAULT_ROUTE_TABLE, settings.clusterCidrs(), nodePortIps, preserve);
-        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, splice);
+        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, forwarding);
         try {
             r.startAll(tproxyPort);
         } catch (IOException | ListenerException | AdminBindException | RuntimeException e) {
