@@ -1,8 +1,10 @@
 package io.vipd.lb;
 
 import java.net.InetAddress;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything the data plane needs to forward one service port: its frontends, the route for internal
@@ -218,6 +220,18 @@ public final class ServicePortEntry {
     /** CategorizeEndpoints' localEndpoints: null where kube-proxy's is nil; per family as above. */
     public BackendSet localEndpoints() {
         return localEndpoints;
+    }
+
+    /** Every backend key this entry lists or routes to. */
+    public Set<String> backendKeys() {
+        Set<String> keys = new HashSet<>(endpoints.keys());
+        if (clusterEndpoints != null) {
+            keys.addAll(clusterEndpoints.keys());
+        }
+        if (localEndpoints != null) {
+            keys.addAll(localEndpoints.keys());
+        }
+        return keys;
     }
 
     /** Whether any family has a usable endpoint anywhere. */

@@ -140,20 +140,17 @@ public final class ServiceTable {
      */
     public int pruneConnectionCounts() {
         synchronized (writeLock) {
-            Set<String> live = new HashSet<>();
-            for (ServicePortEntry e : entries.values()) {
-                live.addAll(e.endpoints().keys());
-                addKeys(live, e.clusterEndpoints());
-                addKeys(live, e.localEndpoints());
-            }
-            return connectionCounts.retainAll(live);
+            return connectionCounts.retainAll(backendKeys());
         }
     }
 
-    private static void addKeys(Set<String> into, BackendSet set) {
-        if (set != null) {
-            into.addAll(set.keys());
+    /** Every backend key some entry lists or routes to. O(total backends). */
+    public Set<String> backendKeys() {
+        Set<String> live = new HashSet<>();
+        for (ServicePortEntry e : entries.values()) {
+            live.addAll(e.backendKeys());
         }
+        return live;
     }
 
     private void bind(ServiceFrontend f, FrontendEntry value) {

@@ -1,6 +1,7 @@
 package io.vipd.proxy;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -45,6 +46,11 @@ final class BackendRuntime {
         failures.incrementAndGet();
         connectFailed.increment();
         health.failed();
+    }
+
+    void removeMeters(MeterRegistry registry) {
+        registry.remove(ok);
+        registry.remove(connectFailed);
     }
 
     ProxyStats.BackendStats snapshot() {

@@ -23,6 +23,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -103,6 +104,31 @@ final class Engine {
     /** The runtime of a service port that has seen traffic, or null; creates nothing. */
     ServiceRuntime existingService(ServicePortName name) {
         return services.get(name);
+    }
+
+    /**
+     * Forgets the runtimes, metric series, ejection state and least-connections counters of service ports that
+     * left the table and of backends that left their service port, once nothing is open through them, so that
+     * service and endpoint churn does not grow memory and series forever. A connection that races with this
+     * (picked a departing backend a moment before) still works; only its metrics are lost.
+     *
+     * @return how many service and backend runtimes were forgotten
+     */
+    int forgetDeparted() {
+        table.pruneConnectionCounts();
+        int forgotten = 0;
+        for (ServiceRuntime rt : services.values()) {
+            ServicePortEntry entry = table.get(rt.name);
+            if (entry != null) {
+                forgotten += rt.forgetBackendsNotIn(entry.backendKeys());
+            } else if (rt.idle() && services.remove(rt.name, rt)) {
+                rt.removeMeters();
+                forgotten++;
+            }
+        }
+        Set<String> live = table.backendKeys();
+        health.keySet().removeIf(key -> !live.contains(key));
+        return forgotten;
     }
 
     /** Whether a backend address is ejected now; creates nothing. */

@@ -55,6 +55,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final int BACKLOG = 4096;
     private static final int UDP_MAX_DATAGRAM = 65507;
 
+    /** How often runtime state of service ports and backends that left the table is forgotten. */
+    private static final int FORGET_EVERY_SECONDS = 30;
     private final Engine engine;
     private final Map<ListenerKind, TcpAcceptor> acceptors = new HashMap<>();
     private final Map<ListenerKind, UdpFrontendHandler> udpHandlers = new HashMap<>();
@@ -106,7 +108,10 @@ public final class ProxyServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            housekeeping.scheduleWithFixedDelay(engine.affinity::sweep, 10, 10, TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(guarded("affinity sweep", engine.affinity::sweep), 10, 10,
+                    TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(guarded("forgetting departed services and backends",
+                    this::forgetDeparted), FORGET_EVERY_SECONDS, FORGET_EVERY_SECONDS, TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
             started = true;
             log.atInfo().addKeyValue("transport", engine.transport.name()).addKeyValue("event_loops", n)
@@ -296,6 +301,26 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         done.complete(null);
+    }
+
+    /** A housekeeping task that logs a failure instead of silently cancelling its schedule. */
+    private static Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.atError().setCause(e).addKeyValue("task", what).log("housekeeping task failed");
+            }
+        };
+    }
+
+    /** See {@link Engine#forgetDeparted}; runs every {@value #FORGET_EVERY_SECONDS} s. */
+    int forgetDeparted() {
+        int n = engine.forgetDeparted();
+        if (n > 0) {
+            log.atDebug().addKeyValue("forgotten", n).log("forgot departed service ports and backends");
+        }
+        return n;
     }
 
     /** TCP client connections being relayed now. */

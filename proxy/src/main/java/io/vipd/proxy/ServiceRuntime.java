@@ -2,8 +2,11 @@ package io.vipd.proxy;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vipd.lb.ServicePortName;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +25,7 @@ final class ServiceRuntime {
     final Counter rejected;
     final Counter dropped;
     final Counter allFailed;
+    private final List<Meter> meters;
     private final ConcurrentHashMap<String, BackendRuntime> backends = new ConcurrentHashMap<>();
 
     ServiceRuntime(ServicePortName name, Engine owner) {
@@ -29,7 +33,7 @@ final class ServiceRuntime {
         this.owner = owner;
         this.tag = name.toString();
         MeterRegistry r = owner.registry;
-        Gauge.builder("vipd.connections.active", active, AtomicInteger::get)
+        Gauge activeGauge = Gauge.builder("vipd.connections.active", active, AtomicInteger::get)
                 .description("TCP client connections being relayed").tag("service", tag).register(r);
         rxBytes = Counter.builder("vipd.bytes").description("Bytes relayed; rx = client to backend")
                 .tags("service", tag, "direction", "rx").baseUnit("bytes").register(r);
@@ -38,6 +42,7 @@ final class ServiceRuntime {
         rejected = connections(r, "", "rejected");
         dropped = connections(r, "", "dropped");
         allFailed = connections(r, "", "no_backend_reachable");
+        meters = List.of(activeGauge, rxBytes, txBytes, rejected, dropped, allFailed);
     }
 
     private Counter connections(MeterRegistry r, String backend, String result) {
@@ -59,5 +64,32 @@ final class ServiceRuntime {
 
     Iterable<String> backendKeys() {
         return backends.keySet();
+    }
+
+    /** Whether no connection or UDP flow is open through this service port. */
+    boolean idle() {
+        return active.get() == 0 && udpFlows.get() == 0;
+    }
+
+    /**
+     * Forgets the runtimes and metric series of backends not in {@code liveKeys} with nothing open to them.
+     *
+     * @return how many were forgotten
+     */
+    int forgetBackendsNotIn(Set<String> liveKeys) {
+        int forgotten = 0;
+        for (BackendRuntime b : backends.values()) {
+            if (!liveKeys.contains(b.key) && b.active.get() == 0 && backends.remove(b.key, b)) {
+                b.removeMeters(owner.registry);
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+
+    /** Removes this service port's metric series and its backends' from the registry. */
+    void removeMeters() {
+        meters.forEach(owner.registry::remove);
+        backends.values().forEach(b -> b.removeMeters(owner.registry));
     }
 }

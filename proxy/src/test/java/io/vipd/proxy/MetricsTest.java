@@ -9,8 +9,11 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vipd.lb.Frontend;
+import io.vipd.lb.Protocol;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The data-plane metrics as Prometheus scrapes them, and the stats for /services. */
@@ -52,5 +55,63 @@ class MetricsTest extends ProxyTestBase {
         assertThat(stats.activeConnections()).isZero();
         ProxyStats.BackendStats row = stats.service(Fixtures.name("m", f.protocol())).backend(backendKey);
         assertThat(row).isEqualTo(new ProxyStats.BackendStats(backendKey, 0, 1, 0, false));
+    }
+
+    @Test
+    void aServicePortThatLeftIsForgottenOnceItsLastConnectionCloses() throws Exception {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry = prometheus;
+        TcpBackend b = backend(TcpBackend.echo("127.0.0.2"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("gone", f, backends(b.address())).build());
+        String svc = "service=\"default/gone:p/TCP\"";
+
+        try (Socket s = connect(f)) {
+            s.getOutputStream().write("a\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(firstLine(s)).isEqualTo("a");
+            table.apply(List.of(), List.of(Fixtures.name("gone", Protocol.TCP)));
+
+            assertThat(proxy.forgetDeparted()).as("a connection is still open").isZero();
+            assertThat(prometheus.scrape()).contains("vipd_connections_active{" + svc + "} 1");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+
+        assertThat(proxy.forgetDeparted()).isEqualTo(1);
+        assertThat(prometheus.scrape()).doesNotContain(svc);
+        assertThat(proxy.stats().services()).isEmpty();
+    }
+
+    @Test
+    void aBackendThatLeftItsServiceIsForgottenWhileTheServiceKeepsCounting() throws Exception {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry = prometheus;
+        TcpBackend first = backend(TcpBackend.echo("127.0.0.2"));
+        TcpBackend second = backend(TcpBackend.echo("127.0.0.3"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("churn", f, backends(first.address())).build());
+        String firstKey = "127.0.0.2:" + first.address().getPort();
+        String secondKey = "127.0.0.3:" + second.address().getPort();
+        roundTripThrough(f);
+        table.apply(List.of(entry("churn", f, backends(second.address())).build()), List.of());
+        roundTripThrough(f);
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+        assertThat(prometheus.scrape()).contains("backend=\"" + firstKey + "\"");
+
+        assertThat(proxy.forgetDeparted()).isEqualTo(1);
+
+        String text = prometheus.scrape();
+        assertThat(text).doesNotContain(firstKey)
+                .contains("vipd_connections_total{backend=\"" + secondKey + "\",result=\"ok\",service=\"default/churn:p/TCP\"} 1")
+                .contains("vipd_bytes_total{direction=\"rx\",service=\"default/churn:p/TCP\"} 4");
+        assertThat(proxy.stats().service(Fixtures.name("churn", Protocol.TCP)).backends())
+                .extracting(ProxyStats.BackendStats::key).containsExactly(secondKey);
+        assertThat(table.connectionCounts().size()).isLessThanOrEqualTo(1);
+    }
+
+    private static void roundTripThrough(Frontend f) throws Exception {
+        try (Socket s = connect(f)) {
+            s.getOutputStream().write("a\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(firstLine(s)).isEqualTo("a");
+        }
     }
 }
