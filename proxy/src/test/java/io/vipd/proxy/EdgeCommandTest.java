@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -104,14 +105,10 @@ class EdgeCommandTest {
             Path file = dir.resolve("edge.yaml");
             Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
                     + "    backends: [\"127.0.79.2:" + echoPort + "\"]\n");
-            Process vipd = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-                    "-Xmx128m", Main.class.getName(), "edge", "--config", file.toString(),
-                    "--metrics-bind-address", "127.0.0.1:0", "--healthz-bind-address", "127.0.0.1:0",
-                    "--shutdown-grace", "20s")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("vipd.log").toFile()).start();
+            InetSocketAddress frontend = new InetSocketAddress(front, port);
+            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "127.0.0.1:0",
+                    "--healthz-bind-address", "127.0.0.1:0", "--shutdown-grace", "20s");
             try {
-                InetSocketAddress frontend = new InetSocketAddress(front, port);
-                await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> connects(frontend));
                 try (Socket established = new Socket()) {
                     established.connect(frontend, 3000);
                     established.setSoTimeout(5000);
@@ -151,13 +148,10 @@ class EdgeCommandTest {
             Path file = dir.resolve("edge.yaml");
             Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
                     + "    backends: [\"127.0.79.6:" + echo.address().getPort() + "\"]\n");
-            Process vipd = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-                    "-Xmx128m", Main.class.getName(), "edge", "--config", file.toString(),
-                    "--metrics-bind-address", "", "--healthz-bind-address", "", "--tcp-idle-timeout", "700ms")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("vipd.log").toFile()).start();
+            InetSocketAddress frontend = new InetSocketAddress(front, port);
+            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "", "--healthz-bind-address", "",
+                    "--tcp-idle-timeout", "700ms");
             try {
-                InetSocketAddress frontend = new InetSocketAddress(front, port);
-                await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> connects(frontend));
                 try (Socket idle = new Socket()) {
                     idle.connect(frontend, 3000);
                     idle.setSoTimeout(10_000);
@@ -172,6 +166,22 @@ class EdgeCommandTest {
                 vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** Starts {@code vipd edge --config file flags...} as a process and waits until the frontend accepts. */
+    private Process startEdge(Path file, InetSocketAddress frontend, String... flags) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
+                "-Xmx128m", Main.class.getName(), "edge", "--config", file.toString()));
+        command.addAll(List.of(flags));
+        Process vipd = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("vipd.log").toFile()).start();
+        try {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> connects(frontend));
+        } catch (RuntimeException | Error e) {
+            vipd.destroyForcibly();
+            throw e;
+        }
+        return vipd;
     }
 
     private static String[] run(Object command, String... args) {
