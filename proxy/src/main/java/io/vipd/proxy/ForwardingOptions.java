@@ -30,8 +30,8 @@ public final class ForwardingOptions {
 
     @Option(names = "--tcp-idle-timeout", paramLabel = "DURATION", defaultValue = "0s",
             converter = GoDurationConverter.class,
-            description = "close a TCP connection with no bytes either way for this long (default ${DEFAULT-VALUE}: "
-                + "never)")
+            description = "reset both sides of a TCP connection with no bytes either way for this long (default "
+                + "${DEFAULT-VALUE}: never)")
     Duration tcpIdleTimeout;
 
     @Option(names = "--ejection-threshold", paramLabel = "N", defaultValue = "3",
