@@ -41,8 +41,8 @@ public final class ForwardingOptions {
 
     @Option(names = "--ejection-backoff", paramLabel = "DURATION", defaultValue = "10s",
             converter = GoDurationConverter.class,
-            description = "how long an ejected backend is skipped before it is tried again; 0s: never eject "
-                + "(default ${DEFAULT-VALUE})")
+            description = "how long an ejected backend is skipped before it is tried again, doubled each time it "
+                + "fails its first connect after that, up to 5m; 0s: never eject (default ${DEFAULT-VALUE})")
     Duration ejectionBackoff;
 
     @Option(names = "--udp-idle-timeout", paramLabel = "DURATION", defaultValue = "30s",

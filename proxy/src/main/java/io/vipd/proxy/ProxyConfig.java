@@ -9,8 +9,9 @@ import java.util.Objects;
  * @param eventLoops        number of event loops; 0 means one per available core
  * @param connectTimeout    how long one backend connect attempt may take (default 2 s)
  * @param connectAttempts   backend connects tried per client connection: the first plus retries (default 3)
- * @param idleTimeout       a TCP connection with no traffic either way for this long is closed; ZERO = off (default)
- * @param ejectionBackoff   how long a backend that keeps failing connects is skipped on this node (default 10 s)
+ * @param idleTimeout       a TCP connection with no traffic either way for this long is reset; ZERO = off (default)
+ * @param ejectionBackoff   how long a backend that keeps failing connects is first skipped on this node (default
+ *                          10 s; doubled on each further ejection, up to 5 min; ZERO = never eject)
  * @param ejectionThreshold consecutive connect failures that eject a backend (default 3)
  * @param udpIdleTimeout    a UDP flow with no datagram either way for this long is forgotten (default 30 s)
  * @param udpMaxFlows       UDP flows held at once on this node; datagrams of new flows are dropped beyond it (default 65536)
