@@ -126,8 +126,13 @@ final class Engine {
                 forgotten++;
             }
         }
-        Set<String> live = table.backendKeys();
-        health.keySet().removeIf(key -> !live.contains(key));
+        // A runtime kept for its open connections holds its backend's health: dropping that entry would let a
+        // returning backend get a second one, and the pickers would no longer see the runtime's ejections.
+        Set<String> keep = table.backendKeys();
+        for (ServiceRuntime rt : services.values()) {
+            rt.backendKeys().forEach(keep::add);
+        }
+        health.keySet().removeIf(key -> !keep.contains(key));
         return forgotten;
     }
 

@@ -108,6 +108,38 @@ class MetricsTest extends ProxyTestBase {
         assertThat(table.connectionCounts().size()).isLessThanOrEqualTo(1);
     }
 
+    @Test
+    void aBackendThatLeavesWithAConnectionOpenAndComesBackIsStillEjectedWhereThePickersLook() throws Exception {
+        TcpBackend other = backend(TcpBackend.identifying("127.0.0.2"));
+        TcpBackend returning = backend(TcpBackend.echo("127.0.0.3"));
+        Frontend f = tcpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("back", f, backends(returning.address())).build());
+        String returningKey = "127.0.0.3:" + returning.address().getPort();
+        try (Socket open = connect(f)) {
+            open.getOutputStream().write("a\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(firstLine(open)).isEqualTo("a");
+            table.apply(List.of(entry("back", f, backends(other.address())).build()), List.of());
+
+            assertThat(proxy.forgetDeparted()).as("its connection is open").isZero();
+        }
+        returning.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
+        table.apply(List.of(entry("back", f, backends(other.address(), returning.address())).build()), List.of());
+
+        for (int i = 0; i < 200 && failures(returningKey) < 3; i++) {
+            assertThat(whoAnswers(f, null)).isEqualTo("127.0.0.2");
+        }
+        assertThat(failures(returningKey)).isEqualTo(3);
+        for (int i = 0; i < 20; i++) {
+            assertThat(whoAnswers(f, null)).isEqualTo("127.0.0.2");
+        }
+        assertThat(failures(returningKey)).as("ejected: not tried again").isEqualTo(3);
+    }
+
+    private long failures(String backendKey) {
+        return proxy.stats().service(Fixtures.name("back", Protocol.TCP)).backend(backendKey).connectFailures();
+    }
+
     private static void roundTripThrough(Frontend f) throws Exception {
         try (Socket s = connect(f)) {
             s.getOutputStream().write("a\n".getBytes(StandardCharsets.US_ASCII));
