@@ -135,12 +135,16 @@ public final class ServiceTable {
     }
 
     /**
-     * Drops idle connection counters of backends no entry routes to any more. O(total backends): call it
-     * from the sync thread now and then, not on every change.
+     * Drops idle connection counters of backends no entry routes to any more and not in {@code alsoKeep} (keys
+     * whose counters someone else holds). O(total backends): call it now and then, not on every change, and
+     * only from the thread that builds and applies entries, between an apply and the next build: an entry being
+     * built holds counters of backends no applied entry has yet.
      */
-    public int pruneConnectionCounts() {
+    public int pruneConnectionCounts(Set<String> alsoKeep) {
         synchronized (writeLock) {
-            return connectionCounts.retainAll(backendKeys());
+            Set<String> keep = backendKeys();
+            keep.addAll(alsoKeep);
+            return connectionCounts.retainAll(keep);
         }
     }
 

@@ -145,14 +145,15 @@ class ServiceTableTest {
     }
 
     @Test
-    void pruneConnectionCountsKeepsLiveAndBusyBackends() {
+    void pruneConnectionCountsKeepsLiveBusyAndHeldBackends() {
         table.apply(List.of(entry(WEB, List.of(), "10.0.0.1:80")), List.of());
         ConnectionCounts counts = table.connectionCounts();
         counts.counter("10.0.0.1:80");
         counts.counter("10.0.0.9:80");
         counts.opened("10.0.0.8:80");
-        assertThat(table.pruneConnectionCounts()).isEqualTo(1);
-        assertThat(counts.size()).isEqualTo(2);
+        counts.counter("10.0.0.7:80");
+        assertThat(table.pruneConnectionCounts(Set.of("10.0.0.7:80"))).isEqualTo(1);
+        assertThat(counts.size()).isEqualTo(3);
     }
 
     @Test

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BackendRuntime {
     final String key;
-    final BackendHealth health;
+    /** Health is looked up, not kept: the engine may forget and recreate a record, and pickers read the map. */
+    private final Engine engine;
     /** The table's least-connections counter for this backend key (shared by every service port). */
     final AtomicInteger leastConnections;
     final AtomicInteger active = new AtomicInteger();
@@ -20,10 +21,9 @@ final class BackendRuntime {
     final Counter ok;
     final Counter connectFailed;
 
-    BackendRuntime(String key, BackendHealth health, AtomicInteger leastConnections, Counter ok,
-                   Counter connectFailed) {
+    BackendRuntime(String key, Engine engine, AtomicInteger leastConnections, Counter ok, Counter connectFailed) {
         this.key = key;
-        this.health = health;
+        this.engine = engine;
         this.leastConnections = leastConnections;
         this.ok = ok;
         this.connectFailed = connectFailed;
@@ -34,7 +34,7 @@ final class BackendRuntime {
         leastConnections.incrementAndGet();
         total.incrementAndGet();
         ok.increment();
-        health.succeeded();
+        engine.health(key).succeeded();
     }
 
     void disconnected() {
@@ -45,7 +45,7 @@ final class BackendRuntime {
     void connectFailed() {
         failures.incrementAndGet();
         connectFailed.increment();
-        health.failed();
+        engine.health(key).failed();
     }
 
     void removeMeters(MeterRegistry registry) {
@@ -54,6 +54,6 @@ final class BackendRuntime {
     }
 
     ProxyStats.BackendStats snapshot() {
-        return new ProxyStats.BackendStats(key, active.get(), total.get(), failures.get(), health.isEjected());
+        return new ProxyStats.BackendStats(key, active.get(), total.get(), failures.get(), engine.ejected(key));
     }
 }

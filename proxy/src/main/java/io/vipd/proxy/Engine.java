@@ -22,6 +22,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,7 +72,8 @@ final class Engine {
         this.config = config;
         this.registry = registry;
         this.transport = Transport.detect();
-        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
+        // Netty reads 0 as "no timeout"; a sub-millisecond setting means the shortest one instead.
+        this.connectTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
         this.udpIdleNanos = config.udpIdleTimeout().toNanos();
         this.backendBootstrap4 = TcpRelay.backendBootstrap(this, true);
         this.backendBootstrap6 = TcpRelay.backendBootstrap(this, false);
@@ -107,33 +109,49 @@ final class Engine {
     }
 
     /**
-     * Forgets the runtimes, metric series, ejection state and least-connections counters of service ports that
-     * left the table and of backends that left their service port, once nothing is open through them, so that
-     * service and endpoint churn does not grow memory and series forever. A connection that races with this
-     * (picked a departing backend a moment before) still works; only its metrics are lost.
+     * Forgets the runtimes, metric series and ejection state of service ports that left the table and of
+     * backends that left their service port, once nothing is open through them, so that service and endpoint
+     * churn does not grow memory and series forever. A connection that took a departing runtime a moment
+     * before it was forgotten still works; its metrics and its share of the least-connections count are lost
+     * until it closes. Least-connections counters are pruned separately, on the table's writer thread
+     * ({@link ProxyServer}).
      *
      * @return how many service and backend runtimes were forgotten
      */
     int forgetDeparted() {
-        table.pruneConnectionCounts();
-        int forgotten = 0;
-        for (ServiceRuntime rt : services.values()) {
-            ServicePortEntry entry = table.get(rt.name);
+        int[] forgotten = {0};
+        for (ServicePortName name : services.keySet()) {
+            ServicePortEntry entry = table.get(name);
             if (entry != null) {
-                forgotten += rt.forgetBackendsNotIn(entry.backendKeys());
-            } else if (rt.idle() && services.remove(rt.name, rt)) {
-                rt.removeMeters();
-                forgotten++;
+                ServiceRuntime rt = services.get(name);
+                if (rt != null) {
+                    forgotten[0] += rt.forgetBackendsNotIn(entry.backendKeys());
+                }
+                continue;
             }
+            // Inside the map's compute, so a replacement created meanwhile gets fresh meters, not these.
+            services.computeIfPresent(name, (n, rt) -> {
+                if (!rt.idle()) {
+                    return rt;
+                }
+                rt.removeMeters();
+                forgotten[0]++;
+                return null;
+            });
         }
-        // A runtime kept for its open connections holds its backend's health: dropping that entry would let a
-        // returning backend get a second one, and the pickers would no longer see the runtime's ejections.
-        Set<String> keep = table.backendKeys();
+        // Pickers and runtimes both look health up by key, so a forgotten record is simply recreated.
+        Set<String> live = table.backendKeys();
+        health.keySet().removeIf(key -> !live.contains(key));
+        return forgotten[0];
+    }
+
+    /** Keys of every backend some service runtime holds (their least-connections counters must stay). */
+    Set<String> heldBackendKeys() {
+        Set<String> keys = new HashSet<>();
         for (ServiceRuntime rt : services.values()) {
-            rt.backendKeys().forEach(keep::add);
+            rt.addBackendKeysTo(keys);
         }
-        health.keySet().removeIf(key -> !keep.contains(key));
-        return forgotten;
+        return keys;
     }
 
     /** Whether a backend address is ejected now; creates nothing. */

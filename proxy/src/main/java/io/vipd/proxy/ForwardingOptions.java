@@ -42,7 +42,7 @@ public final class ForwardingOptions {
     @Option(names = "--ejection-backoff", paramLabel = "DURATION", defaultValue = "10s",
             converter = GoDurationConverter.class,
             description = "how long an ejected backend is skipped before it is tried again, doubled each time it "
-                + "fails its first connect after that, up to 5m; 0s: never eject (default ${DEFAULT-VALUE})")
+                + "fails its first connect after that, up to 5m (or this value, if longer); 0s: never eject (default ${DEFAULT-VALUE})")
     Duration ejectionBackoff;
 
     @Option(names = "--udp-idle-timeout", paramLabel = "DURATION", defaultValue = "30s",
@@ -68,10 +68,10 @@ public final class ForwardingOptions {
             throw new IllegalArgumentException("--splice " + splice + ": want off, auto or on", e);
         }
         atLeast("--event-loops", eventLoops, 0);
-        positive("--connect-timeout", connectTimeout);
+        atLeast("--connect-timeout", connectTimeout, Duration.ofMillis(1), "1ms");
         atLeast("--connect-attempts", connectAttempts, 1);
         atLeast("--ejection-threshold", ejectionThreshold, 1);
-        positive("--udp-idle-timeout", udpIdleTimeout);
+        atLeast("--udp-idle-timeout", udpIdleTimeout, Duration.ofMillis(1), "1ms");
         atLeast("--udp-max-flows", udpMaxFlows, 1);
         return base.withEventLoops(eventLoops).withSplice(spliceMode).withConnectTimeout(connectTimeout)
                 .withConnectAttempts(connectAttempts).withIdleTimeout(tcpIdleTimeout)
@@ -85,9 +85,9 @@ public final class ForwardingOptions {
         }
     }
 
-    private static void positive(String flag, Duration value) {
-        if (value.isZero()) {
-            throw new IllegalArgumentException(flag + " 0s: must be more than 0");
+    private static void atLeast(String flag, Duration value, Duration min, String minText) {
+        if (value.compareTo(min) < 0) {
+            throw new IllegalArgumentException(flag + ": must be at least " + minText);
         }
     }
 }

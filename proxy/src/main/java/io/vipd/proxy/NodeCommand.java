@@ -97,6 +97,12 @@ public final class NodeCommand implements Callable<Integer> {
         if (!sourceIp.equals("node") && !sourceIp.equals("client")) {
             return usage(err, "--source-ip " + sourceIp + ": expected node or client");
         }
+        ProxyConfig proxyConfig;
+        try {
+            proxyConfig = forwarding.applyTo(ProxyConfig.defaults());
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
+        }
         NodeSettings settings;
         Duration grace;
         try {
@@ -106,12 +112,6 @@ public final class NodeCommand implements Callable<Integer> {
                     System.getenv());
             grace = KubeProxyConfiguration.parseDuration(shutdownGrace, "--shutdown-grace");
         } catch (IOException | IllegalArgumentException e) {
-            return usage(err, e.getMessage());
-        }
-        ProxyConfig proxyConfig;
-        try {
-            proxyConfig = forwarding.applyTo(ProxyConfig.defaults());
-        } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
         if (tproxyPort < 1 || tproxyPort > 65535) {

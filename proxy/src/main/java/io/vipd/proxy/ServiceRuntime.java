@@ -52,7 +52,7 @@ final class ServiceRuntime {
 
     BackendRuntime backend(String key) {
         BackendRuntime b = backends.get(key);
-        return b != null ? b : backends.computeIfAbsent(key, k -> new BackendRuntime(k, owner.health(k),
+        return b != null ? b : backends.computeIfAbsent(key, k -> new BackendRuntime(k, owner,
                 owner.table.connectionCounts().counter(k), connections(owner.registry, k, "ok"),
                 connections(owner.registry, k, "connect_failed")));
     }
@@ -77,14 +77,28 @@ final class ServiceRuntime {
      * @return how many were forgotten
      */
     int forgetBackendsNotIn(Set<String> liveKeys) {
-        int forgotten = 0;
-        for (BackendRuntime b : backends.values()) {
-            if (!liveKeys.contains(b.key) && b.active.get() == 0 && backends.remove(b.key, b)) {
-                b.removeMeters(owner.registry);
-                forgotten++;
+        int[] forgotten = {0};
+        for (String key : backends.keySet()) {
+            if (liveKeys.contains(key)) {
+                continue;
             }
+            // Inside the map's compute, so a replacement created meanwhile registers fresh meters after these
+            // are removed instead of receiving them.
+            backends.computeIfPresent(key, (k, b) -> {
+                if (b.active.get() != 0) {
+                    return b;
+                }
+                b.removeMeters(owner.registry);
+                forgotten[0]++;
+                return null;
+            });
         }
-        return forgotten;
+        return forgotten[0];
+    }
+
+    /** Keys of the backends with a runtime here, added to {@code into}. */
+    void addBackendKeysTo(Set<String> into) {
+        into.addAll(backends.keySet());
     }
 
     /** Removes this service port's metric series and its backends' from the registry. */
