@@ -159,8 +159,22 @@ class PickersTest {
         counts.opened(B.key());
         counts.closed(B.key());
         counts.counter(C.key());
-        assertThat(counts.retainAll(Set.of(C.key()))).isEqualTo(1);
+        assertThat(counts.retainAll(Set.of(C.key()))).as("idle once: kept for now").isZero();
+        assertThat(counts.retainAll(Set.of(C.key()))).as("idle twice in a row: dropped").isEqualTo(1);
         assertThat(counts.size()).isEqualTo(2);
         assertThat(counts.get(A.key())).isEqualTo(1);
+    }
+
+    @Test
+    void aCounterUsedBetweenTwoPrunesIsNotDropped() {
+        counts.counter(B.key());
+        counts.retainAll(Set.of());
+        counts.opened(B.key());
+        counts.retainAll(Set.of());
+        counts.closed(B.key());
+
+        assertThat(counts.retainAll(Set.of())).as("idle again only since the last prune").isZero();
+        assertThat(counts.size()).isEqualTo(1);
+        assertThat(counts.retainAll(Set.of())).isEqualTo(1);
     }
 }

@@ -152,6 +152,7 @@ class ServiceTableTest {
         counts.counter("10.0.0.9:80");
         counts.opened("10.0.0.8:80");
         counts.counter("10.0.0.7:80");
+        table.pruneConnectionCounts(Set.of("10.0.0.7:80"));
         assertThat(table.pruneConnectionCounts(Set.of("10.0.0.7:80"))).isEqualTo(1);
         assertThat(counts.size()).isEqualTo(3);
     }

@@ -112,9 +112,9 @@ final class Engine {
      * Forgets the runtimes, metric series and ejection state of service ports that left the table and of
      * backends that left their service port, once nothing is open through them, so that service and endpoint
      * churn does not grow memory and series forever. A connection that took a departing runtime a moment
-     * before it was forgotten still works; its metrics and its share of the least-connections count are lost
-     * until it closes. Least-connections counters are pruned separately, on the table's writer thread
-     * ({@link ProxyServer}).
+     * before it was forgotten still works and still counts for least connections; only its metrics are lost
+     * (and a backend it then reaches may leave two series behind). Least-connections counters are pruned
+     * separately, on the table's writer thread ({@link ProxyServer}).
      *
      * @return how many service and backend runtimes were forgotten
      */
