@@ -87,7 +87,8 @@ public final class ForwardingOptions {
 
     private static void atLeast(String flag, Duration value, Duration min, String minText) {
         if (value.compareTo(min) < 0) {
-            throw new IllegalArgumentException(flag + ": must be at least " + minText);
+            throw new IllegalArgumentException(flag + " " + GoDurationConverter.format(value) + ": must be at least "
+                    + minText);
         }
     }
 }

@@ -33,6 +33,21 @@ public final class GoDurationConverter implements ITypeConverter<Duration> {
         return Duration.ofNanos((long) nanos);
     }
 
+    /** Writes a duration back in the same notation, in the largest unit that keeps it whole: "10s", "500us". */
+    public static String format(Duration d) {
+        long nanos = d.toNanos();
+        if (nanos == 0) {
+            return "0s";
+        }
+        if (nanos % 1_000_000_000L == 0) {
+            return nanos / 1_000_000_000L + "s";
+        }
+        if (nanos % 1_000_000L == 0) {
+            return nanos / 1_000_000L + "ms";
+        }
+        return nanos % 1_000L == 0 ? nanos / 1_000L + "us" : nanos + "ns";
+    }
+
     private static double unitNanos(String unit) {
         switch (unit) {
             case "ns":

@@ -42,4 +42,10 @@ class FlagConvertersTest {
     void anEmptyBindAddressTurnsTheServerOff(String flag) {
         assertThat(new BindAddressConverter().convert(flag)).isNull();
     }
+
+    @ParameterizedTest
+    @CsvSource({"10s, 10s", "1m30s, 90s", "500ms, 500ms", "1.5s, 1500ms", "500us, 500us", "7ns, 7ns", "0, 0s"})
+    void durationsAreWrittenBackInTheirLargestWholeUnit(String flag, String written) {
+        assertThat(GoDurationConverter.format(GoDurationConverter.parse(flag))).isEqualTo(written);
+    }
 }

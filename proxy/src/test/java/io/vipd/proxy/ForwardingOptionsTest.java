@@ -49,9 +49,9 @@ class ForwardingOptionsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "--connect-timeout|0s|--connect-timeout: must be at least 1ms",
-        "--connect-timeout|500us|--connect-timeout: must be at least 1ms",
-        "--udp-idle-timeout|0|--udp-idle-timeout: must be at least 1ms",
+        "--connect-timeout|0s|--connect-timeout 0s: must be at least 1ms",
+        "--connect-timeout|500us|--connect-timeout 500us: must be at least 1ms",
+        "--udp-idle-timeout|0|--udp-idle-timeout 0s: must be at least 1ms",
         "--connect-attempts|0|--connect-attempts 0: must be at least 1",
         "--ejection-threshold|-2|--ejection-threshold -2: must be at least 1",
         "--udp-max-flows|0|--udp-max-flows 0: must be at least 1",

@@ -14,7 +14,7 @@ class NodeCommandTest {
     @CsvSource(delimiter = '|', value = {
         "--connect-attempts|0|vipd node: --connect-attempts 0: must be at least 1",
         "--splice|sometimes|vipd node: --splice sometimes: want off, auto or on",
-        "--udp-idle-timeout|0s|vipd node: --udp-idle-timeout: must be at least 1ms",
+        "--udp-idle-timeout|0s|vipd node: --udp-idle-timeout 0s: must be at least 1ms",
         "--source-ip|pod|vipd node: --source-ip pod: expected node or client"})
     void aBadFlagExitsWith2NamingIt(String flag, String value, String message) {
         StringWriter err = new StringWriter();
