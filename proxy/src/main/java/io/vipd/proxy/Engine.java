@@ -149,7 +149,7 @@ final class Engine {
     Set<String> heldBackendKeys() {
         Set<String> keys = new HashSet<>();
         for (ServiceRuntime rt : services.values()) {
-            rt.addBackendKeysTo(keys);
+            rt.backendKeys().forEach(keys::add);
         }
         return keys;
     }

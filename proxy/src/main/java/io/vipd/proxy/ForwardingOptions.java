@@ -68,10 +68,10 @@ public final class ForwardingOptions {
             throw new IllegalArgumentException("--splice " + splice + ": want off, auto or on", e);
         }
         atLeast("--event-loops", eventLoops, 0);
-        atLeast("--connect-timeout", connectTimeout, Duration.ofMillis(1), "1ms");
+        atLeast("--connect-timeout", connectTimeout, Duration.ofMillis(1));
         atLeast("--connect-attempts", connectAttempts, 1);
         atLeast("--ejection-threshold", ejectionThreshold, 1);
-        atLeast("--udp-idle-timeout", udpIdleTimeout, Duration.ofMillis(1), "1ms");
+        atLeast("--udp-idle-timeout", udpIdleTimeout, Duration.ofMillis(1));
         atLeast("--udp-max-flows", udpMaxFlows, 1);
         return base.withEventLoops(eventLoops).withSplice(spliceMode).withConnectTimeout(connectTimeout)
                 .withConnectAttempts(connectAttempts).withIdleTimeout(tcpIdleTimeout)
@@ -85,10 +85,10 @@ public final class ForwardingOptions {
         }
     }
 
-    private static void atLeast(String flag, Duration value, Duration min, String minText) {
+    private static void atLeast(String flag, Duration value, Duration min) {
         if (value.compareTo(min) < 0) {
             throw new IllegalArgumentException(flag + " " + GoDurationConverter.format(value) + ": must be at least "
-                    + minText);
+                    + GoDurationConverter.format(min));
         }
     }
 }

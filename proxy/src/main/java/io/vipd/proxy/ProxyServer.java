@@ -350,7 +350,7 @@ public final class ProxyServer implements AutoCloseable {
             rows.add(row(entry.name(), entry.endpoints(), engine.existingService(entry.name())));
         }
         for (ServiceRuntime rt : engine.services()) {
-            if (!seen.contains(rt.name) && (rt.active.get() > 0 || rt.udpFlows.get() > 0)) {
+            if (!seen.contains(rt.name) && !rt.idle()) {
                 rows.add(row(rt.name, BackendSet.empty(), rt));
             }
         }

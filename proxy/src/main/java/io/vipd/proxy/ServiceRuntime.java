@@ -96,11 +96,6 @@ final class ServiceRuntime {
         return forgotten[0];
     }
 
-    /** Keys of the backends with a runtime here, added to {@code into}. */
-    void addBackendKeysTo(Set<String> into) {
-        into.addAll(backends.keySet());
-    }
-
     /** Removes this service port's metric series and its backends' from the registry. */
     void removeMeters() {
         meters.forEach(owner.registry::remove);

@@ -74,8 +74,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.nodePortIps = nodePortIps;
         // kube-proxy: healthTimeout is twice the sync period.
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
-        this.proxy = new ProxyServer(table, forwarding.withTransparent(true),
-                registry);
+        this.proxy = new ProxyServer(table, forwarding.withTransparent(true), registry);
         this.interception = new Interception(CommandRunner.processes(), interceptionConfig, registry);
         this.sourceIpPreserved = interceptionConfig.transparentEgress();
         Gauge.builder("vipd.source.ip.preserved", () -> sourceIpPreserved ? 1 : 0)
