@@ -93,7 +93,7 @@ public final class IdleConnections implements Callable<Integer> {
             Files.writeString(config, "services:\n  - name: idle\n    listen: [\"" + FRONT_IP + ":" + front + "\"]\n"
                     + "    backends: [\"" + BACKEND_IP + ":" + backend.socket().getLocalPort() + "\"]\n");
             Process vipd = new ProcessBuilder(javaBin(), "-Xmx" + maxHeap, "-cp", System.getProperty("java.class.path"),
-                    "io.vipd.proxy.Main", "edge", "--config", config.toString(),
+                    "io.vipd.cli.Main", "edge", "--config", config.toString(),
                     "--metrics-bind-address", "127.0.0.1:" + admin, "--healthz-bind-address", "")
                     .redirectErrorStream(true).redirectOutput(work.resolve("vipd.log").toFile()).start();
             try {

@@ -13,9 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A plain-Java TCP server for tests: one thread per connection runs the given behaviour. */
-final class TcpBackend implements AutoCloseable {
+public final class TcpBackend implements AutoCloseable {
     /** What the server does with one accepted connection. */
-    interface Behaviour {
+    public interface Behaviour {
         void serve(Socket s) throws IOException;
     }
 
@@ -25,10 +25,10 @@ final class TcpBackend implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    final AtomicInteger accepted = new AtomicInteger();
-    final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    public final AtomicInteger accepted = new AtomicInteger();
+    public final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
-    TcpBackend(String ip, int port, Behaviour behaviour) {
+    public TcpBackend(String ip, int port, Behaviour behaviour) {
         try {
             server = new ServerSocket();
             server.setReuseAddress(true);
@@ -59,7 +59,7 @@ final class TcpBackend implements AutoCloseable {
     }
 
     /** Writes its own address as a line, then echoes until EOF. */
-    static TcpBackend identifying(String ip) {
+    public static TcpBackend identifying(String ip) {
         return new TcpBackend(ip, 0, s -> {
             String id = ip + "\n";
             s.getOutputStream().write(id.getBytes());
@@ -68,7 +68,7 @@ final class TcpBackend implements AutoCloseable {
     }
 
     /** Like {@link #identifying(String)} on a given port. */
-    static TcpBackend identifyingOn(String ip, int port) {
+    public static TcpBackend identifyingOn(String ip, int port) {
         return new TcpBackend(ip, port, s -> {
             s.getOutputStream().write((ip + "\n").getBytes());
             s.getInputStream().transferTo(s.getOutputStream());
@@ -76,11 +76,11 @@ final class TcpBackend implements AutoCloseable {
     }
 
     /** Echoes until EOF. */
-    static TcpBackend echo(String ip) {
+    public static TcpBackend echo(String ip) {
         return new TcpBackend(ip, 0, s -> s.getInputStream().transferTo(s.getOutputStream()));
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return (InetSocketAddress) server.getLocalSocketAddress();
     }
 

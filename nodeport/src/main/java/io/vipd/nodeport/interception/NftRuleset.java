@@ -1,0 +1,137 @@
+package io.vipd.nodeport.interception;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Renders vipd's nftables table {@code inet vipd} and the scripts that change it, as {@code nft -f} input.
+ *
+ * <p>The chains: {@code prerouting} (filter hook, mangle priority) drops LoadBalancer traffic from outside
+ * the source ranges, rejects or drops new flows to frontends without usable endpoints, and sends the rest
+ * to vipd's transparent listeners with TPROXY, marking it so policy routing delivers it locally;
+ * {@code output} (route hook) marks the node's own traffic to frontends, so it is rerouted through
+ * {@code lo} and meets the same prerouting rules. Reject in prerouting needs Linux 5.9 or later.
+ * Stateless.
+ */
+public final class NftRuleset {
+    public static final String TABLE = "inet vipd";
+    /**
+     * Packets for vipd's own transparent sockets (the backends' replies to transparent egress, addressed to
+     * the client) go straight to them: marked for local delivery, before any TPROXY rule.
+     */
+    static final String SOCKET_RULE_MATCH = "meta l4proto { tcp, udp } socket transparent 1 ";
+
+    private NftRuleset() {}
+
+    /**
+     * A script that atomically replaces the whole table with this content: it creates the table if absent
+     * (so the delete cannot fail), deletes it and declares it again, in one transaction. Packets see
+     * either the old or the new table, never none. Used at start and to repair after a failed update.
+     */
+    public static String replace(InterceptionConfig config, Map<NftSet, Set<String>> elements) {
+        StringBuilder b = new StringBuilder();
+        b.append("table ").append(TABLE).append(" {}\n");
+        b.append("delete table ").append(TABLE).append('\n');
+        b.append(declaration(config, elements));
+        return b.toString();
+    }
+
+    /** A script that removes the table if it exists and succeeds if it does not. */
+    public static String delete() {
+        return "table " + TABLE + " {}\ndelete table " + TABLE + "\n";
+    }
+
+    /** The table declaration with its sets, elements and chains. */
+    public static String declaration(InterceptionConfig config, Map<NftSet, Set<String>> elements) {
+        StringBuilder b = new StringBuilder();
+        b.append("table ").append(TABLE).append(" {\n");
+        b.append("\tcomment \"vipd node mode: Service interception. Remove with vipd cleanup.\"\n");
+        for (NftSet set : NftSet.values()) {
+            b.append("\tset ").append(set.setName()).append(" {\n");
+            b.append("\t\ttype ").append(set.type()).append('\n');
+            if (set.interval()) {
+                b.append("\t\tflags interval\n");
+            }
+            Set<String> els = elements.getOrDefault(set, Set.of());
+            if (!els.isEmpty()) {
+                b.append("\t\telements = { ").append(String.join(", ", els)).append(" }\n");
+            }
+            b.append("\t}\n");
+        }
+        b.append("\tchain prerouting {\n");
+        b.append("\t\ttype filter hook prerouting priority mangle; policy accept;\n");
+        for (String rule : preroutingRules(config)) {
+            b.append("\t\t").append(rule).append('\n');
+        }
+        b.append("\t}\n");
+        b.append("\tchain output {\n");
+        b.append("\t\ttype route hook output priority mangle; policy accept;\n");
+        for (String rule : outputRules(config)) {
+            b.append("\t\t").append(rule).append('\n');
+        }
+        b.append("\t}\n");
+        b.append("}\n");
+        return b.toString();
+    }
+
+    /**
+     * A script that adds and deletes elements, as one transaction. Deletions come first so that an element
+     * moving between sets never exists in both.
+     */
+    public static String delta(Map<NftSet, Set<String>> additions, Map<NftSet, Set<String>> deletions) {
+        StringBuilder b = new StringBuilder();
+        for (NftSet set : NftSet.values()) {
+            Set<String> del = deletions.getOrDefault(set, Set.of());
+            if (!del.isEmpty()) {
+                b.append("delete element ").append(TABLE).append(' ').append(set.setName()).append(" { ")
+                        .append(String.join(", ", del)).append(" }\n");
+            }
+        }
+        for (NftSet set : NftSet.values()) {
+            Set<String> add = additions.getOrDefault(set, Set.of());
+            if (!add.isEmpty()) {
+                b.append("add element ").append(TABLE).append(' ').append(set.setName()).append(" { ")
+                        .append(String.join(", ", add)).append(" }\n");
+            }
+        }
+        return b.toString();
+    }
+
+    static List<String> preroutingRules(InterceptionConfig config) {
+        String mark = "meta mark set meta mark | " + config.markHex();
+        List<String> rules = new ArrayList<>();
+        if (config.transparentEgress()) {
+            rules.add(SOCKET_RULE_MATCH + mark + " accept");
+        }
+        for (String fam : new String[] {"v4", "v6"}) {
+            String ip = fam.equals("v4") ? "ip" : "ip6";
+            String key = ip + " daddr . meta l4proto . th dport";
+            String notShortCircuit = "fib saddr type != local " + ip + " saddr != @cluster-cidrs-" + fam;
+            rules.add("ct state new " + key + " @firewall-" + fam + " " + key + " . " + ip + " saddr != @firewall-allow-"
+                    + fam + " drop");
+            rules.add("ct state new " + key + " @no-endpoint-reject-" + fam + " reject");
+            rules.add("ct state new " + key + " @no-local-endpoint-drop-" + fam + " drop");
+            rules.add("ct state new " + key + " @no-local-endpoint-drop-external-" + fam + " " + notShortCircuit
+                    + " drop");
+            String nodePort = ip + " daddr @nodeport-ips-" + fam + " meta l4proto . th dport";
+            rules.add("ct state new " + nodePort + " @no-endpoint-reject-nodeports reject");
+            rules.add("ct state new " + nodePort + " @no-local-endpoint-drop-nodeports " + notShortCircuit + " drop");
+            for (String proto : new String[] {"tcp", "udp"}) {
+                int port = proto.equals("tcp") ? config.tcpPort() : config.udpPort();
+                String tproxy = "meta l4proto " + proto + " tproxy " + ip + " to :" + port + " " + mark + " accept";
+                rules.add(key + " @frontends-" + fam + " " + tproxy);
+                rules.add(nodePort + " @nodeports " + tproxy);
+            }
+        }
+        return rules;
+    }
+
+    static List<String> outputRules(InterceptionConfig config) {
+        String mark = "meta mark set meta mark | " + config.markHex();
+        return List.of(
+                "ip daddr . meta l4proto . th dport @frontends-v4 " + mark,
+                "ip6 daddr . meta l4proto . th dport @frontends-v6 " + mark);
+    }
+}

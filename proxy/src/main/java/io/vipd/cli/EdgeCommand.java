@@ -1,0 +1,78 @@
+package io.vipd.cli;
+
+import io.vipd.proxy.ProxyConfig;
+
+import io.vipd.admin.AdminBindException;
+import io.vipd.edge.EdgeConfigException;
+import io.vipd.edge.EdgeRuntime;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vipd edge --config FILE}: the standalone L4 load balancer, configured by a watched YAML file. */
+@Command(name = "edge", mixinStandardHelpOptions = true,
+        description = {"Run the standalone L4 load balancer on a YAML file (see examples/edge.yaml).",
+            "The file is watched: changes are applied service by service, established connections are kept, "
+                + "and an invalid file is reported while the last good configuration stays in force."})
+public final class EdgeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the services file")
+    Path config;
+
+    @Option(names = "--metrics-bind-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:10249",
+            converter = BindAddressConverter.class,
+            description = "serves /metrics, /services and a status page at / (default ${DEFAULT-VALUE}; empty: off)")
+    InetSocketAddress metricsBind;
+
+    @Option(names = "--healthz-bind-address", paramLabel = "IP:PORT", defaultValue = "0.0.0.0:10256",
+            converter = BindAddressConverter.class,
+            description = "serves /healthz and /livez (default ${DEFAULT-VALUE}; empty: off)")
+    InetSocketAddress healthzBind;
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s",
+            converter = GoDurationConverter.class,
+            description = "on SIGTERM, how long established connections may finish (default ${DEFAULT-VALUE})")
+    Duration shutdownGrace;
+
+    @Mixin
+    ForwardingOptions forwarding;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        EdgeRuntime runtime;
+        try {
+            runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config).withAdmin(metricsBind, healthzBind)
+                    .withProxyConfig(forwarding.applyTo(ProxyConfig.defaults())));
+        } catch (EdgeConfigException | AdminBindException | IllegalArgumentException e) {
+            err.println("vipd edge: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        return awaitAndDrain(runtime, TerminationSignal.install(), shutdownGrace);
+    }
+
+    /** Waits for SIGTERM/SIGINT, then drains up to the grace period; 0 when the drain ran. */
+    static int awaitAndDrain(EdgeRuntime runtime, CompletableFuture<String> signal, Duration grace)
+            throws InterruptedException {
+        try {
+            signal.get();
+            runtime.shutdown(grace).get();
+            return 0;
+        } catch (ExecutionException e) {
+            runtime.close();
+            return 1;
+        }
+    }
+}

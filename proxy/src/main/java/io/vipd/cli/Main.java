@@ -1,0 +1,47 @@
+package io.vipd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code vipd} command line: one subcommand per way of running vipd. */
+@Command(name = "vipd", mixinStandardHelpOptions = true, version = "vipd 0.1.0",
+        description = "A Service load balancer for Kubernetes that replaces kube-proxy, and a standalone L4 load balancer.",
+        subcommands = {MaglevCommand.class, PlanCommand.class, EdgeCommand.class, DemoCommand.class,
+            ServicesCommand.class, NodeCommand.class, CleanupCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (2 for usage errors), without exiting. */
+    public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /** As {@link #run(String...)}, printing to the given writers (null: standard out and err). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        if (out != null) {
+            cl.setOut(out);
+        }
+        if (err != null) {
+            cl.setErr(err);
+        }
+        cl.setParameterExceptionHandler((ex, a) -> {
+            // One line on stderr, as every exit 2 of vipd.
+            ex.getCommandLine().getErr().println("vipd: " + ex.getMessage() + " (try '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            ex.getCommandLine().getErr().flush();
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

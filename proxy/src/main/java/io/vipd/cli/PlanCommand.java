@@ -1,0 +1,192 @@
+package io.vipd.cli;
+
+import io.vipd.lb.Action;
+import io.vipd.lb.BackendSet;
+import io.vipd.lb.FrontendType;
+import io.vipd.lb.Route;
+import io.vipd.lb.ServiceFrontend;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.watcher.FeatureGates;
+import io.vipd.watcher.FileSource;
+import io.vipd.admin.Json;
+import java.io.PrintWriter;
+import java.net.Inet6Address;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vipd plan}: what this node would program for the Services and EndpointSlices in manifest files, computed
+ * by the same ChangeTracker the Kubernetes watcher uses. Opens no sockets.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Show the service table vipd would program on a node for Kubernetes manifests "
+                + "(Services, EndpointSlices, Nodes; e.g. kubectl get svc,endpointslices -A -o yaml).")
+final class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--manifests", arity = "1..*", required = true, paramLabel = "FILE",
+            description = "YAML or JSON manifests: a v1 List or several documents")
+    List<Path> manifests = new ArrayList<>();
+
+    @Option(names = "--node-name", required = true, paramLabel = "NAME",
+            description = "the node to plan for (decides which endpoints are local, and its zone if a Node is given)")
+    String nodeName;
+
+    @Option(names = "--feature-gates", paramLabel = "A=true,B=false",
+            description = "kube-proxy feature gates (PreferSameTrafficDistribution, default true)")
+    String featureGates;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json, or a table when absent")
+    String output;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<ServicePortEntry> entries;
+        try {
+            if (output != null && !output.equals("json") && !output.equals("table")) {
+                throw new IllegalArgumentException("unknown output format \"" + output + "\" (want json)");
+            }
+            FeatureGates gates = FeatureGates.parse(featureGates, name -> err.println(
+                    "vipd plan: feature gate " + name + " does not change what vipd programs; ignored"));
+            FileSource.Loaded loaded = FileSource.load(manifests.toArray(new Path[0]));
+            if (!loaded.ok()) {
+                for (String e : loaded.errors()) {
+                    err.println("vipd plan: " + e);
+                }
+                err.flush();
+                return 2;
+            }
+            entries = FileSource.entries(loaded, nodeName, gates);
+        } catch (IllegalArgumentException e) {
+            err.println("vipd plan: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        out.print("json".equals(output) ? json(entries) : table(entries));
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * One printed frontend: its address, kind and the route its ordinary traffic takes (not kube-proxy's
+     * short-circuited pod/host traffic), for the frontend's IP family.
+     */
+    private record Row(String address, FrontendType kind, Route route) {}
+
+    /**
+     * The rows of an entry's frontends. A NodePort is reachable on node addresses of each family the service
+     * has; for a dual-stack service it gets a row per family ({@code 0.0.0.0:port}, {@code [::]:port}), as
+     * the families may route differently, and {@code *:port} otherwise.
+     */
+    private static List<Row> rows(ServicePortEntry e) {
+        List<Row> rows = new ArrayList<>();
+        boolean dual = e.hasFamily(false) && e.hasFamily(true);
+        for (ServiceFrontend f : e.frontends()) {
+            int port = f.frontend().port();
+            if (!f.frontend().isNodePort()) {
+                boolean v6 = f.frontend().address() instanceof Inet6Address;
+                rows.add(new Row(io.vipd.lb.Addresses.key(f.frontend().address(), port), f.type(),
+                        e.route(f.type(), false, v6)));
+            } else if (dual) {
+                rows.add(new Row("0.0.0.0:" + port, f.type(), e.route(f.type(), false, false)));
+                rows.add(new Row("[::]:" + port, f.type(), e.route(f.type(), false, true)));
+            } else {
+                rows.add(new Row("*:" + port, f.type(), e.route(f.type(), false, !e.hasFamily(false))));
+            }
+        }
+        return rows;
+    }
+
+    static String json(List<ServicePortEntry> entries) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("{\n  \"servicePorts\": [");
+        for (int i = 0; i < entries.size(); i++) {
+            ServicePortEntry e = entries.get(i);
+            sb.append(i == 0 ? "\n" : ",\n");
+            sb.append("    {\n");
+            field(sb, 6, "service", quote(e.name().service().toString())).append(",\n");
+            field(sb, 6, "port", quote(e.name().port())).append(",\n");
+            field(sb, 6, "protocol", quote(e.name().protocol().name())).append(",\n");
+            field(sb, 6, "clusterEndpoints", keys(e.clusterEndpoints())).append(",\n");
+            field(sb, 6, "localEndpoints", keys(e.localEndpoints())).append(",\n");
+            field(sb, 6, "hasAnyEndpoints", String.valueOf(e.hasAnyEndpoints())).append(",\n");
+            sb.append("      \"frontends\": [");
+            List<Row> fs = rows(e);
+            for (int j = 0; j < fs.size(); j++) {
+                Row f = fs.get(j);
+                Route r = f.route();
+                sb.append(j == 0 ? "\n" : ",\n");
+                sb.append("        {\"address\": ").append(quote(f.address()))
+                        .append(", \"kind\": ").append(quote(f.kind().displayName()))
+                        .append(", \"action\": ").append(quote(r.action().displayName()))
+                        .append(", \"backends\": ").append(keys(r.action() == Action.FORWARD ? r.backends()
+                                : BackendSet.empty())).append("}");
+            }
+            sb.append(fs.isEmpty() ? "]\n" : "\n      ]\n");
+            sb.append("    }");
+        }
+        sb.append(entries.isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
+        return sb.toString();
+    }
+
+    private static StringBuilder field(StringBuilder sb, int indent, String name, String value) {
+        return sb.append(" ".repeat(indent)).append(quote(name)).append(": ").append(value);
+    }
+
+    private static String keys(BackendSet set) {
+        if (set == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < set.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(quote(set.key(i)));
+        }
+        return sb.append("]").toString();
+    }
+
+    static String quote(String s) {
+        return Json.quote(s);
+    }
+
+    static String table(List<ServicePortEntry> entries) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SERVICE", "PORT", "PROTO", "FRONTEND", "KIND", "ACTION", "BACKENDS"});
+        for (ServicePortEntry e : entries) {
+            String port = e.name().port().isEmpty() ? "-" : e.name().port();
+            if (e.frontends().isEmpty()) {
+                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), "-", "-",
+                        "-", "-"});
+            }
+            for (Row f : rows(e)) {
+                Route r = f.route();
+                String backends = r.action() == Action.FORWARD ? String.join(",", r.backends().keys()) : "-";
+                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), f.address(),
+                        f.kind().displayName(), r.action().displayName(), backends});
+            }
+        }
+        int[] width = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(i == row.length - 1 ? row[i] : String.format("%-" + (width[i] + 2) + "s", row[i]));
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+}

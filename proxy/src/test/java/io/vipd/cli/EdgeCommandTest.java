@@ -1,0 +1,238 @@
+package io.vipd.cli;
+
+import io.vipd.proxy.TcpBackend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.vipd.lb.Addresses;
+import io.vipd.cli.demo.DemoBackends;
+import io.vipd.cli.demo.DemoClient;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code vipd edge} and {@code vipd demo} as commands: exit codes, SIGTERM drain, the demo's self-test. */
+class EdgeCommandTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStartUpConfigErrorExitsWith2AndTheReasonOnOneLine() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.0.1:8080\", \"127.0.0.1\"]\n");
+
+        String[] result = run(new EdgeCommand(), "--config", file.toString());
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n");
+    }
+
+    @Test
+    void aBusyAdminPortExitsWith2BeforeAnyListenerOpens() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        int port = freeTcpPort("127.0.79.10");
+        Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.79.10:" + port + "\"]\n");
+        try (ServerSocket busy = new ServerSocket()) {
+            busy.bind(new InetSocketAddress("127.0.0.1", 0));
+
+            String[] result = run(new EdgeCommand(), "--config", file.toString(), "--metrics-bind-address",
+                    "127.0.0.1:" + busy.getLocalPort(), "--healthz-bind-address", "");
+
+            assertThat(result[0]).isEqualTo("2");
+            assertThat(result[2]).startsWith("vipd edge: cannot listen on 127.0.0.1:" + busy.getLocalPort() + ": ");
+            assertThat(connects(new InetSocketAddress("127.0.79.10", port))).isFalse();
+        }
+    }
+
+    @Test
+    void aMissingConfigFileExitsWith2() {
+        String[] result = run(new EdgeCommand(), "--config", dir.resolve("nope.yaml").toString());
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).contains("nope.yaml: no such file");
+    }
+
+    @Test
+    void demoSelfTestReportsSpreadAffinityFailoverAndUdp() throws Exception {
+        String front = "127.0.78.1";
+        List<String> web = List.of(key("127.0.78.2"), key("127.0.78.3"), key("127.0.78.4"));
+        Path file = dir.resolve("demo.yaml");
+        Files.writeString(file, "services:\n"
+                + "  - name: web\n    listen: [\"" + key(front) + "\"]\n    backends: [" + String.join(", ", web) + "]\n"
+                + "  - name: web-sticky\n    listen: [\"" + key(front) + "\"]\n    sessionAffinity: ClientIP\n"
+                + "    backends: [" + String.join(", ", web) + "]\n"
+                + "  - name: echo\n    protocol: UDP\n    listen: [\"" + front + ":" + freeUdpPort(front) + "\"]\n"
+                + "    backends: [\"127.0.78.2:" + freeUdpPort("127.0.78.2") + "\"]\n");
+
+        String[] result = run(new DemoCommand(), "--self-test", "--config", file.toString(),
+                "--metrics-bind-address", "127.0.0.1:0", "--healthz-bind-address", "127.0.0.1:0");
+
+        assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
+        assertThat(result[1]).containsPattern("spread: +web: 30 requests \\(new connection each\\) answered by [23] backends")
+                .containsPattern("affinity: web-sticky \\(ClientIP\\): 20 requests answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
+                .containsPattern("failover: stopped backend 127\\.0\\.78\\.\\d:\\d+; web: 20/20 answered .*; web-sticky: 20/20"
+                        + " answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
+                .contains("udp:      echo ").contains("5/5 datagrams echoed")
+                .endsWith("demo self-test passed\n");
+    }
+
+    @Test
+    void sigtermStopsAcceptingDrainsEstablishedConnectionsAndExits0() throws Exception {
+        String front = "127.0.79.1";
+        int port = freeTcpPort(front);
+        try (DemoBackends backends = new DemoBackends(); TcpBackend echo = TcpBackend.echo("127.0.79.2")) {
+            InetSocketAddress http = new InetSocketAddress("127.0.79.3", freeTcpPort("127.0.79.3"));
+            backends.startHttp(http);
+            int echoPort = echo.address().getPort();
+            Path file = dir.resolve("edge.yaml");
+            Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
+                    + "    backends: [\"127.0.79.2:" + echoPort + "\"]\n");
+            InetSocketAddress frontend = new InetSocketAddress(front, port);
+            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "127.0.0.1:0",
+                    "--healthz-bind-address", "127.0.0.1:0", "--shutdown-grace", "20s");
+            try {
+                try (Socket established = new Socket()) {
+                    established.connect(frontend, 3000);
+                    established.setSoTimeout(5000);
+                    assertThat(roundTrip(established, "before")).isEqualTo("before");
+
+                    vipd.destroy();  // SIGTERM
+
+                    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> !connects(frontend));
+                    assertThat(vipd.isAlive()).as("draining while a connection is open").isTrue();
+                    assertThat(roundTrip(established, "during drain")).isEqualTo("during drain");
+                }
+                assertThat(vipd.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("exits once drained").isTrue();
+                assertThat(vipd.exitValue()).as(Files.readString(dir.resolve("vipd.log"))).isZero();
+            } finally {
+                vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aForwardingFlagOutOfRangeExitsWith2NamingIt() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services: []\n");
+
+        String[] result = run(new EdgeCommand(), "--config", file.toString(), "--connect-attempts", "0",
+                "--metrics-bind-address", "", "--healthz-bind-address", "");
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).isEqualTo("vipd edge: --connect-attempts 0: must be at least 1\n");
+    }
+
+    @Test
+    void tcpIdleTimeoutFlagClosesAnIdleConnection() throws Exception {
+        String front = "127.0.79.5";
+        int port = freeTcpPort(front);
+        try (TcpBackend echo = TcpBackend.echo("127.0.79.6")) {
+            Path file = dir.resolve("edge.yaml");
+            Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
+                    + "    backends: [\"127.0.79.6:" + echo.address().getPort() + "\"]\n");
+            InetSocketAddress frontend = new InetSocketAddress(front, port);
+            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "", "--healthz-bind-address", "",
+                    "--tcp-idle-timeout", "700ms");
+            try {
+                try (Socket idle = new Socket()) {
+                    idle.connect(frontend, 3000);
+                    idle.setSoTimeout(10_000);
+                    assertThat(roundTrip(idle, "hello")).isEqualTo("hello");
+                    long start = System.nanoTime();
+
+                    assertThatThrownBy(() -> idle.getInputStream().read()).as("reset by vipd after idling")
+                            .isInstanceOf(java.net.SocketException.class).hasMessageContaining("reset");
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+                }
+            } finally {
+                vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Starts {@code vipd edge --config file flags...} as a process and waits until the frontend accepts. */
+    private Process startEdge(Path file, InetSocketAddress frontend, String... flags) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
+                "-Xmx128m", Main.class.getName(), "edge", "--config", file.toString()));
+        command.addAll(List.of(flags));
+        Process vipd = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("vipd.log").toFile()).start();
+        try {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> connects(frontend));
+        } catch (RuntimeException | Error e) {
+            vipd.destroyForcibly();
+            throw e;
+        }
+        return vipd;
+    }
+
+    private static String[] run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(command).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    private static String key(String ip) throws IOException {
+        return ip + ":" + freeTcpPort(ip);
+    }
+
+    private static int freeTcpPort(String ip) throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(ip, 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freeUdpPort(String ip) throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress(ip, 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean connects(InetSocketAddress address) {
+        try (Socket s = new Socket()) {
+            s.connect(address, 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String javaBin() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+
+    private static String roundTrip(Socket s, String text) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        InputStream in = s.getInputStream();
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+}
