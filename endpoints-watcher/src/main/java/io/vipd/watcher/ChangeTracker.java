@@ -470,8 +470,7 @@ public final class ChangeTracker {
                 next.put(info.name(), prev);
                 continue;
             }
-            ServicePortEntry entry = EntryFactory.build(in, prev == null ? null : prev.entry(),
-                    table.connectionCounts());
+            ServicePortEntry entry = EntryFactory.build(in, prev == null ? null : prev.entry());
             next.put(info.name(), new Built(in, entry, noLocal(info, entry, false), noLocal(info, entry, true)));
             myUpserts.add(entry);
         }

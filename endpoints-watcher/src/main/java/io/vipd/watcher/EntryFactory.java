@@ -4,7 +4,6 @@ import io.vipd.lb.Backend;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.BackendState;
 import io.vipd.lb.Cidr;
-import io.vipd.lb.ConnectionCounts;
 import io.vipd.lb.ServicePortEntry;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -106,7 +105,7 @@ final class EntryFactory {
         return withVips.size() == ranges.size() ? ranges : List.copyOf(withVips);
     }
 
-    static ServicePortEntry build(PortInput in, ServicePortEntry previous, ConnectionCounts counts) {
+    static ServicePortEntry build(PortInput in, ServicePortEntry previous) {
         ServicePortInfo info = in.info();
         BackendSet all = BackendSet.of(in.endpoints());
         ServicePortEntry.Builder b = ServicePortEntry.builder(info.name());
@@ -136,8 +135,7 @@ final class EntryFactory {
                 .healthCheckNodePort(info.healthCheckNodePort())
                 .internalPolicyLocal(info.internalPolicyLocal())
                 .externalPolicyLocal(info.externalPolicyLocal())
-                .endpoints(all)
-                .connectionCounts(counts);
+                .endpoints(all);
         return previous == null ? b.build() : b.build(previous);
     }
 }

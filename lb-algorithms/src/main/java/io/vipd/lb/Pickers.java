@@ -7,20 +7,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Pickers {
     private Pickers() {}
 
-    public static Picker of(Algorithm algorithm, BackendSet set, ConnectionCounts counts) {
-        return of(algorithm, set, counts, 0);
+    public static Picker of(Algorithm algorithm, BackendSet set) {
+        return of(algorithm, set, 0);
     }
 
     /**
      * @param maglevTableSize an explicit prime Maglev table size, or 0 for {@link MaglevTable#defaultSize}; a
      *                        size smaller than the set also falls back to the default rather than failing a sync
      */
-    public static Picker of(Algorithm algorithm, BackendSet set, ConnectionCounts counts, int maglevTableSize) {
+    public static Picker of(Algorithm algorithm, BackendSet set, int maglevTableSize) {
         return switch (algorithm) {
             case MAGLEV -> maglev(set, maglevTableSize);
             case RANDOM -> random(set);
             case ROUND_ROBIN -> roundRobin(set);
-            case LEAST_CONNECTIONS -> leastConnections(set, counts);
+            case LEAST_CONNECTIONS -> leastConnections(set);
         };
     }
 
@@ -46,8 +46,8 @@ public final class Pickers {
         return new RoundRobinPicker(set);
     }
 
-    public static Picker leastConnections(BackendSet set, ConnectionCounts counts) {
-        return new LeastConnectionsPicker(set, counts);
+    public static Picker leastConnections(BackendSet set) {
+        return new LeastConnectionsPicker(set);
     }
 
     /** Maglev: one array load. The preference order walks the table from the flow's slot. */
@@ -59,12 +59,12 @@ public final class Pickers {
         }
 
         @Override
-        public int pick(long flowHash) {
+        public int pick(long flowHash, BackendLoad load) {
             return table.lookup(flowHash);
         }
 
         @Override
-        public int preference(long flowHash, int[] out) {
+        public int preference(long flowHash, BackendLoad load, int[] out) {
             return table.preference(flowHash, out);
         }
     }
@@ -88,8 +88,8 @@ public final class Pickers {
         }
 
         @Override
-        public int preference(long flowHash, int[] out) {
-            int first = pick(flowHash);
+        public int preference(long flowHash, BackendLoad load, int[] out) {
+            int first = pick(flowHash, load);
             if (first < 0 || out.length == 0) {
                 return 0;
             }
@@ -129,7 +129,7 @@ public final class Pickers {
         }
 
         @Override
-        public int pick(long flowHash) {
+        public int pick(long flowHash, BackendLoad load) {
             int n = eligible.length;
             if (n == 0) {
                 return -1;
@@ -155,28 +155,22 @@ public final class Pickers {
         }
 
         @Override
-        public int pick(long flowHash) {
+        public int pick(long flowHash, BackendLoad load) {
             return eligible.length == 0 ? -1 : eligible[Math.floorMod(next.getAndIncrement(), eligible.length)];
         }
     }
 
     /**
-     * Fewest active connections on this node, weighted (connections / weight), ties broken from a random
-     * start so that equal backends share new flows.
+     * Fewest active connections, weighted (connections / weight), ties broken from a random start so that
+     * equal backends share new flows. The counts come with each pick; the picker keeps none.
      */
     static final class LeastConnectionsPicker extends SequentialPreference {
-        private final AtomicInteger[] counters;
-
-        LeastConnectionsPicker(BackendSet set, ConnectionCounts counts) {
+        LeastConnectionsPicker(BackendSet set) {
             super(set);
-            counters = new AtomicInteger[eligible.length];
-            for (int k = 0; k < eligible.length; k++) {
-                counters[k] = counts.counter(set.key(eligible[k]));
-            }
         }
 
         @Override
-        public int pick(long flowHash) {
+        public int pick(long flowHash, BackendLoad load) {
             int n = eligible.length;
             if (n == 0) {
                 return -1;
@@ -187,12 +181,12 @@ public final class Pickers {
             long bestWeight = 1;
             for (int k = 0; k < n; k++) {
                 int j = (start + k) % n;
-                long load = counters[j].get();
+                long active = load.activeConnections(set.key(eligible[j]));
                 long weight = set.get(eligible[j]).weight();
-                // load/weight < bestLoad/bestWeight without division
-                if (best < 0 || load * bestWeight < bestLoad * weight) {
+                // active/weight < bestLoad/bestWeight without division
+                if (best < 0 || active * bestWeight < bestLoad * weight) {
                     best = j;
-                    bestLoad = load;
+                    bestLoad = active;
                     bestWeight = weight;
                 }
             }

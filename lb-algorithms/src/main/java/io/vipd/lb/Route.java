@@ -23,21 +23,21 @@ public record Route(Action action, BackendSet backends, Picker picker) {
     }
 
     /** A FORWARD route over the backends, reusing {@code previous}'s picker when nothing it depends on changed. */
-    public static Route forward(BackendSet backends, Algorithm algorithm, ConnectionCounts counts, Route previous,
+    public static Route forward(BackendSet backends, Algorithm algorithm, Route previous,
                                 Algorithm previousAlgorithm) {
-        return forward(backends, algorithm, counts, 0, previous, previousAlgorithm);
+        return forward(backends, algorithm, 0, previous, previousAlgorithm);
     }
 
     /**
      * As above with an explicit Maglev table size (0: the default); callers pass {@code previous} only if it
      * was built with the same size.
      */
-    public static Route forward(BackendSet backends, Algorithm algorithm, ConnectionCounts counts,
-                                int maglevTableSize, Route previous, Algorithm previousAlgorithm) {
+    public static Route forward(BackendSet backends, Algorithm algorithm, int maglevTableSize, Route previous,
+                                Algorithm previousAlgorithm) {
         if (previous != null && previous.action == Action.FORWARD && previousAlgorithm == algorithm
                 && previous.backends.equals(backends)) {
             return previous;
         }
-        return new Route(Action.FORWARD, backends, Pickers.of(algorithm, backends, counts, maglevTableSize));
+        return new Route(Action.FORWARD, backends, Pickers.of(algorithm, backends, maglevTableSize));
     }
 }

@@ -33,7 +33,6 @@ public final class ServicePortEntry {
     private final FamilyRoutes[] families;
     /** The family {@link #route(FrontendType, boolean)} and the family-less accessors use. */
     private final FamilyRoutes primary;
-    private final ConnectionCounts connectionCounts;
     private final int maglevTableSize;
 
     private ServicePortEntry(Builder b, ServicePortEntry previous) {
@@ -47,11 +46,9 @@ public final class ServicePortEntry {
         internalPolicyLocal = b.internalPolicyLocal;
         externalPolicyLocal = b.externalPolicyLocal;
         endpoints = b.endpoints;
-        connectionCounts = b.counts;
         maglevTableSize = b.maglevTableSize;
-        if (previous != null && (previous.maglevTableSize != maglevTableSize
-                || previous.connectionCounts != connectionCounts && algorithm == Algorithm.LEAST_CONNECTIONS)) {
-            previous = null; // its pickers were built for another table size or read other counters
+        if (previous != null && previous.maglevTableSize != maglevTableSize) {
+            previous = null; // its pickers were built for another table size
         }
         families = new FamilyRoutes[2];
         if (!b.familySet[0] && !b.familySet[1]) {
@@ -132,7 +129,7 @@ public final class ServicePortEntry {
         if (set == null || set.isEmpty() || set.eligibleCount() == 0) {
             return whenEmpty == Action.DROP ? Route.DROP : Route.REJECT;
         }
-        return Route.forward(set, algorithm, connectionCounts, maglevTableSize, previous,
+        return Route.forward(set, algorithm, maglevTableSize, previous,
                 prev == null ? null : prev.builtFor);
     }
 
@@ -244,11 +241,6 @@ public final class ServicePortEntry {
         return maglevTableSize;
     }
 
-    /** The counters this entry's least-connections pickers read; {@link ServiceTable} installs its own. */
-    public ConnectionCounts connectionCounts() {
-        return connectionCounts;
-    }
-
     /**
      * The route for a new flow.
      *
@@ -313,7 +305,6 @@ public final class ServicePortEntry {
                 }
             }
         }
-        b.counts = connectionCounts;
         b.maglevTableSize = maglevTableSize;
         return b;
     }
@@ -344,7 +335,6 @@ public final class ServicePortEntry {
         private final BackendSet[] familyCluster = new BackendSet[2];
         private final BackendSet[] familyLocal = new BackendSet[2];
         private final boolean[] familyHasAny = new boolean[2];
-        private ConnectionCounts counts = new ConnectionCounts();
         private int maglevTableSize;
 
         private Builder(ServicePortName name) {
@@ -444,15 +434,6 @@ public final class ServicePortEntry {
             localEndpoints = null;
             hasAnyEndpoints = !all.isEmpty();
             clearFamilies();
-            return this;
-        }
-
-        /**
-         * The counters least-connections pickers read: the proxy updates {@link ServiceTable#connectionCounts()},
-         * and {@link ServiceTable#apply} rebuilds a least-connections entry built with other counters.
-         */
-        public Builder connectionCounts(ConnectionCounts v) {
-            counts = Objects.requireNonNull(v);
             return this;
         }
 

@@ -27,7 +27,6 @@ public final class ServiceTable {
     private final Map<Protocol, ConcurrentHashMap<Integer, FrontendEntry>> byNodePort = new EnumMap<>(Protocol.class);
     private final ConcurrentHashMap<ServicePortName, ServicePortEntry> entries = new ConcurrentHashMap<>();
     private final List<TableListener> listeners = new CopyOnWriteArrayList<>();
-    private final ConnectionCounts connectionCounts = new ConnectionCounts();
     private final Object writeLock = new Object();
     private volatile long generation;
 
@@ -68,11 +67,6 @@ public final class ServiceTable {
         return generation;
     }
 
-    /** The per-node active connection counts that least-connections pickers read. */
-    public ConnectionCounts connectionCounts() {
-        return connectionCounts;
-    }
-
     public void addListener(TableListener listener) {
         listeners.add(listener);
     }
@@ -96,12 +90,10 @@ public final class ServiceTable {
                     changed.add(name);
                 }
             }
-            for (ServicePortEntry given : upserts) {
-                ServicePortEntry current = entries.get(given.name());
-                if (current == given) {
+            for (ServicePortEntry entry : upserts) {
+                if (entries.get(entry.name()) == entry) {
                     continue;
                 }
-                ServicePortEntry entry = withTableCounts(given, current);
                 ServicePortEntry old = entries.put(entry.name(), entry);
                 Set<Frontend> keep = new HashSet<>();
                 for (ServiceFrontend f : entry.frontends()) {
@@ -124,28 +116,6 @@ public final class ServiceTable {
             }
         }
         return changed;
-    }
-
-    /** A least-connections entry must read the counters the proxy updates: this table's. */
-    private ServicePortEntry withTableCounts(ServicePortEntry entry, ServicePortEntry current) {
-        if (entry.algorithm() != Algorithm.LEAST_CONNECTIONS || entry.connectionCounts() == connectionCounts) {
-            return entry;
-        }
-        return entry.toBuilder().connectionCounts(connectionCounts).build(current);
-    }
-
-    /**
-     * Drops idle connection counters of backends no entry routes to any more and not in {@code alsoKeep} (keys
-     * whose counters someone else holds). O(total backends): call it now and then, not on every change, and
-     * only from the thread that builds and applies entries, between an apply and the next build: an entry being
-     * built holds counters of backends no applied entry has yet.
-     */
-    public int pruneConnectionCounts(Set<String> alsoKeep) {
-        synchronized (writeLock) {
-            Set<String> keep = backendKeys();
-            keep.addAll(alsoKeep);
-            return connectionCounts.retainAll(keep);
-        }
     }
 
     /** Every backend key some entry lists or routes to. O(total backends). */

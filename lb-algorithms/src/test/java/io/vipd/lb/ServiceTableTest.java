@@ -129,47 +129,19 @@ class ServiceTableTest {
     }
 
     @Test
-    void leastConnectionsEntriesReadTheTableCounts() {
-        ServicePortEntry lc = ServicePortEntry.builder(WEB).algorithm(Algorithm.LEAST_CONNECTIONS)
-                .frontends(List.of(clusterIp("10.96.0.10", 80, Protocol.TCP)))
-                .backends(BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"))).build();
-        table.apply(List.of(lc), List.of());
-        ServicePortEntry installed = table.get(WEB);
-        assertThat(installed.connectionCounts()).isSameAs(table.connectionCounts());
-        Picker picker = installed.internalRoute().picker();
-        table.connectionCounts().opened("10.0.0.1:80");
-        for (int i = 0; i < 20; i++) {
-            assertThat(picker.pick(i)).isEqualTo(1);
-        }
-        assertThat(table.lookup(Protocol.TCP, at("10.96.0.10", 80)).entry()).isSameAs(installed);
-    }
-
-    @Test
-    void pruneConnectionCountsKeepsLiveBusyAndHeldBackends() {
-        table.apply(List.of(entry(WEB, List.of(), "10.0.0.1:80")), List.of());
-        ConnectionCounts counts = table.connectionCounts();
-        counts.counter("10.0.0.1:80");
-        counts.counter("10.0.0.9:80");
-        counts.opened("10.0.0.8:80");
-        counts.counter("10.0.0.7:80");
-        table.pruneConnectionCounts(Set.of("10.0.0.7:80"));
-        assertThat(table.pruneConnectionCounts(Set.of("10.0.0.7:80"))).isEqualTo(1);
-        assertThat(counts.size()).isEqualTo(3);
-    }
-
-    @Test
-    void maglevPickersAreReusedAcrossCountersButLeastConnectionsOnesAreNot() {
+    void leastConnectionsPickersAreReusedLikeAnyOtherAndHoldNoCounts() {
         BackendSet backends = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"));
-        ServicePortEntry maglev = ServicePortEntry.builder(WEB).backends(backends).build();
-        ServicePortEntry maglevAgain = ServicePortEntry.builder(WEB).backends(backends)
-                .connectionCounts(new ConnectionCounts()).build(maglev);
-        assertThat(maglevAgain.internalRoute()).isSameAs(maglev.internalRoute());
         ServicePortEntry lc = ServicePortEntry.builder(WEB).algorithm(Algorithm.LEAST_CONNECTIONS)
-                .backends(backends).build();
-        ServicePortEntry lcOtherCounts = lc.toBuilder().connectionCounts(new ConnectionCounts()).build(lc);
-        assertThat(lcOtherCounts.internalRoute()).isNotSameAs(lc.internalRoute());
-        ServicePortEntry lcSameCounts = lc.toBuilder().build(lc);
-        assertThat(lcSameCounts.internalRoute()).isSameAs(lc.internalRoute());
+                .frontends(List.of(clusterIp("10.96.0.10", 80, Protocol.TCP))).backends(backends).build();
+        table.apply(List.of(lc), List.of());
+        assertThat(table.get(WEB)).as("the table installs the entry it was given").isSameAs(lc);
+        ServicePortEntry lcAgain = lc.toBuilder().build(lc);
+        assertThat(lcAgain.internalRoute()).isSameAs(lc.internalRoute());
+        Picker picker = lc.internalRoute().picker();
+        for (int i = 0; i < 20; i++) {
+            assertThat(picker.pick(i, key -> key.equals("10.0.0.1:80") ? 1 : 0)).isEqualTo(1);
+            assertThat(picker.pick(i, key -> key.equals("10.0.0.2:80") ? 1 : 0)).isEqualTo(0);
+        }
     }
 
     @Test

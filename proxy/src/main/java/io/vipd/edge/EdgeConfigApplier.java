@@ -69,11 +69,8 @@ public final class EdgeConfigApplier {
             if (previous != null && EntrySpec.of(previous).equals(EntrySpec.of(entry))) {
                 continue;
             }
-            // Rebuilt on the table's connection counts (least-connections reads them) over the parsed entry
-            // itself: the loader built it over the entry in force, so its Maglev tables are the ones to keep,
-            // and building over the old entry again would compute a changed backend set's tables twice.
-            ServicePortEntry installed = entry.toBuilder().connectionCounts(table.connectionCounts()).build(entry);
-            upserts.add(installed);
+            // The loader built the entry over the one in force, so its Maglev tables are already the ones to keep.
+            upserts.add(entry);
             (previous == null ? added : changed).add(entry.name());
         }
         Set<ServicePortName> removed = new LinkedHashSet<>(applied.keySet());

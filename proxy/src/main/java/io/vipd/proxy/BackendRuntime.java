@@ -13,25 +13,21 @@ final class BackendRuntime {
     final String key;
     /** Health is looked up, not kept: the engine may forget and recreate a record, and pickers read the map. */
     private final Engine engine;
-    /** The table's least-connections counter for this backend key (shared by every service port). */
-    final AtomicInteger leastConnections;
     final AtomicInteger active = new AtomicInteger();
     final AtomicLong total = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     final Counter ok;
     final Counter connectFailed;
 
-    BackendRuntime(String key, Engine engine, AtomicInteger leastConnections, Counter ok, Counter connectFailed) {
+    BackendRuntime(String key, Engine engine, Counter ok, Counter connectFailed) {
         this.key = key;
         this.engine = engine;
-        this.leastConnections = leastConnections;
         this.ok = ok;
         this.connectFailed = connectFailed;
     }
 
     void connected() {
         active.incrementAndGet();
-        leastConnections.incrementAndGet();
         total.incrementAndGet();
         ok.increment();
         engine.health(key).succeeded();
@@ -39,7 +35,6 @@ final class BackendRuntime {
 
     void disconnected() {
         active.decrementAndGet();
-        leastConnections.decrementAndGet();
     }
 
     void connectFailed() {

@@ -9,7 +9,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.vipd.lb.AffinityTable;
+import io.vipd.lb.BackendLoad;
 import io.vipd.lb.BackendSet;
+import io.vipd.lb.CandidateOrder;
+import io.vipd.lb.EjectedBackends;
 import io.vipd.lb.FlowHash;
 import io.vipd.lb.FrontendEntry;
 import io.vipd.lb.FrontendType;
@@ -60,6 +63,8 @@ final class Engine {
     final Counter udpDroppedFull;
     private final ConcurrentHashMap<ServicePortName, ServiceRuntime> services = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, BackendHealth> health = new ConcurrentHashMap<>();
+    /** {@link #ejected} as the candidate order reads it, built once so a new flow allocates nothing. */
+    private final EjectedBackends ejectedBackends = this::ejected;
     volatile Predicate<InetAddress> nodeAddresses = a -> false;
     volatile Predicate<InetAddress> localOrigin = a -> false;
     /** Node mode: which flows keep the client's address toward the backend. */
@@ -112,9 +117,8 @@ final class Engine {
      * Forgets the runtimes, metric series and ejection state of service ports that left the table and of
      * backends that left their service port, once nothing is open through them, so that service and endpoint
      * churn does not grow memory and series forever. A connection that took a departing runtime a moment
-     * before it was forgotten still works and still counts for least connections; only its metrics are lost
-     * (and a backend it then reaches may leave two series behind). Least-connections counters are pruned
-     * separately, on the table's writer thread ({@link ProxyServer}).
+     * before it was forgotten still works; only its metrics and its share of least-connections load are lost
+     * (and a backend it then reaches may leave two series behind).
      *
      * @return how many service and backend runtimes were forgotten
      */
@@ -143,15 +147,6 @@ final class Engine {
         Set<String> live = table.backendKeys();
         health.keySet().removeIf(key -> !live.contains(key));
         return forgotten[0];
-    }
-
-    /** Keys of every backend some service runtime holds (their least-connections counters must stay). */
-    Set<String> heldBackendKeys() {
-        Set<String> keys = new HashSet<>();
-        for (ServiceRuntime rt : services.values()) {
-            rt.backendKeys().forEach(keys::add);
-        }
-        return keys;
     }
 
     /** Whether a backend address is ejected now; creates nothing. */
@@ -224,37 +219,22 @@ final class Engine {
     }
 
     /**
-     * The backends to try for a new flow, best first: under ClientIP affinity the client's recorded backend
-     * (if it is still in the route and not ejected), then the picker's preference order for the flow hash.
+     * The backends to try for a new flow, best first ({@link CandidateOrder}): the picker's preference order
+     * for the flow hash, weighed by the service port's own load, without backends ejected on this node, and
+     * under ClientIP affinity the client's recorded backend first.
      *
      * @return how many indexes were written to {@code out}
      */
-    int choose(ServicePortEntry entry, Route route, InetSocketAddress client, InetSocketAddress frontend,
-               Protocol protocol, LoopState loop, int[] out) {
-        int n = candidates(route, flowHash(entry, client, frontend, protocol), loop, out);
-        if (n == 0 || !entry.clientIpAffinity()) {
-            return n;
-        }
-        int sticky = affinity.lookup(entry.name(), client.getAddress(), route.backends(),
-                entry.affinityTimeoutSeconds());
-        if (sticky < 0 || sticky == out[0] || health(route.backends().key(sticky)).isEjected()) {
-            return n;
-        }
-        int pos = -1;
-        for (int i = 0; i < n; i++) {
-            if (out[i] == sticky) {
-                pos = i;
-            }
-        }
-        if (pos < 0) {
-            if (n < out.length) {
-                n++;
-            }
-            pos = n - 1;
-        }
-        System.arraycopy(out, 0, out, 1, pos);
-        out[0] = sticky;
-        return n;
+    int choose(ServicePortEntry entry, Route route, BackendLoad load, InetSocketAddress client,
+               InetSocketAddress frontend, Protocol protocol, LoopState loop, int[] out) {
+        BackendSet set = route.backends();
+        int window = Math.min(MAX_CANDIDATES, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
+        int[] preference = loop.scratch(window);
+        int n = route.picker().preference(flowHash(entry, client, frontend, protocol), load, preference);
+        int sticky = n > 0 && entry.clientIpAffinity()
+                ? affinity.lookup(entry.name(), client.getAddress(), set, entry.affinityTimeoutSeconds())
+                : -1;
+        return CandidateOrder.order(set, preference, n, ejectedBackends, sticky, out);
     }
 
     /** Remembers the backend a ClientIP-affinity flow went to. */
@@ -262,30 +242,6 @@ final class Engine {
         if (entry.clientIpAffinity()) {
             affinity.record(entry.name(), client.getAddress(), backendKey, entry.affinityTimeoutSeconds());
         }
-    }
-
-    /**
-     * Fills {@code out} with the backend indexes to try, in the picker's preference order, skipping backends
-     * ejected on this node unless all candidates are ejected.
-     *
-     * @return how many were written (0 when the route has none)
-     */
-    int candidates(Route route, long flowHash, LoopState loop, int[] out) {
-        BackendSet set = route.backends();
-        int window = Math.min(MAX_CANDIDATES, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
-        int[] scratch = loop.scratch(window);
-        int n = route.picker().preference(flowHash, scratch);
-        int k = 0;
-        for (int i = 0; i < n && k < out.length; i++) {
-            if (!health(set.key(scratch[i])).isEjected()) {
-                out[k++] = scratch[i];
-            }
-        }
-        if (k == 0) {
-            k = Math.min(n, out.length);
-            System.arraycopy(scratch, 0, out, 0, k);
-        }
-        return k;
     }
 
     /** Closes a channel with SO_LINGER 0, so the peer sees a reset rather than an orderly end. */

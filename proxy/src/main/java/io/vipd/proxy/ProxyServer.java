@@ -58,8 +58,6 @@ public final class ProxyServer implements AutoCloseable {
     /** How often runtime state of service ports and backends that left the table is forgotten. */
     private static final int FORGET_EVERY_SECONDS = 30;
     private final Engine engine;
-    /** nanoTime of the last least-connections counter prune; touched only by the table's writer thread. */
-    private long lastCountsPrune = System.nanoTime();
     private final Map<ListenerKind, TcpAcceptor> acceptors = new HashMap<>();
     private final Map<ListenerKind, UdpFrontendHandler> udpHandlers = new HashMap<>();
     private final TableListener tableListener = this::onTableChanged;
@@ -316,10 +314,7 @@ public final class ProxyServer implements AutoCloseable {
         };
     }
 
-    /**
-     * See {@link Engine#forgetDeparted}; runs every {@value #FORGET_EVERY_SECONDS} s. Least-connections counters
-     * of departed backends are pruned after a table change at most as often.
-     */
+    /** See {@link Engine#forgetDeparted}; runs every {@value #FORGET_EVERY_SECONDS} s. */
     int forgetDeparted() {
         int n = engine.forgetDeparted();
         if (n > 0) {
@@ -417,13 +412,6 @@ public final class ProxyServer implements AutoCloseable {
         for (Map.Entry<EventLoop, LoopState> e : engine.loops.entrySet()) {
             LoopState state = e.getValue();
             e.getKey().execute(() -> state.udp.onTableChanged(changed));
-        }
-        // Here, on the writer's thread right after an apply, no entry is half built, so no new picker holds a
-        // counter the table does not know yet.
-        long now = System.nanoTime();
-        if (now - lastCountsPrune >= TimeUnit.SECONDS.toNanos(FORGET_EVERY_SECONDS)) {
-            lastCountsPrune = now;
-            table.pruneConnectionCounts(engine.heldBackendKeys());
         }
     }
 

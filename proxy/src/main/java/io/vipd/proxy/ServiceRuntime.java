@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vipd.lb.BackendLoad;
 import io.vipd.lb.ServicePortName;
 import java.util.List;
 import java.util.Set;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Live counters of one service port on this node and its per-backend {@link BackendRuntime}s, with the
  * Micrometer meters built once per (service, backend). Thread-safe.
  */
-final class ServiceRuntime {
+final class ServiceRuntime implements BackendLoad {
     final ServicePortName name;
     private final String tag;
     private final Engine owner;
@@ -53,8 +54,18 @@ final class ServiceRuntime {
     BackendRuntime backend(String key) {
         BackendRuntime b = backends.get(key);
         return b != null ? b : backends.computeIfAbsent(key, k -> new BackendRuntime(k, owner,
-                owner.table.connectionCounts().counter(k), connections(owner.registry, k, "ok"),
+                connections(owner.registry, k, "ok"),
                 connections(owner.registry, k, "connect_failed")));
+    }
+
+    /**
+     * Least connections' load: connections open through this service port, per backend (as IPVS's lc and
+     * HAProxy's leastconn count them per virtual service). Lock-free, creates nothing.
+     */
+    @Override
+    public int activeConnections(String backendKey) {
+        BackendRuntime b = backends.get(backendKey);
+        return b == null ? 0 : b.active.get();
     }
 
     /** The runtime of a backend that has seen traffic, or null; creates nothing. */

@@ -70,7 +70,7 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
         }
         LoopState loop = engine.loop(ch.eventLoop());
         int[] candidates = new int[engine.config.connectAttempts()];
-        int n = engine.choose(entry, route, remote, local, Protocol.TCP, loop, candidates);
+        int n = engine.choose(entry, route, service, remote, local, Protocol.TCP, loop, candidates);
         if (n == 0) {
             service.rejected.increment();
             Engine.reset(ch);

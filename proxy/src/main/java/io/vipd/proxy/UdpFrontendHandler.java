@@ -74,7 +74,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         int[] choice = new int[1];
-        int n = engine.choose(entry, route, client, key.frontend(), Protocol.UDP,
+        int n = engine.choose(entry, route, service, client, key.frontend(), Protocol.UDP,
                 engine.loop(ctx.channel().eventLoop()), choice);
         if (n == 0) {
             service.rejected.increment();

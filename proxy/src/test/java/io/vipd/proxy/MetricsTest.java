@@ -146,7 +146,7 @@ class MetricsTest extends ProxyTestBase {
         proxy(ProxyConfig.defaults(), entry("lc", f, backends(first.address())).algorithm(Algorithm.LEAST_CONNECTIONS)
                 .build());
         ServicePortEntry both = entry("lc", f, backends(first.address(), second.address()))
-                .algorithm(Algorithm.LEAST_CONNECTIONS).connectionCounts(table.connectionCounts())
+                .algorithm(Algorithm.LEAST_CONNECTIONS)
                 .build(table.get(Fixtures.name("lc", Protocol.TCP)));
 
         proxy.forgetDeparted();

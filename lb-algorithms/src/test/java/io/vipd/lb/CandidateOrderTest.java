@@ -1,0 +1,49 @@
+package io.vipd.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CandidateOrderTest {
+    /** Indexes 0..5 of this set are the backends the cases name. */
+    private static final BackendSet SET = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"),
+            Backend.parse("10.0.0.3:80"), Backend.parse("10.0.0.4:80"), Backend.parse("10.0.0.5:80"),
+            Backend.parse("10.0.0.6:80"));
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                                   | preference  | ejected | sticky | room | expected
+            preference order as the picker gave it   | 3 1 4 0     |         | -1     | 4    | 3 1 4 0
+            output room bounds the order             | 3 1 4 0     |         | -1     | 2    | 3 1
+            ejected backends are skipped             | 3 1 4 0     | 1 4     | -1     | 4    | 3 0
+            skipping lets later candidates in        | 3 1 4 0 2   | 3       | -1     | 3    | 1 4 0
+            all ejected: tried anyway, in order      | 3 1 4       | 1 3 4   | -1     | 4    | 3 1 4
+            all ejected, room smaller                | 3 1 4       | 1 3 4   | -1     | 2    | 3 1
+            nothing to try                           |             |         | 2      | 4    |
+            affinity backend already first           | 3 1 4 0     |         | 3      | 4    | 3 1 4 0
+            affinity backend moves to the front      | 3 1 4 0     |         | 4      | 4    | 4 3 1 0
+            affinity backend outside the window      | 3 1 4       |         | 5      | 4    | 5 3 1 4
+            affinity outside a full window drops last | 3 1 4 0    |         | 5      | 4    | 5 3 1 4
+            ejected affinity backend is not preferred | 3 1 4 0    | 4       | 4      | 4    | 3 1 0
+            affinity after skipping ejected ones      | 3 1 4 0    | 3       | 0      | 4    | 0 1 4
+            affinity in an all-ejected service        | 3 1       | 1 3 5   | 5      | 4    | 3 1
+            """)
+    void ordersCandidates(String name, String preference, String ejected, int sticky, int room, String expected) {
+        int[] pref = indexes(preference);
+        Set<String> ejectedKeys = Arrays.stream(indexes(ejected)).mapToObj(SET::key).collect(Collectors.toSet());
+        int[] out = new int[room];
+
+        int n = CandidateOrder.order(SET, pref, pref.length, ejectedKeys::contains, sticky, out);
+
+        assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
+    }
+
+    private static int[] indexes(String s) {
+        return s == null || s.isBlank() ? new int[0] : Arrays.stream(s.trim().split("\\s+")).mapToInt(Integer::parseInt)
+                .toArray();
+    }
+}
