@@ -12,8 +12,11 @@ import java.util.Set;
  * traffic that kube-proxy short-circuits to the cluster endpoints (pod- and host-originated traffic under
  * externalTrafficPolicy Local), plus affinity, source ranges and the categorized endpoints. Immutable.
  *
- * <p>Routes are kept per IP family when the builder is given each family's categorized endpoints (the
- * watcher: kube-proxy's one proxier per family), or shared by both families (edge mode).
+ * <p>Routes are kept per IP family ({@link FamilyRoutes}) when the builder is given each family's categorized
+ * endpoints (the watcher: kube-proxy's one proxier per family), or shared by both families (edge mode).
+ *
+ * <p>Longer than most files here because it is one value with many fields, each with its javadoc'd accessor,
+ * and its {@link Builder}, nested so that {@code ServicePortEntry.builder(name)...build()} reads as one thing.
  */
 public final class ServicePortEntry {
     private final ServicePortName name;
@@ -50,10 +53,12 @@ public final class ServicePortEntry {
         if (previous != null && previous.maglevTableSize != maglevTableSize) {
             previous = null; // its pickers were built for another table size
         }
+        FamilyRoutes.Policy policy = new FamilyRoutes.Policy(algorithm, maglevTableSize, internalPolicyLocal,
+                externalPolicyLocal);
         families = new FamilyRoutes[2];
         if (!b.familySet[0] && !b.familySet[1]) {
-            FamilyRoutes shared = new FamilyRoutes(b.clusterEndpoints, b.localEndpoints, b.hasAnyEndpoints,
-                    previous == null ? null : previous.families[0], true);
+            FamilyRoutes shared = new FamilyRoutes(policy, b.clusterEndpoints, b.localEndpoints,
+                    b.hasAnyEndpoints, previous == null ? null : previous.families[0], true);
             families[0] = shared;
             families[1] = shared;
             primary = shared;
@@ -63,7 +68,7 @@ public final class ServicePortEntry {
         } else {
             for (int i = 0; i < 2; i++) {
                 // A family never given (a single-stack service's other family) has nothing to route to.
-                families[i] = new FamilyRoutes(b.familyCluster[i], b.familyLocal[i], b.familyHasAny[i],
+                families[i] = new FamilyRoutes(policy, b.familyCluster[i], b.familyLocal[i], b.familyHasAny[i],
                         previous == null ? null : previous.families[i], b.familySet[i]);
             }
             boolean both = b.familySet[0] && b.familySet[1];
@@ -83,54 +88,6 @@ public final class ServicePortEntry {
         List<Backend> all = new java.util.ArrayList<>(a.backends());
         all.addAll(b.backends());
         return BackendSet.of(all);
-    }
-
-    /**
-     * One IP family's CategorizeEndpoints outputs and the routes derived from them, as kube-proxy's proxier of
-     * that family has them (§1.10).
-     */
-    private final class FamilyRoutes {
-        final Algorithm builtFor = algorithm;
-        final boolean given;
-        final BackendSet cluster;
-        final BackendSet local;
-        final boolean hasAny;
-        final Route clusterRoute;
-        final Route localRoute;
-        final Route internal;
-        final Route external;
-
-        FamilyRoutes(BackendSet cluster, BackendSet local, boolean hasAny, FamilyRoutes previous, boolean given) {
-            this.given = given;
-            this.cluster = cluster;
-            this.local = local;
-            this.hasAny = hasAny;
-            if (hasAny) {
-                clusterRoute = routeOver(cluster, Action.REJECT, previous == null ? null : previous.clusterRoute,
-                        previous);
-                localRoute = routeOver(local, Action.DROP, previous == null ? null : previous.localRoute, previous);
-            } else {
-                clusterRoute = Route.REJECT;
-                localRoute = Route.REJECT;
-            }
-            internal = internalPolicyLocal ? localRoute : clusterRoute;
-            external = externalPolicyLocal ? localRoute : clusterRoute;
-        }
-
-        Route route(FrontendType type, boolean shortCircuit) {
-            if (!type.external()) {
-                return internal;
-            }
-            return shortCircuit && externalPolicyLocal ? clusterRoute : external;
-        }
-    }
-
-    private Route routeOver(BackendSet set, Action whenEmpty, Route previous, FamilyRoutes prev) {
-        if (set == null || set.isEmpty() || set.eligibleCount() == 0) {
-            return whenEmpty == Action.DROP ? Route.DROP : Route.REJECT;
-        }
-        return Route.forward(set, algorithm, maglevTableSize, previous,
-                prev == null ? null : prev.builtFor);
     }
 
     public static Builder builder(ServicePortName name) {
@@ -172,21 +129,7 @@ public final class ServicePortEntry {
 
     /** Whether a new flow from {@code client} through a frontend of {@code type} passes the source ranges. */
     public boolean sourceAllowed(FrontendType type, InetAddress client) {
-        if (type != FrontendType.LOAD_BALANCER || sourceRanges.isEmpty()) {
-            return true;
-        }
-        boolean clientV4 = client instanceof java.net.Inet4Address;
-        boolean familyHasRanges = false;
-        for (Cidr c : sourceRanges) {
-            if (c.isIpv4() != clientV4) {
-                continue;
-            }
-            familyHasRanges = true;
-            if (c.contains(client)) {
-                return true;
-            }
-        }
-        return !familyHasRanges;
+        return type != FrontendType.LOAD_BALANCER || SourceRanges.allow(sourceRanges, client);
     }
 
     public int healthCheckNodePort() {
