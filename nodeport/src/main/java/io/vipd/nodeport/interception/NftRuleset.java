@@ -10,7 +10,8 @@ import java.util.Set;
  *
  * <p>The chains: {@code prerouting} (filter hook, mangle priority) drops LoadBalancer traffic from outside
  * the source ranges, rejects or drops new flows to frontends without usable endpoints, and sends the rest
- * to vipd's transparent listeners with TPROXY, marking it so policy routing delivers it locally;
+ * to vipd's transparent listeners with TPROXY, marking it so policy routing delivers it locally, and drops what
+ * TPROXY found no listener for (no vipd serving at that moment: the client retries);
  * {@code output} (route hook) marks the node's own traffic to frontends, so it is rerouted through
  * {@code lo} and meets the same prerouting rules. Reject in prerouting needs Linux 5.9 or later.
  * Stateless.
@@ -124,6 +125,11 @@ public final class NftRuleset {
                 rules.add(key + " @frontends-" + fam + " " + tproxy);
                 rules.add(nodePort + " @nodeports " + tproxy);
             }
+            // A tproxy that finds no socket (vipd not started, restarting, or not yet serving) does not end
+            // evaluation: drop here, so that the client retransmits its SYN or datagram until a vipd listens,
+            // instead of the packet being routed on or refused.
+            rules.add(key + " @frontends-" + fam + " drop");
+            rules.add(nodePort + " @nodeports drop");
         }
         return rules;
     }
