@@ -206,6 +206,23 @@ public final class ServicePortEntry {
         return families[ipv6 ? 1 : 0].route(type, shortCircuit);
     }
 
+    /** One IP family's CategorizeEndpoints outputs; {@code cluster} and {@code local} may be null (nil). */
+    public record Categorized(BackendSet cluster, BackendSet local, boolean hasAny) {}
+
+    /** Whether the entry was categorized per IP family (the watcher) rather than once for both (edge mode). */
+    public boolean perFamily() {
+        return families[0] != families[1];
+    }
+
+    /**
+     * The categorized endpoints of one family as the builder was given them, or null for a family never given
+     * or an entry without per-family data ({@link #perFamily()} false: see {@link #clusterEndpoints()}).
+     */
+    public Categorized categorized(boolean ipv6) {
+        FamilyRoutes f = families[ipv6 ? 1 : 0];
+        return perFamily() && f.given ? new Categorized(f.cluster, f.local, f.hasAny) : null;
+    }
+
     /**
      * Whether the entry routes the given IP family: a family given to {@link Builder#categorized(boolean,
      * BackendSet, BackendSet, boolean)}, or both for an entry without per-family data.
