@@ -1,12 +1,13 @@
 package io.vipd.watcher;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vipd.lb.Frontend;
 import io.vipd.lb.NamespacedName;
+import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServiceTable;
 import java.io.IOException;
@@ -70,25 +71,58 @@ public final class FileSource {
 
     /** Reads every file; never throws for bad content (see {@link Loaded#errors()}). */
     public static Loaded load(Path... files) {
-        List<Service> services = new ArrayList<>();
-        List<EndpointSlice> slices = new ArrayList<>();
-        List<Node> nodes = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        int ignored = 0;
+        Decoded decoded = new Decoded();
         for (Path file : files) {
             List<Object> documents = new ArrayList<>();
             try (InputStream in = Files.newInputStream(file)) {
-                Load load = new Load(LoadSettings.builder().setLabel(file.toString()).build());
-                for (Object doc : load.loadAllFromInputStream(in)) {
+                for (Object doc : loader(file.toString()).loadAllFromInputStream(in)) {
                     documents.add(doc);
                 }
             } catch (IOException e) {
-                errors.add(file + ": cannot read: " + e.getMessage());
+                decoded.errors.add(file + ": cannot read: " + e.getMessage());
                 continue;
             } catch (YamlEngineException e) {
-                errors.add(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
+                decoded.errors.add(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
                 continue;
             }
+            decoded.documents(file.toString(), documents);
+        }
+        return decoded.loaded();
+    }
+
+    /**
+     * Reads manifests already in memory, as {@link #load(Path...)} reads a file; never throws for bad content.
+     *
+     * @param file the name errors give the text
+     */
+    public static Loaded load(String file, String text) {
+        Decoded decoded = new Decoded();
+        List<Object> documents = new ArrayList<>();
+        try {
+            for (Object doc : loader(file).loadAllFromString(text)) {
+                documents.add(doc);
+            }
+        } catch (YamlEngineException e) {
+            decoded.errors.add(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
+            return decoded.loaded();
+        }
+        decoded.documents(file, documents);
+        return decoded.loaded();
+    }
+
+    private static Load loader(String label) {
+        return new Load(LoadSettings.builder().setLabel(label).build());
+    }
+
+    /** The objects decoded so far, from any number of files. */
+    private static final class Decoded {
+        final List<Service> services = new ArrayList<>();
+        final List<EndpointSlice> slices = new ArrayList<>();
+        final List<Node> nodes = new ArrayList<>();
+        final List<String> errors = new ArrayList<>();
+        int ignored;
+
+        void documents(String file, List<Object> documents) {
             for (int d = 0; d < documents.size(); d++) {
                 Object doc = documents.get(d);
                 if (doc == null) {
@@ -109,7 +143,10 @@ public final class FileSource {
                 }
             }
         }
-        return new Loaded(services, slices, nodes, errors, ignored);
+
+        Loaded loaded() {
+            return new Loaded(services, slices, nodes, errors, ignored);
+        }
     }
 
     /** Returns 1 when the object is of a kind this source ignores. */
@@ -163,13 +200,7 @@ public final class FileSource {
      * @return true when a sync is needed
      */
     public synchronized boolean apply(Loaded loaded) {
-        Map<NamespacedName, Service> nextServices = new LinkedHashMap<>();
-        for (Service s : loaded.services()) {
-            NamespacedName key = ServiceConversions.key(s);
-            if (key != null) {
-                nextServices.put(key, s);
-            }
-        }
+        Map<NamespacedName, Service> nextServices = servicesByKey(loaded);
         Map<NamespacedName, EndpointSlice> nextSlices = new LinkedHashMap<>();
         for (EndpointSlice s : loaded.endpointSlices()) {
             NamespacedName key = EndpointSliceConversions.sliceKey(s);
@@ -204,6 +235,36 @@ public final class FileSource {
         sync |= tracker.servicesSynced();
         sync |= tracker.endpointSlicesSynced();
         return sync;
+    }
+
+    /** The named Services, by name; of several with one name the last counts, as {@link #apply} feeds them. */
+    private static Map<NamespacedName, Service> servicesByKey(Loaded loaded) {
+        Map<NamespacedName, Service> byKey = new LinkedHashMap<>();
+        for (Service s : loaded.services()) {
+            NamespacedName key = ServiceConversions.key(s);
+            if (key != null) {
+                byKey.put(key, s);
+            }
+        }
+        return byKey;
+    }
+
+    /**
+     * Every frontend the loaded Services define, with the Service that defines it, in file order: what the
+     * table will hold once {@link #apply applied} and synced, known before anything is applied. A frontend
+     * two Services define is given with the later one. Bad fields are left out as a sync leaves them out.
+     */
+    public static Map<Frontend, NamespacedName> frontends(Loaded loaded) {
+        Map<Frontend, NamespacedName> frontends = new LinkedHashMap<>();
+        for (Map.Entry<NamespacedName, Service> e : servicesByKey(loaded).entrySet()) {
+            // Skips are reported once, when the tracker converts the same Service.
+            for (ServicePortInfo port : ServiceConversions.servicePorts(e.getValue(), Skips.IGNORE).values()) {
+                for (ServiceFrontend f : port.frontends()) {
+                    frontends.put(f.frontend(), e.getKey());
+                }
+            }
+        }
+        return frontends;
     }
 
     /**

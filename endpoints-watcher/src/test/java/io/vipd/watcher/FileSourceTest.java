@@ -72,6 +72,50 @@ class FileSourceTest {
     }
 
     @Test
+    void readsTextAsItReadsAFile() throws IOException {
+        FileSource.Loaded fromFile = FileSource.load(TWO_DOCS);
+        FileSource.Loaded fromText = FileSource.load(TWO_DOCS.toString(), Files.readString(TWO_DOCS));
+        assertThat(fromText).isEqualTo(fromFile);
+
+        FileSource.Loaded bad = FileSource.load("m.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+                + "spec: {ports: 7}\n---\n[unclosed\n");
+        assertThat(bad.errors()).hasSize(1);
+        assertThat(bad.errors().get(0)).startsWith("m.yaml: not valid YAML");
+        assertThat(FileSource.load("m.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: 7}\n")
+                .errors()).singleElement().asString().startsWith("m.yaml: document 1 (Service a): ");
+    }
+
+    @Test
+    void theFrontendsAreKnownBeforeAnythingIsApplied() throws IOException {
+        Path file = tmp.resolve("m.yaml");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: a, namespace: ns}
+                spec:
+                  type: NodePort
+                  clusterIP: 10.96.0.1
+                  externalIPs: [192.0.2.1]
+                  ports: [{name: http, port: 80, nodePort: 30080, protocol: TCP}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: headless, namespace: ns}
+                spec: {clusterIP: None, ports: [{name: http, port: 80}]}
+                """);
+        FileSource.Loaded loaded = FileSource.load(file);
+
+        assertThat(FileSource.frontends(loaded)).hasSize(3).containsValue(io.vipd.lb.NamespacedName.of("ns", "a"));
+        assertThat(FileSource.frontends(loaded).keySet()).extracting(Object::toString)
+                .containsExactly("10.96.0.1:80/TCP", "*:30080/TCP", "192.0.2.1:80/TCP");
+        TrackerHarness h = new TrackerHarness(FeatureGates.defaults(), false);
+        new FileSource(h.tracker).apply(loaded);
+        h.tracker.sync();
+        assertThat(h.entry("ns", "a", "http").frontends()).extracting(f -> f.frontend())
+                .containsExactlyElementsOf(FileSource.frontends(loaded).keySet());
+    }
+
+    @Test
     void reloadAppliesOnlyTheDifference() throws IOException {
         TrackerHarness h = new TrackerHarness(FeatureGates.defaults(), false);
         FileSource source = new FileSource(h.tracker);

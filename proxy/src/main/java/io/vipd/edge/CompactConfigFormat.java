@@ -54,12 +54,12 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         List<ServicePortEntry> entries = new ArrayList<>();
         Map<Frontend, ConfigLocation> locations = new HashMap<>();
         if (documents.isEmpty() || YamlNodes.isNull(documents.get(0))) {
-            return new EdgeConfig(file, entries, locations);
+            return new EntryConfig(file, entries, locations);
         }
         Map<String, Node> top = y.mapping(documents.get(0), "", TOP);
         Node servicesNode = top.get("services");
         if (servicesNode == null || YamlNodes.isNull(servicesNode)) {
-            return new EdgeConfig(file, entries, locations);
+            return new EntryConfig(file, entries, locations);
         }
         Map<String, Node> names = new HashMap<>();
         List<Node> services = y.sequence(servicesNode, "services");
@@ -67,7 +67,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             String path = "services[" + i + "]";
             entries.add(service(y, services.get(i), path, names, locations, previous));
         }
-        return new EdgeConfig(file, entries, locations);
+        return new EntryConfig(file, entries, locations);
     }
 
     private static ServicePortEntry service(YamlNodes y, Node node, String path, Map<String, Node> names,

@@ -1,39 +1,26 @@
 package io.vipd.edge;
 
 import io.vipd.lb.Frontend;
-import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * One parsed, valid edge configuration: the service ports it defines, and where each listen address was
- * written (so that a listener that cannot be opened is reported at its line). Immutable.
- *
- * @param file      the file name as given on the command line
- * @param entries   the service ports, at most one per name, no listen address used twice
- * @param locations where each frontend was written; a format that cannot tell leaves frontends out
+ * One parsed, valid edge configuration: the frontends it listens on, and its service ports in one of two
+ * shapes, each with its own path to the table (see {@link EdgeConfigApplier}): entries a format built itself
+ * ({@link EntryConfig}), or Kubernetes objects that the endpoints watcher's tracker turns into entries
+ * ({@link ManifestConfig}). Immutable.
  */
-public record EdgeConfig(String file, List<ServicePortEntry> entries, Map<Frontend, ConfigLocation> locations) {
-    public EdgeConfig {
-        entries = List.copyOf(entries);
-        locations = Map.copyOf(locations);
-    }
+public sealed interface EdgeConfig permits EntryConfig, ManifestConfig {
+    /** The file name as given on the command line. */
+    String file();
 
-    /** Every frontend of every entry. */
-    public Set<Frontend> frontends() {
-        Set<Frontend> all = new LinkedHashSet<>();
-        for (ServicePortEntry e : entries) {
-            for (ServiceFrontend f : e.frontends()) {
-                all.add(f.frontend());
-            }
-        }
-        return all;
-    }
+    /** Every frontend of every service port: the listeners this configuration needs. */
+    Set<Frontend> frontends();
 
-    public ConfigLocation location(Frontend frontend) {
-        return locations.getOrDefault(frontend, ConfigLocation.UNKNOWN);
-    }
+    /** Where a frontend was written, for errors; {@link ConfigLocation#UNKNOWN} when the format cannot tell. */
+    ConfigLocation location(Frontend frontend);
+
+    /** The service ports, at most one per name, for inspection (the demo, tests). */
+    List<ServicePortEntry> entries();
 }

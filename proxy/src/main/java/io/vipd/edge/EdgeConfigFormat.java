@@ -20,14 +20,15 @@ public interface EdgeConfigFormat {
     boolean recognizes(List<Node> documents);
 
     /**
-     * Parses and validates the documents into service ports.
+     * Parses and validates the documents into a configuration: built service port entries, or Kubernetes
+     * objects for the endpoints watcher's tracker to build.
      *
      * @param file      the file name for error messages
      * @param text      the file's text, for formats that parse it with another library
      * @param documents the file's YAML documents, with line marks
      * @param previous  the entry in force under a name, or null: entries are built over it, so services whose
-     *                  backends did not change keep their pickers and Maglev tables on a reload (formats that
-     *                  cannot reuse entries ignore it)
+     *                  backends did not change keep their pickers and Maglev tables on a reload (a format that
+     *                  builds no entries ignores it: the tracker builds over the entries it installed)
      */
     EdgeConfig parse(String file, String text, List<Node> documents,
                      Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException;

@@ -141,7 +141,7 @@ public final class EdgeRuntime implements AutoCloseable {
             r.apply(config);
             r.watcher.start();
             started = true;
-            log.atInfo().addKeyValue("config", options.config()).addKeyValue("services", config.entries().size())
+            log.atInfo().addKeyValue("config", options.config()).addKeyValue("services", r.table.size())
                     .addKeyValue("metrics", r.metricsAddress == null ? "off" : Addresses.key(r.metricsAddress))
                     .addKeyValue("healthz", r.healthzAddress == null ? "off" : Addresses.key(r.healthzAddress))
                     .log("vipd edge started");

@@ -2,11 +2,8 @@ package io.vipd.edge;
 
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
-import io.vipd.watcher.FeatureGates;
 import io.vipd.watcher.FileSource;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -19,9 +16,10 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 /**
  * Kubernetes manifests as an edge configuration: Services and EndpointSlices (multi-document YAML or a v1
  * List, as {@code kubectl get -o yaml} prints them), recognized by a top-level {@code apiVersion} or
- * {@code kind}. The endpoints watcher's {@link FileSource} reads them with kube-proxy's semantics, as a node
- * without a name would (so no endpoint is local); every frontend with an address is listened on, NodePorts
- * on all addresses.
+ * {@code kind}. The endpoints watcher's {@link FileSource} decodes them, each object on its own so an error
+ * names its document and object; the result is a {@link ManifestConfig}, which the endpoints watcher's tracker
+ * turns into service ports with kube-proxy's semantics. Every frontend with an address is listened on,
+ * NodePorts on all addresses.
  */
 public final class KubernetesManifestFormat implements EdgeConfigFormat {
     private static final Set<String> MANIFEST_KEYS = Set.of("apiVersion", "kind");
@@ -35,14 +33,13 @@ public final class KubernetesManifestFormat implements EdgeConfigFormat {
     @Override
     public EdgeConfig parse(String file, String text, List<Node> documents,
                             Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
-        FileSource.Loaded loaded = FileSource.load(Path.of(file));
+        FileSource.Loaded loaded = FileSource.load(file, text);
         if (!loaded.ok()) {
             String first = loaded.errors().get(0);
             String more = loaded.errors().size() > 1 ? " (and " + (loaded.errors().size() - 1) + " more)" : "";
             throw new EdgeConfigException(file, lineOf(first, documents), withoutFile(first, file) + more);
         }
-        List<ServicePortEntry> entries = FileSource.entries(loaded, "", FeatureGates.defaults());
-        return new EdgeConfig(file, entries, Map.of());
+        return new ManifestConfig(file, loaded);
     }
 
     /** Whether any document is a mapping with a top-level apiVersion or kind. */

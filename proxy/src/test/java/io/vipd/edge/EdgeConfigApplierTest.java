@@ -120,6 +120,160 @@ class EdgeConfigApplierTest {
         assertThat(table.generation()).isEqualTo(generation);
     }
 
+    /** A Service (ClusterIP 127.0.80.{ip}:{port}) and its EndpointSlice in namespace shop, as manifests. */
+    private static String manifest(String service, int ip, int port, String... endpoints) {
+        StringBuilder sb = new StringBuilder("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: %s, namespace: shop}
+                spec:
+                  clusterIP: 127.0.80.%d
+                  ports: [{name: http, port: %d, protocol: TCP}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: %s-1
+                  namespace: shop
+                  labels: {kubernetes.io/service-name: %s}
+                addressType: IPv4
+                ports: [{name: http, port: 9000, protocol: TCP}]
+                endpoints:
+                """.formatted(service, ip, port, service, service));
+        for (String e : endpoints) {
+            sb.append("  - addresses: [").append(e).append("]\n");
+        }
+        return sb.append("---\n").toString();
+    }
+
+    private static ServicePortName shop(String service) {
+        return ServicePortName.of("shop", service, "http", Protocol.TCP);
+    }
+
+    private static Frontend clusterIp(int ip, int port) {
+        return Frontend.of(new InetSocketAddress("127.0.80." + ip, port), Protocol.TCP);
+    }
+
+    @Test
+    void manifestsReachTheTableThroughTheTrackerWhichRebuildsOnlyWhatChanged() throws Exception {
+        String web = manifest("web", 1, 8080, "127.0.81.1", "127.0.81.2");
+        EdgeConfigApplier.Result first = applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081,
+                "127.0.81.3")));
+        assertThat(first.added()).containsExactlyInAnyOrder(shop("web"), shop("api"));
+        assertThat(listeners.accepting).containsExactlyInAnyOrder(clusterIp(1, 8080), clusterIp(2, 8081));
+        ServicePortEntry untouched = table.get(shop("web"));
+        long generation = table.generation();
+
+        EdgeConfigApplier.Result r = applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081,
+                "127.0.81.3", "127.0.81.4")));
+
+        assertThat(r.added()).isEmpty();
+        assertThat(r.changed()).containsExactly(shop("api"));
+        assertThat(r.removed()).isEmpty();
+        assertThat(r.opened()).isEmpty();
+        assertThat(table.get(shop("web"))).isSameAs(untouched);
+        assertThat(table.generation()).isEqualTo(generation + 1);
+        assertThat(table.get(shop("api")).internalRoute().backends().keys())
+                .containsExactly("127.0.81.3:9000", "127.0.81.4:9000");
+
+        EdgeConfigApplier.Result same = applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081,
+                "127.0.81.3", "127.0.81.4") + "# a comment\n"));
+        assertThat(same.isEmpty()).isTrue();
+        assertThat(table.generation()).isEqualTo(generation + 1);
+    }
+
+    @Test
+    void aChangedServiceIsBuiltOverTheEntryInForce() throws Exception {
+        String slice = manifest("web", 1, 8080, "127.0.81.1", "127.0.81.2");
+        applier.apply(loader.parse("m.yaml", slice));
+        ServicePortEntry before = table.get(shop("web"));
+
+        applier.apply(loader.parse("m.yaml", slice.replace("clusterIP: 127.0.80.1",
+                "clusterIP: 127.0.80.1\n  externalIPs: [127.0.80.9]")));
+
+        ServicePortEntry after = table.get(shop("web"));
+        assertThat(after).isNotSameAs(before);
+        assertThat(after.frontends()).hasSize(2);
+        assertThat(after.internalRoute()).as("same backends, same picker").isSameAs(before.internalRoute());
+        assertThat(listeners.open).containsExactlyInAnyOrder(clusterIp(1, 8080), clusterIp(9, 8080));
+    }
+
+    @Test
+    void removingAServiceFromTheManifestsClosesItsListenerAndEntry() throws Exception {
+        String web = manifest("web", 1, 8080, "127.0.81.1");
+        applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081, "127.0.81.3")));
+
+        EdgeConfigApplier.Result r = applier.apply(loader.parse("m.yaml", web));
+
+        assertThat(r.removed()).containsExactly(shop("api"));
+        assertThat(r.closed()).containsExactly(clusterIp(2, 8081));
+        assertThat(table.get(shop("api"))).isNull();
+        assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.80.2", 8081))).isNull();
+        assertThat(listeners.open).containsExactly(clusterIp(1, 8080));
+    }
+
+    @Test
+    void aListenerThatCannotOpenRefusesManifestsNamingTheServiceAndFeedsTheTrackerNothing() throws Exception {
+        String web = manifest("web", 1, 8080, "127.0.81.1");
+        applier.apply(loader.parse("m.yaml", web));
+        ServicePortEntry inForce = table.get(shop("web"));
+        listeners.busy.add(clusterIp(2, 8081));
+
+        assertThatThrownBy(() -> applier.apply(loader.parse("m.yaml", manifest("web", 1, 8080, "127.0.81.2")
+                + manifest("api", 2, 8081, "127.0.81.3"))))
+                .isInstanceOf(EdgeConfigException.class)
+                .hasMessage("m.yaml: Service shop/api: 127.0.80.2:8081/TCP: Address already in use");
+        assertThat(table.get(shop("web"))).isSameAs(inForce);
+        assertThat(table.get(shop("api"))).isNull();
+
+        // The refused file was never staged: the same file applies in full once the port is free.
+        listeners.busy.clear();
+        EdgeConfigApplier.Result r = applier.apply(loader.parse("m.yaml", manifest("web", 1, 8080, "127.0.81.2")
+                + manifest("api", 2, 8081, "127.0.81.3")));
+        assertThat(r.added()).containsExactly(shop("api"));
+        assertThat(r.changed()).containsExactly(shop("web"));
+    }
+
+    @Test
+    void switchingBetweenTheCompactFormatAndManifestsReplacesEveryServicePort() throws Exception {
+        applier.apply(loader.parse("f.yaml", TWO));
+        // A manifest Service default/a with an unnamed port has the compact service a's name.
+        String a = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: a}
+                spec:
+                  clusterIP: 127.0.0.1
+                  ports: [{port: 7001, protocol: TCP}]
+                ---
+                """;
+
+        EdgeConfigApplier.Result toManifests = applier.apply(loader.parse("f.yaml", a + manifest("web", 1, 8080,
+                "127.0.81.1")));
+
+        assertThat(toManifests.added()).containsExactly(shop("web"));
+        assertThat(toManifests.changed()).containsExactly(name("a"));
+        assertThat(toManifests.removed()).containsExactly(name("b"));
+        assertThat(table.entries()).extracting(ServicePortEntry::name).containsExactlyInAnyOrder(name("a"),
+                shop("web"));
+        assertThat(table.get(name("a")).frontends()).extracting(f -> f.type())
+                .containsExactly(io.vipd.lb.FrontendType.CLUSTER_IP);
+        assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7001), clusterIp(1, 8080));
+
+        EdgeConfigApplier.Result back = applier.apply(loader.parse("f.yaml", TWO));
+
+        assertThat(back.added()).containsExactly(name("b"));
+        assertThat(back.changed()).containsExactly(name("a"));
+        assertThat(back.removed()).containsExactly(shop("web"));
+        assertThat(table.entries()).extracting(ServicePortEntry::name).containsExactlyInAnyOrder(name("a"),
+                name("b"));
+        assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7001), tcp(7002));
+
+        // Manifests again start from a fresh tracker, which replaces what the compact format installed.
+        applier.apply(loader.parse("f.yaml", manifest("web", 1, 8080, "127.0.81.1")));
+        assertThat(table.entries()).extracting(ServicePortEntry::name).containsExactly(shop("web"));
+    }
+
     private static ServicePortName name(String n) {
         return name(n, Protocol.TCP);
     }

@@ -192,7 +192,7 @@ class EdgeConfigLoaderTest {
             @Override
             public EdgeConfig parse(String file, String text, List<org.snakeyaml.engine.v2.nodes.Node> documents,
                                     java.util.function.Function<ServicePortName, ServicePortEntry> previous) {
-                return new EdgeConfig(file, List.of(), java.util.Map.of());
+                return new EntryConfig(file, List.of(), java.util.Map.of());
             }
         };
         EdgeConfigLoader both = new EdgeConfigLoader(List.of(manifests, new CompactConfigFormat()));

@@ -202,6 +202,43 @@ class EdgeRuntimeTest {
         }
     }
 
+    /** Service web (ClusterIP FRONT:webPort) and one EndpointSlice per backend, as Kubernetes manifests. */
+    private String manifests(String... backends) {
+        StringBuilder sb = new StringBuilder("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+                + "spec:\n  clusterIP: " + FRONT + "\n  ports: [{name: http, port: " + webPort + ", protocol: TCP}]\n");
+        for (int i = 0; i < backends.length; i++) {
+            String[] ipPort = backends[i].split(":");
+            sb.append("---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-").append(i)
+                    .append("\n  namespace: shop\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\n")
+                    .append("ports: [{name: http, port: ").append(ipPort[1]).append(", protocol: TCP}]\n")
+                    .append("endpoints: [{addresses: [").append(ipPort[0]).append("]}]\n");
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void manifestsReloadAndABadOneIsReportedByDocumentAndObjectAndKeptOut() throws Exception {
+        start(manifests(backendKeys.get(0)));
+        InetSocketAddress frontend = new InetSocketAddress(FRONT, webPort);
+        assertThat(DemoClient.httpGet(frontend)).isEqualTo(backendKeys.get(0));
+
+        write(manifests(backendKeys.get(1)) + "---\napiVersion: v1\nkind: Service\nmetadata: {name: broken}\n"
+                + "spec: {ports: 7}\n");
+        await().atMost(WAIT).until(() -> reloads("failure") == 1);
+        assertThat(runtime.lastError()).startsWith(file + ":18: document 3 (Service broken): ");
+        assertThat(DemoClient.httpGet(frontend)).isEqualTo(backendKeys.get(0));
+
+        write(manifests(backendKeys.get(1), backendKeys.get(2)));
+        await().atMost(WAIT).until(() -> runtime.lastError() == null);
+        Set<String> answeredBy = ConcurrentHashMap.newKeySet();
+        await().atMost(WAIT).until(() -> {
+            answeredBy.add(DemoClient.httpGet(frontend));
+            return answeredBy.size() == 2;
+        });
+        assertThat(answeredBy).containsExactlyInAnyOrder(backendKeys.get(1), backendKeys.get(2));
+        assertThat(runtime.table().size()).isEqualTo(1);
+    }
+
     @Test
     void servesServicesMetricsHealthAndAStatusPage() throws Exception {
         start(web(backendKeys.get(0), backendKeys.get(1)));
