@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.util.concurrent.EventExecutor;
 import io.vipd.lb.Addresses;
@@ -53,7 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     private static final int BACKLOG = 4096;
-    private static final int UDP_MAX_DATAGRAM = 65507;
 
     /** How often runtime state of service ports and backends that left the table is forgotten. */
     private static final int FORGET_EVERY_SECONDS = 30;
@@ -502,9 +500,9 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpRelay.WATER_MARK)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SocketSettings.TCP_WATER_MARK)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, TcpRelay.RECV_ALLOCATOR)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.TCP_RECV_ALLOCATOR)
                 .childHandler(acceptors.get(kind));
         if (engine.transport.epoll()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
@@ -513,11 +511,6 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         return b;
-    }
-
-    /** Room for the largest UDP payload: Netty's datagram default (2048 bytes) would truncate bigger ones. */
-    static FixedRecvByteBufAllocator datagramAllocator() {
-        return new FixedRecvByteBufAllocator(UDP_MAX_DATAGRAM);
     }
 
     private Bootstrap udpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address) {
@@ -530,7 +523,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         b.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, datagramAllocator())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .handler(udpHandlers.get(kind));
         if (engine.transport.epoll()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);

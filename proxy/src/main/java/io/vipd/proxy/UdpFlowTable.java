@@ -75,7 +75,7 @@ final class UdpFlowTable {
         Bootstrap b = new Bootstrap().group(loop).channelFactory(engine.transport.datagramChannel(ipv4))
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .handler(flow.backendHandler());
         if (keepClient) {
             // The `socket transparent` rule and policy routing deliver the backend's replies to this socket.
@@ -97,7 +97,7 @@ final class UdpFlowTable {
         return new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(EpollChannelOption.SO_REUSEPORT, true)
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
