@@ -27,8 +27,8 @@ import java.util.Set;
  * HashMap. The engine-wide count is bounded by {@link ProxyConfig#udpMaxFlows()}: when full, the first
  * datagram of a new flow is dropped (counted as an eviction with reason "full") and existing flows carry on.
  */
-final class UdpFlowTable {
-    final Engine engine;
+final class UdpFlowTable implements UdpFlow.Owner {
+    private final Engine engine;
     private final HashMap<UdpFlowKey, UdpFlow> flows = new HashMap<>();
 
     UdpFlowTable(Engine engine) {
@@ -59,11 +59,12 @@ final class UdpFlowTable {
         }
         Channel replyVia = listener;
         UdpFlow[] holder = new UdpFlow[1];
-        if (engine.config.transparent() && engine.transport.epoll()) {
+        boolean ownReplySocket = engine.config.transparent() && engine.transport.epoll();
+        if (ownReplySocket) {
             replyVia = transparentReplySocket(key, loop, holder);
         }
         BackendRuntime runtime = service.backend(backend.key());
-        UdpFlow flow = new UdpFlow(this, key, service, runtime, replyVia);
+        UdpFlow flow = new UdpFlow(this, key, service, runtime, replyVia, ownReplySocket);
         holder[0] = flow;
         flow.lastSeen = System.nanoTime();
         flows.put(key, flow);
@@ -116,11 +117,12 @@ final class UdpFlowTable {
                 .connect(key.client()).channel();
     }
 
-    boolean ownsReplyChannel(Channel ch) {
-        return engine.config.transparent() && engine.transport.epoll();
+    @Override
+    public void backendUnreachable(UdpFlow flow) {
+        evict(flow, engine.udpEvictedUnreachable);
     }
 
-    void evict(UdpFlow flow, Counter reason) {
+    private void evict(UdpFlow flow, Counter reason) {
         if (flows.remove(flow.key) != flow) {
             return;
         }
