@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.vipd.lb.AffinityTable;
@@ -48,8 +46,8 @@ final class Engine {
     final Transport transport;
     final int connectTimeoutMillis;
     final long udpIdleNanos;
-    final io.netty.bootstrap.Bootstrap backendBootstrap4;
-    final io.netty.bootstrap.Bootstrap backendBootstrap6;
+    /** Opens the relays' backend connections. */
+    final BackendDialer backendDialer;
     /** ClientIP session affinity state of this node, shared by TCP and UDP. */
     final AffinityTable affinity = new AffinityTable();
     final AtomicInteger activeConnections = new AtomicInteger();
@@ -80,8 +78,7 @@ final class Engine {
         // Netty reads 0 as "no timeout"; a sub-millisecond setting means the shortest one instead.
         this.connectTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
         this.udpIdleNanos = config.udpIdleTimeout().toNanos();
-        this.backendBootstrap4 = TcpRelay.backendBootstrap(this, true);
-        this.backendBootstrap6 = TcpRelay.backendBootstrap(this, false);
+        this.backendDialer = new BackendBootstraps(transport, connectTimeoutMillis);
         connectDuration = Timer.builder("vipd.connect.duration").description("Time to connect to a backend")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
@@ -241,18 +238,6 @@ final class Engine {
     void recordAffinity(ServicePortEntry entry, InetSocketAddress client, String backendKey) {
         if (entry.clientIpAffinity()) {
             affinity.record(entry.name(), client.getAddress(), backendKey, entry.affinityTimeoutSeconds());
-        }
-    }
-
-    /** Closes a channel with SO_LINGER 0, so the peer sees a reset rather than an orderly end. */
-    static void reset(Channel ch) {
-        if (ch.isOpen()) {
-            try {
-                ch.config().setOption(ChannelOption.SO_LINGER, 0);
-            } catch (RuntimeException ignored) {
-                // The socket is already gone; close() below is all that is left.
-            }
-            ch.close();
         }
     }
 }

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The byte-moving half of a {@link TcpRelay} once it splices (native epoll only). Both sockets are taken from
+ * The byte-moving half of a TCP relay once it splices (native epoll only). Both sockets are taken from
  * their Netty channels (deregistered, so Netty no longer reads them) and registered on the same event loop as
  * plain epoll handles; each direction moves bytes socket → pipe → socket with splice(2), so they never enter
  * user space. Netty's own {@code spliceTo} is not used: it is deprecated in 4.2, counts no bytes, and stops
@@ -29,6 +29,15 @@ import org.slf4j.LoggerFactory;
  * event loop's thread only.
  */
 final class SpliceRelay {
+    /** What the spliced relay reports to the relay it moves bytes for. */
+    interface Listener {
+        /** {@code bytes} moved client to backend ({@code upstream}) or back, at {@code now} (nanoTime). */
+        void spliced(boolean upstream, int bytes, long now);
+
+        /** Both sockets are closed: the relay has ended. */
+        void spliceEnded();
+    }
+
     private static final Logger log = LoggerFactory.getLogger(SpliceRelay.class);
     /** Asks for more than a pipe holds; the kernel stops once the pipe is full. */
     private static final int SPLICE_LEN = 1 << 20;
@@ -42,7 +51,7 @@ final class SpliceRelay {
     /** EPOLLHUP, which epoll reports whether asked for or not. */
     private static final int HUP = 0x10;
 
-    private final TcpRelay relay;
+    private final Listener relay;
     private final IoEventLoop loop;
     private final Side client;
     private final Side backend;
@@ -50,7 +59,7 @@ final class SpliceRelay {
     private long lastActivity;
     private boolean closed;
 
-    SpliceRelay(TcpRelay relay, IoEventLoop loop, Channel client, Channel backend, long idleNanos) {
+    SpliceRelay(Listener relay, IoEventLoop loop, Channel client, Channel backend, long idleNanos) {
         this.relay = relay;
         this.loop = loop;
         this.client = new Side(client);
@@ -174,7 +183,7 @@ final class SpliceRelay {
                 }
             }
             // The descriptor is closed before the registration is cancelled, which then skips epoll_ctl(DEL).
-            TcpRelay.closeDone(channel);
+            TcpShutdown.closeDone(channel);
             if (registration != null) {
                 registration.cancel();
             }

@@ -46,7 +46,7 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
         FrontendEntry fe = local == null || remote == null ? null : engine.resolve(Protocol.TCP, kind, local);
         if (fe == null) {
             // The frontend left the table between the SYN and now.
-            Engine.reset(ch);
+            TcpShutdown.reset(ch);
             return;
         }
         ServicePortEntry entry = fe.entry();
@@ -65,7 +65,7 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
         }
         if (route.action() != Action.FORWARD) {
             service.rejected.increment();
-            Engine.reset(ch);
+            TcpShutdown.reset(ch);
             return;
         }
         LoopState loop = engine.loop(ch.eventLoop());
@@ -73,14 +73,14 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
         int n = engine.choose(entry, route, service, remote, local, Protocol.TCP, loop, candidates);
         if (n == 0) {
             service.rejected.increment();
-            Engine.reset(ch);
+            TcpShutdown.reset(ch);
             return;
         }
-        new TcpRelay(engine, loop, ch, service, fe.type(), shortCircuit, entry, route,
+        new TcpRelay(engine, engine.backendDialer, loop, ch, service, fe.type(), shortCircuit, entry, route,
                 candidates, n).start();
     }
 
     private void hold(Channel ch) {
-        ch.eventLoop().schedule(() -> Engine.reset(ch), engine.connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        ch.eventLoop().schedule(() -> TcpShutdown.reset(ch), engine.connectTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 }

@@ -21,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * the frontend address), so the client sees them come from the address it sent to. Touched by its loop only.
  */
 final class UdpFlow implements ChannelFutureListener {
+    /** The table that holds the flow: told when the flow's backend turns out unreachable. */
+    interface Owner {
+        void backendUnreachable(UdpFlow flow);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(UdpFlow.class);
     /** Datagrams held while the backend socket is being set up; more are dropped. */
     private static final int MAX_PENDING = 64;
@@ -28,8 +33,10 @@ final class UdpFlow implements ChannelFutureListener {
     final UdpFlowKey key;
     final ServiceRuntime service;
     final BackendRuntime backend;
-    private final UdpFlowTable table;
+    private final Owner table;
     private final Channel replyVia;
+    /** Node mode: {@code replyVia} was opened for this flow alone, so it closes with the flow. */
+    private final boolean ownsReplyVia;
     private final BackendSide backendSide = new BackendSide();
     private Channel channel;
     private boolean connected;
@@ -39,12 +46,14 @@ final class UdpFlow implements ChannelFutureListener {
     long rx;
     long tx;
 
-    UdpFlow(UdpFlowTable table, UdpFlowKey key, ServiceRuntime service, BackendRuntime backend, Channel replyVia) {
+    UdpFlow(Owner table, UdpFlowKey key, ServiceRuntime service, BackendRuntime backend, Channel replyVia,
+            boolean ownsReplyVia) {
         this.table = table;
         this.key = key;
         this.service = service;
         this.backend = backend;
         this.replyVia = replyVia;
+        this.ownsReplyVia = ownsReplyVia;
     }
 
     ChannelInboundHandlerAdapter backendHandler() {
@@ -64,7 +73,7 @@ final class UdpFlow implements ChannelFutureListener {
         if (!f.isSuccess()) {
             log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", backend.key)
                     .addKeyValue("reason", String.valueOf(f.cause())).log("UDP backend socket failed");
-            table.evict(this, table.engine.udpEvictedUnreachable);
+            table.backendUnreachable(this);
             return;
         }
         connected = true;
@@ -112,7 +121,7 @@ final class UdpFlow implements ChannelFutureListener {
         if (channel != null) {
             channel.close();
         }
-        if (replyVia != null && table.ownsReplyChannel(replyVia)) {
+        if (replyVia != null && ownsReplyVia) {
             replyVia.close();
         }
     }
@@ -143,7 +152,7 @@ final class UdpFlow implements ChannelFutureListener {
             if (cause instanceof PortUnreachableException) {
                 log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", backend.key)
                         .log("UDP backend port unreachable; flow evicted");
-                table.evict(UdpFlow.this, table.engine.udpEvictedUnreachable);
+                table.backendUnreachable(UdpFlow.this);
             } else {
                 log.atDebug().addKeyValue("service", service.name).addKeyValue("reason", String.valueOf(cause))
                         .log("UDP backend socket error");

@@ -27,8 +27,8 @@ import java.util.Set;
  * HashMap. The engine-wide count is bounded by {@link ProxyConfig#udpMaxFlows()}: when full, the first
  * datagram of a new flow is dropped (counted as an eviction with reason "full") and existing flows carry on.
  */
-final class UdpFlowTable {
-    final Engine engine;
+final class UdpFlowTable implements UdpFlow.Owner {
+    private final Engine engine;
     private final HashMap<UdpFlowKey, UdpFlow> flows = new HashMap<>();
 
     UdpFlowTable(Engine engine) {
@@ -59,11 +59,12 @@ final class UdpFlowTable {
         }
         Channel replyVia = listener;
         UdpFlow[] holder = new UdpFlow[1];
-        if (engine.config.transparent() && engine.transport.epoll()) {
+        boolean ownReplySocket = engine.config.transparent() && engine.transport.epoll();
+        if (ownReplySocket) {
             replyVia = transparentReplySocket(key, loop, holder);
         }
         BackendRuntime runtime = service.backend(backend.key());
-        UdpFlow flow = new UdpFlow(this, key, service, runtime, replyVia);
+        UdpFlow flow = new UdpFlow(this, key, service, runtime, replyVia, ownReplySocket);
         holder[0] = flow;
         flow.lastSeen = System.nanoTime();
         flows.put(key, flow);
@@ -75,7 +76,7 @@ final class UdpFlowTable {
         Bootstrap b = new Bootstrap().group(loop).channelFactory(engine.transport.datagramChannel(ipv4))
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .handler(flow.backendHandler());
         if (keepClient) {
             // The `socket transparent` rule and policy routing deliver the backend's replies to this socket.
@@ -97,7 +98,7 @@ final class UdpFlowTable {
         return new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.datagramAllocator())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(EpollChannelOption.SO_REUSEPORT, true)
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
@@ -116,11 +117,12 @@ final class UdpFlowTable {
                 .connect(key.client()).channel();
     }
 
-    boolean ownsReplyChannel(Channel ch) {
-        return engine.config.transparent() && engine.transport.epoll();
+    @Override
+    public void backendUnreachable(UdpFlow flow) {
+        evict(flow, engine.udpEvictedUnreachable);
     }
 
-    void evict(UdpFlow flow, Counter reason) {
+    private void evict(UdpFlow flow, Counter reason) {
         if (flows.remove(flow.key) != flow) {
             return;
         }

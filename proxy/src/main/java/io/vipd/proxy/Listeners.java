@@ -1,0 +1,220 @@
+package io.vipd.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.vipd.lb.Addresses;
+import io.vipd.lb.Frontend;
+import io.vipd.lb.Protocol;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's listening sockets: per frontend, one TCP or UDP socket per event loop (SO_REUSEPORT; one in all
+ * under NIO), bound first and accepting later; in node mode also the transparent TCP and UDP listeners. Binds
+ * are all or nothing. Not thread-safe: {@link ProxyServer} calls it under its lock, never on an event loop.
+ */
+final class Listeners {
+    private static final Logger log = LoggerFactory.getLogger(Listeners.class);
+    private static final int BACKLOG = 4096;
+
+    private final Engine engine;
+    private final Map<ListenerKind, TcpAcceptor> acceptors = new EnumMap<>(ListenerKind.class);
+    private final Map<ListenerKind, UdpFrontendHandler> udpHandlers = new EnumMap<>(ListenerKind.class);
+    private final Map<Frontend, List<Channel>> byFrontend = new LinkedHashMap<>();
+    private final List<Channel> transparent = new ArrayList<>();
+
+    Listeners(Engine engine) {
+        this.engine = engine;
+        for (ListenerKind k : ListenerKind.values()) {
+            acceptors.put(k, new TcpAcceptor(engine, k));
+            udpHandlers.put(k, new UdpFrontendHandler(engine, k));
+        }
+    }
+
+    /** See {@link ProxyServer#bind}. */
+    void bind(Collection<Frontend> frontends) throws ListenerException {
+        Map<Frontend, List<Channel>> bound = new LinkedHashMap<>();
+        for (Frontend f : frontends) {
+            if (byFrontend.containsKey(f) || bound.containsKey(f)) {
+                continue;
+            }
+            try {
+                ListenerKind kind = f.isNodePort() ? ListenerKind.NODE_PORT : ListenerKind.ADDRESS;
+                bound.put(f, bindAll(f.toString(), f, f.socketAddress(), f.protocol(), kind, false));
+            } catch (ListenerException e) {
+                bound.values().forEach(Listeners::closeAll);
+                throw e;
+            }
+        }
+        byFrontend.putAll(bound);
+    }
+
+    /** See {@link ProxyServer#accept}. */
+    void accept(Collection<Frontend> frontends) {
+        for (Frontend f : frontends) {
+            List<Channel> chs = byFrontend.get(f);
+            if (chs != null && !chs.get(0).config().isAutoRead()) {
+                chs.forEach(ch -> ch.config().setAutoRead(true));
+                log.atInfo().addKeyValue("frontend", f).log("listener opened");
+            }
+        }
+    }
+
+    /** Closes these frontends' listeners; established connections and UDP flows through them are kept. */
+    void close(Collection<Frontend> frontends) {
+        for (Frontend f : frontends) {
+            List<Channel> chs = byFrontend.remove(f);
+            if (chs != null) {
+                closeAll(chs);
+                log.atInfo().addKeyValue("frontend", f).log("listener closed");
+            }
+        }
+    }
+
+    /** The frontends with open listeners now. */
+    Set<Frontend> frontends() {
+        return Set.copyOf(byFrontend.keySet());
+    }
+
+    /** See {@link ProxyServer#openTransparent}. */
+    void openTransparent(InetSocketAddress tcp, InetSocketAddress udp) throws ListenerException {
+        if (!engine.transport.epoll()) {
+            throw new ListenerException("transparent listeners need native epoll, which is not available", null);
+        }
+        List<Channel> opened = new ArrayList<>();
+        if (tcp != null) {
+            opened.addAll(bindAll(Addresses.key(tcp) + "/TCP (transparent)", null, tcp, Protocol.TCP,
+                    ListenerKind.TRANSPARENT, true));
+        }
+        if (udp != null) {
+            try {
+                opened.addAll(bindAll(Addresses.key(udp) + "/UDP (transparent)", null, udp, Protocol.UDP,
+                        ListenerKind.TRANSPARENT, true));
+            } catch (ListenerException e) {
+                closeAll(opened);
+                throw e;
+            }
+        }
+        transparent.addAll(opened);
+    }
+
+    /** Closes every listener, the transparent ones too. */
+    void closeEvery() {
+        byFrontend.values().forEach(Listeners::closeAll);
+        byFrontend.clear();
+        closeAll(transparent);
+        transparent.clear();
+    }
+
+    private static void closeAll(List<Channel> channels) {
+        for (Channel ch : channels) {
+            ch.close().awaitUninterruptibly();
+        }
+    }
+
+    /** Binds one listener per event loop (one in all under NIO, which has no SO_REUSEPORT); all or nothing. */
+    private List<Channel> bindAll(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
+                                  ListenerKind kind, boolean accepting) throws ListenerException {
+        List<Channel> channels = new ArrayList<>();
+        List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
+        int count = engine.transport.epoll() ? loops.size() : 1;
+        if (engine.transport.epoll()) {
+            try {
+                BindProbe.checkFree(address, protocol);
+            } catch (IOException e) {
+                String reason = reason(e);
+                throw frontend != null ? new ListenerException(frontend, reason, e)
+                        : new ListenerException(name + ": " + reason, e);
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            EventLoop loop = loops.get(i);
+            ChannelFuture f = protocol == Protocol.TCP
+                    ? tcpListener(loop, kind, address).option(ChannelOption.AUTO_READ, accepting).bind(address)
+                    : udpListener(loop, kind, address).option(ChannelOption.AUTO_READ, accepting).bind(address);
+            f.awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                closeAll(channels);
+                String reason = reason(f.cause());
+                throw frontend != null ? new ListenerException(frontend, reason, f.cause())
+                        : new ListenerException(name + ": " + reason, f.cause());
+            }
+            channels.add(f.channel());
+        }
+        return channels;
+    }
+
+    /** "Address already in use" rather than "bind(..) failed with error(-98): Address already in use". */
+    private static String reason(Throwable cause) {
+        String m = cause == null ? null : cause.getMessage();
+        if (m == null || m.isEmpty()) {
+            return cause == null ? "unknown error" : cause.getClass().getSimpleName();
+        }
+        int colon = m.lastIndexOf(": ");
+        return colon >= 0 ? m.substring(colon + 2) : m;
+    }
+
+    private ServerBootstrap tcpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address) {
+        // Children stay on the loop that accepted them: the kernel spreads SYNs over the SO_REUSEPORT group.
+        // No TCP_NODELAY option: Netty's socket channels turn it on when created, setting it again costs a syscall.
+        ServerBootstrap b = new ServerBootstrap().group(loop, loop);
+        if (kind == ListenerKind.TRANSPARENT) {
+            b.channel(engine.transport.serverChannel()); // dual-stack: TPROXY hands it both families
+        } else {
+            // An IPv4 frontend gets an IPv4 socket, and so do its accepted children.
+            b.channelFactory(engine.transport.serverChannel(address.getAddress() instanceof Inet4Address));
+        }
+        b.option(ChannelOption.SO_BACKLOG, BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SocketSettings.TCP_WATER_MARK)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.TCP_RECV_ALLOCATOR)
+                .childHandler(acceptors.get(kind));
+        if (engine.transport.epoll()) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+            if (kind == ListenerKind.TRANSPARENT) {
+                b.option(EpollChannelOption.IP_TRANSPARENT, true);
+            }
+        }
+        return b;
+    }
+
+    private Bootstrap udpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address) {
+        Bootstrap b = new Bootstrap().group(loop);
+        if (kind == ListenerKind.TRANSPARENT) {
+            b.channel(engine.transport.datagramChannel()); // dual-stack: TPROXY hands it both families
+        } else {
+            // An IPv4 frontend gets an IPv4 socket: no mapped addresses through the kernel and Netty per datagram.
+            b.channelFactory(engine.transport.datagramChannel(address.getAddress() instanceof Inet4Address));
+        }
+        b.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.AUTO_CLOSE, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
+                .handler(udpHandlers.get(kind));
+        if (engine.transport.epoll()) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+            if (kind == ListenerKind.TRANSPARENT) {
+                b.option(EpollChannelOption.IP_TRANSPARENT, true).option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
+            }
+        }
+        return b;
+    }
+}

@@ -1,0 +1,50 @@
+package io.vipd.proxy;
+
+import io.vipd.lb.BackendSet;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Builds the {@link ProxyStats} of {@link ProxyServer#stats()}: every service port in the table with every
+ * endpoint, plus service ports that left the table but still have connections or flows. Reads only
+ * thread-safe state, from any thread.
+ */
+final class StatsSnapshot {
+    private StatsSnapshot() {}
+
+    static ProxyStats take(Engine engine) {
+        List<ProxyStats.ServiceStats> rows = new ArrayList<>();
+        Set<ServicePortName> seen = new HashSet<>();
+        for (ServicePortEntry entry : engine.table.entries()) {
+            seen.add(entry.name());
+            rows.add(row(engine, entry.name(), entry.endpoints(), engine.existingService(entry.name())));
+        }
+        for (ServiceRuntime rt : engine.services()) {
+            if (!seen.contains(rt.name) && !rt.idle()) {
+                rows.add(row(engine, rt.name, BackendSet.empty(), rt));
+            }
+        }
+        rows.sort((a, b) -> a.name().compareTo(b.name()));
+        return new ProxyStats(engine.activeConnections.get(), engine.udpFlows.get(), rows);
+    }
+
+    private static ProxyStats.ServiceStats row(Engine engine, ServicePortName name, BackendSet endpoints,
+                                               ServiceRuntime rt) {
+        Set<String> keys = new TreeSet<>(endpoints.keys());
+        if (rt != null) {
+            rt.backendKeys().forEach(keys::add);
+        }
+        List<ProxyStats.BackendStats> backends = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            BackendRuntime b = rt == null ? null : rt.existingBackend(key);
+            backends.add(b != null ? b.snapshot() : new ProxyStats.BackendStats(key, 0, 0, 0, engine.ejected(key)));
+        }
+        return new ProxyStats.ServiceStats(name, rt == null ? 0 : rt.active.get(), rt == null ? 0 : rt.udpFlows.get(),
+                backends);
+    }
+}
