@@ -1,5 +1,9 @@
 package io.vipd.nodeport;
 
+import io.vipd.handover.HeldListeners;
+import io.vipd.handover.InheritedListeners;
+import io.vipd.handover.ServerSockets;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -9,9 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -60,6 +62,8 @@ public final class HealthCheckServer implements AutoCloseable {
     private final BindFailureListener bindFailures;
     private final EventLoopGroup group;
     private final Map<NamespacedName, Integer> ports = new HashMap<>();
+    private HeldListeners held = new HeldListeners();
+    private InheritedListeners inherited = InheritedListeners.none();
     private final Map<NamespacedName, List<Channel>> listeners = new HashMap<>();
     private final ConcurrentHashMap<NamespacedName, Integer> localEndpoints = new ConcurrentHashMap<>();
 
@@ -74,7 +78,13 @@ public final class HealthCheckServer implements AutoCloseable {
         this.proxyHealthy = Objects.requireNonNull(proxyHealthy);
         this.bindFailures = Objects.requireNonNull(bindFailures);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vipd-healthcheck", true),
-                NioIoHandler.newFactory());
+                ServerSockets.ioHandlerFactory());
+    }
+
+    /** Adopt sockets inherited from the previous vipd and record ours for the next; call before the first sync. */
+    public synchronized void setHandover(HeldListeners held, InheritedListeners inherited) {
+        this.held = held;
+        this.inherited = inherited;
     }
 
     /**
@@ -129,7 +139,7 @@ public final class HealthCheckServer implements AutoCloseable {
         }
         for (InetSocketAddress target : targets) {
             try {
-                Channel ch = bootstrap(svc).bind(target).sync().channel();
+                Channel ch = ServerSockets.bindOrAdopt(bootstrap(svc), target, held, inherited);
                 opened.add(ch);
                 log.atInfo().addKeyValue("service", svc.toString()).addKeyValue("address", Addresses.key(target))
                         .log("Opened healthcheck service");
@@ -152,10 +162,10 @@ public final class HealthCheckServer implements AutoCloseable {
     }
 
     private ServerBootstrap bootstrap(NamespacedName svc) {
-        return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+        return new ServerBootstrap().group(group)
+                .childHandler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
                                 new Handler(svc));
                     }

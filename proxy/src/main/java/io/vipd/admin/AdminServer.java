@@ -1,5 +1,9 @@
 package io.vipd.admin;
 
+import io.vipd.handover.HeldListeners;
+import io.vipd.handover.InheritedListeners;
+import io.vipd.handover.ServerSockets;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -10,9 +14,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -43,8 +44,16 @@ public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     private static final int MAX_REQUEST_BYTES = 16 * 1024;
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ServerSockets.ioHandlerFactory());
     private final List<Channel> channels = new ArrayList<>();
+    private HeldListeners held = new HeldListeners();
+    private InheritedListeners inherited = InheritedListeners.none();
+
+    /** Adopt sockets inherited from the previous vipd and record ours for the next; call before binding. */
+    public synchronized void setHandover(HeldListeners held, InheritedListeners inherited) {
+        this.held = held;
+        this.inherited = inherited;
+    }
 
     /**
      * Binds {@code address} (port 0 picks a free port) and serves {@code routes} there.
@@ -55,16 +64,16 @@ public final class AdminServer implements AutoCloseable {
     public synchronized InetSocketAddress bind(InetSocketAddress address, Map<String, AdminHandler> routes)
             throws AdminBindException {
         Map<String, AdminHandler> copy = Map.copyOf(routes);
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+        ServerBootstrap b = new ServerBootstrap().group(group)
+                .childHandler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
                                 new Router(copy));
                     }
                 });
         try {
-            Channel ch = b.bind(address).sync().channel();
+            Channel ch = ServerSockets.bindOrAdopt(b, address, held, inherited);
             channels.add(ch);
             return (InetSocketAddress) ch.localAddress();
         } catch (InterruptedException e) {

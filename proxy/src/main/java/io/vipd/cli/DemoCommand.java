@@ -1,5 +1,7 @@
 package io.vipd.cli;
 
+import io.vipd.handover.HandoverException;
+
 import io.vipd.proxy.ProxyConfig;
 
 import io.vipd.lb.Addresses;
@@ -96,7 +98,7 @@ public final class DemoCommand implements Callable<Integer> {
                 startBackends(parsed, backends);
                 runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(file).withAdmin(metricsBind, healthzBind)
                         .withProxyConfig(ProxyConfig.defaults().withConnectTimeout(Duration.ofSeconds(1))));
-            } catch (EdgeConfigException | AdminBindException | IOException e) {
+            } catch (EdgeConfigException | AdminBindException | HandoverException | IOException e) {
                 err.println("vipd demo: " + e.getMessage());
                 err.flush();
                 return 2;

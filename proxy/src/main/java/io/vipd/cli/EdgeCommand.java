@@ -1,5 +1,8 @@
 package io.vipd.cli;
 
+import io.vipd.handover.HandoverException;
+import io.vipd.handover.StateDirectory;
+
 import io.vipd.proxy.ProxyConfig;
 
 import io.vipd.admin.AdminBindException;
@@ -45,6 +48,12 @@ public final class EdgeCommand implements Callable<Integer> {
             description = "on SIGTERM, how long established connections may finish (default ${DEFAULT-VALUE})")
     Duration shutdownGrace;
 
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "hand-over socket: a vipd edge started on the same directory takes this one's listening "
+                    + "sockets over, refusing no connection (default: one directory per configuration file, under "
+                    + "/run/vipd for root, else under $XDG_RUNTIME_DIR or the temporary directory)")
+    Path stateDir;
+
     @Mixin
     ForwardingOptions forwarding;
 
@@ -53,21 +62,34 @@ public final class EdgeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         EdgeRuntime runtime;
         try {
+            Path dir = stateDir != null ? stateDir : StateDirectory.edgeDefault(config,
+                    "root".equals(System.getProperty("user.name")), System.getenv("XDG_RUNTIME_DIR"));
             runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config).withAdmin(metricsBind, healthzBind)
-                    .withProxyConfig(forwarding.applyTo(ProxyConfig.defaults())));
+                    .withProxyConfig(forwarding.applyTo(ProxyConfig.defaults())).withStateDir(dir));
         } catch (EdgeConfigException | AdminBindException | IllegalArgumentException e) {
             err.println("vipd edge: " + e.getMessage());
             err.flush();
             return 2;
+        } catch (HandoverException e) {
+            err.println("vipd edge: cannot take over from the running vipd edge: " + e.getMessage());
+            err.flush();
+            return 1;
         }
         return awaitAndDrain(runtime, TerminationSignal.install(), shutdownGrace);
     }
 
-    /** Waits for SIGTERM/SIGINT, then drains up to the grace period; 0 when the drain ran. */
+    /**
+     * Waits for SIGTERM/SIGINT, then drains up to the grace period; or for a successor to take over and every
+     * connection left here to finish. 0 when the drain ran.
+     */
     static int awaitAndDrain(EdgeRuntime runtime, CompletableFuture<String> signal, Duration grace)
             throws InterruptedException {
         try {
-            signal.get();
+            CompletableFuture.anyOf(signal, runtime.succeeded()).get();
+            if (!signal.isDone()) {
+                runtime.close();
+                return 0;
+            }
             runtime.shutdown(grace).get();
             return 0;
         } catch (ExecutionException e) {

@@ -1,5 +1,7 @@
 package io.vipd.cli;
 
+import io.vipd.handover.HandoverException;
+
 import io.vipd.proxy.ListenerException;
 import io.vipd.proxy.ProxyConfig;
 
@@ -85,6 +87,12 @@ public final class NodeCommand implements Callable<Integer> {
                     + "warning when the kernel cannot)")
     String sourceIp;
 
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/run/vipd",
+            description = "the hand-over socket and the table snapshot: a vipd node started on the same directory "
+                    + "takes this one's listening sockets over, and a restart serves the last table before the "
+                    + "API server answers (default ${DEFAULT-VALUE}; empty: neither)")
+    String stateDir;
+
     @Mixin
     ForwardingOptions forwarding;
 
@@ -126,19 +134,26 @@ public final class NodeCommand implements Callable<Integer> {
         CompletableFuture<String> signal = TerminationSignal.install();
         NodeRuntime runtime;
         try {
-            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"), proxyConfig);
+            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"), proxyConfig,
+                    stateDir.isEmpty() ? null : Path.of(stateDir));
         } catch (IllegalArgumentException | AdminBindException | ListenerException e) {
             return usage(err, e.getMessage());
+        } catch (HandoverException e) {
+            err.println("vipd node: cannot take over from the running vipd node: " + e.getMessage());
+            err.flush();
+            return 1;
         } catch (IOException e) {
             err.println("vipd node: " + e.getMessage());
             err.flush();
             return 1;
         }
         try {
-            signal.get();
+            CompletableFuture.anyOf(signal, runtime.failed()).get();
             runtime.shutdown(grace).get();
             return 0;
         } catch (ExecutionException e) {
+            err.println("vipd node: " + e.getCause().getMessage());
+            err.flush();
             return 1;
         } finally {
             runtime.close();

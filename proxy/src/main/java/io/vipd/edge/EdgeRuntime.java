@@ -1,5 +1,12 @@
 package io.vipd.edge;
 
+import io.netty.channel.Channel;
+import io.vipd.handover.HandoverException;
+import io.vipd.handover.StateDirectory;
+import io.vipd.handover.Succession;
+import java.io.IOException;
+import java.util.List;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,6 +48,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EdgeRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeRuntime.class);
+    static final String MODE = "edge";
+    /** How long each step of a hand-over may take before it is abandoned. */
+    private static final Duration HANDOVER_STEP = Duration.ofSeconds(10);
 
     /**
      * @param config        the configuration file
@@ -49,9 +59,11 @@ public final class EdgeRuntime implements AutoCloseable {
      * @param pollInterval  how often the file is checked besides directory events
      * @param healthTimeout how long an applied-in-progress reload may take before /healthz reports 503
      * @param proxyConfig   the forwarding engine's settings
+     * @param stateDir      where the hand-over socket lives (a vipd edge started later on the same directory
+     *                      takes this one's listeners over), or null for no hand-over
      */
     public record Options(Path config, InetSocketAddress metricsBind, InetSocketAddress healthzBind,
-                          Duration pollInterval, Duration healthTimeout, ProxyConfig proxyConfig) {
+                          Duration pollInterval, Duration healthTimeout, ProxyConfig proxyConfig, Path stateDir) {
         public Options {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(pollInterval, "pollInterval");
@@ -61,23 +73,27 @@ public final class EdgeRuntime implements AutoCloseable {
 
         public static Options defaults(Path config) {
             return new Options(config, new InetSocketAddress("127.0.0.1", 10249), new InetSocketAddress("0.0.0.0", 10256),
-                    Duration.ofSeconds(2), Duration.ofSeconds(60), ProxyConfig.defaults());
+                    Duration.ofSeconds(2), Duration.ofSeconds(60), ProxyConfig.defaults(), null);
         }
 
         public Options withAdmin(InetSocketAddress metrics, InetSocketAddress healthz) {
-            return new Options(config, metrics, healthz, pollInterval, healthTimeout, proxyConfig);
+            return new Options(config, metrics, healthz, pollInterval, healthTimeout, proxyConfig, stateDir);
         }
 
         public Options withProxyConfig(ProxyConfig v) {
-            return new Options(config, metricsBind, healthzBind, pollInterval, healthTimeout, v);
+            return new Options(config, metricsBind, healthzBind, pollInterval, healthTimeout, v, stateDir);
         }
 
         public Options withHealthTimeout(Duration v) {
-            return new Options(config, metricsBind, healthzBind, pollInterval, v, proxyConfig);
+            return new Options(config, metricsBind, healthzBind, pollInterval, v, proxyConfig, stateDir);
+        }
+
+        public Options withStateDir(Path v) {
+            return new Options(config, metricsBind, healthzBind, pollInterval, healthTimeout, proxyConfig, v);
         }
 
         public Options withPollInterval(Duration v) {
-            return new Options(config, metricsBind, healthzBind, v, healthTimeout, proxyConfig);
+            return new Options(config, metricsBind, healthzBind, v, healthTimeout, proxyConfig, stateDir);
         }
     }
 
@@ -93,6 +109,9 @@ public final class EdgeRuntime implements AutoCloseable {
     private final Counter reloadFailures;
     private final ConfigFileWatcher watcher;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Completes when a successor took the listeners and everything still open here has finished. */
+    private final CompletableFuture<Void> succeeded = new CompletableFuture<>();
+    private Succession succession = Succession.none();
     private volatile EdgeConfig current;
     private volatile Instant lastApplied;
     private volatile String lastError;
@@ -124,21 +143,45 @@ public final class EdgeRuntime implements AutoCloseable {
      * @throws EdgeConfigException the file is invalid or a listener cannot be opened (nothing is left running)
      * @throws AdminBindException  an admin address cannot be bound (nothing is left running)
      */
-    public static EdgeRuntime start(Options options) throws EdgeConfigException, AdminBindException {
+    public static EdgeRuntime start(Options options)
+            throws EdgeConfigException, AdminBindException, HandoverException {
         return start(options, EdgeConfigLoader.withDefaultFormats(), InstantSource.system());
     }
 
+    /**
+     * As {@link #start(Options)}. With a state directory, a vipd edge already running on it hands its listening
+     * sockets over once this one has parsed its file, so an upgrade refuses no connection.
+     *
+     * @throws HandoverException a running vipd on the state directory refused (it goes on serving)
+     */
     public static EdgeRuntime start(Options options, EdgeConfigLoader loader, InstantSource clock)
-            throws EdgeConfigException, AdminBindException {
+            throws EdgeConfigException, AdminBindException, HandoverException {
         String text = EdgeConfigLoader.read(options.config());
         EdgeConfig config = loader.parse(options.config().toString(), text);
         EdgeRuntime r = new EdgeRuntime(options, loader, clock, ConfigFileWatcher.digest(text));
         boolean started = false;
         try {
+            if (options.stateDir() != null) {
+                try {
+                    r.succession = Succession.begin(new StateDirectory(options.stateDir()), MODE, HANDOVER_STEP);
+                } catch (IOException e) {
+                    throw new HandoverException("state directory " + options.stateDir() + ": " + e.getMessage(), e);
+                }
+            }
+            r.proxy.setHandover(r.succession.held(), r.succession.inherited());
+            r.admin.setHandover(r.succession.held(), r.succession.inherited());
             r.proxy.start();
+            r.succession.awaitRelease();
             // Admin first, as kube-proxy does: a busy admin port fails start-up before any listener opens.
             r.bindAdmin();
             r.apply(config);
+            try {
+                r.succession.serving(r::onHandedOver, System.getenv(StateDirectory.POD_UID_ENV));
+            } catch (IOException e) {
+                // Serving already; only the next hand-over is lost.
+                log.atError().addKeyValue("state_dir", options.stateDir()).addKeyValue("reason", e.toString())
+                        .log("cannot listen for a successor: a later upgrade will have to bind anew");
+            }
             r.watcher.start();
             started = true;
             log.atInfo().addKeyValue("config", options.config()).addKeyValue("services", r.table.size())
@@ -148,9 +191,26 @@ public final class EdgeRuntime implements AutoCloseable {
             return r;
         } finally {
             if (!started) {
+                r.succession.abandon();
                 r.close();
             }
         }
+    }
+
+    /**
+     * A successor took the listeners: stop following the file, and finish the connections and flows still open
+     * here; {@link #succeeded()} completes after that.
+     */
+    private void onHandedOver(List<Channel> pausedUdpListeners) {
+        watcher.close();
+        succession.close();
+        log.atInfo().log("handed over to a successor; this process exits once its connections are done");
+        proxy.handedOver().whenComplete((v, e) -> succeeded.complete(null));
+    }
+
+    /** Completes when a successor serves in this process's place and nothing is open here any more. */
+    public CompletableFuture<Void> succeeded() {
+        return succeeded;
     }
 
     private void bindAdmin() throws AdminBindException {
@@ -234,6 +294,7 @@ public final class EdgeRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        succession.close();
         if (!closed.compareAndSet(false, true)) {
             return;
         }

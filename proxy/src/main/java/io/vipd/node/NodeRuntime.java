@@ -1,5 +1,19 @@
 package io.vipd.node;
 
+import io.netty.channel.Channel;
+import io.vipd.handover.HandoverException;
+import io.vipd.handover.StateDirectory;
+import io.vipd.handover.Succession;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.snapshot.SnapshotStore;
+import io.vipd.snapshot.SnapshotWriter;
+import io.vipd.snapshot.TableSnapshot;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Optional;
+
 import io.vipd.nodeport.interception.CommandRunner;
 import io.vipd.nodeport.interception.Interception;
 import io.vipd.nodeport.interception.InterceptionConfig;
@@ -53,6 +67,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
+    private static final String MODE = "node";
+    /** How long each step of a hand-over may take before it is abandoned. */
+    private static final Duration HANDOVER_STEP = Duration.ofSeconds(10);
+    /** At most one snapshot write per interval; a burst of changes costs one. */
+    private static final Duration SNAPSHOT_INTERVAL = Duration.ofSeconds(1);
 
     private final NodeSettings settings;
     private final ServiceTable table = new ServiceTable();
@@ -72,10 +91,24 @@ public final class NodeRuntime implements AutoCloseable {
         return t;
     });
     private WatcherRuntime watcher;
+    /** Null: no hand-over and no snapshot (tests that run several nodes on one host pass their own). */
+    private final StateDirectory stateDir;
+    private final InetSocketAddress tproxyAddress;
+    private Succession succession = Succession.none();
+    private SnapshotWriter snapshots;
+    /** Whether this process opened its listeners (after a restored snapshot or the first sync). */
+    private volatile boolean serving;
+    private volatile boolean handedOver;
+    /** The entries a snapshot restored, until the first sync replaces or removes them. */
+    private volatile Set<ServicePortEntry> restored = Set.of();
+    /** Completes exceptionally when this process cannot start serving after all (the command exits). */
+    private final CompletableFuture<Void> failed = new CompletableFuture<>();
 
     private NodeRuntime(NodeSettings settings, InterceptionConfig interceptionConfig, List<InetAddress> nodePortIps,
-                        ProxyConfig forwarding) {
+                        ProxyConfig forwarding, Path stateDir) {
         this.settings = settings;
+        this.stateDir = stateDir == null ? null : new StateDirectory(stateDir);
+        this.tproxyAddress = new InetSocketAddress(interceptionConfig.tcpPort());
         this.nodePortIps = nodePortIps;
         // kube-proxy: healthTimeout is twice the sync period.
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
@@ -87,6 +120,9 @@ public final class NodeRuntime implements AutoCloseable {
                         + "always see the node's").register(registry);
         this.healthChecks = new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(),
                 (svc, address, cause) -> { });
+        Gauge.builder("vipd.table.restored", () -> restored.isEmpty() ? 0 : 1)
+                .description("1 while serving the table snapshot a restart restored, before the API server answered")
+                .register(registry);
     }
 
     /**
@@ -96,19 +132,21 @@ public final class NodeRuntime implements AutoCloseable {
      * @throws IOException              when nftables or policy routing cannot be set up
      */
     public static NodeRuntime start(NodeSettings settings, int tproxyPort)
-            throws IOException, ListenerException, AdminBindException {
-        return start(settings, tproxyPort, true, ProxyConfig.defaults());
+            throws IOException, ListenerException, AdminBindException, HandoverException {
+        return start(settings, tproxyPort, true, ProxyConfig.defaults(), null);
     }
 
     /**
      * As {@link #start(NodeSettings, int)}; {@code clientSourceIp} ({@code --source-ip=client}) lets backends
      * see clients' addresses where that is safe ({@link NodeSourceIpPolicy}), if this node supports it; when it
      * does not, vipd warns and uses the node's address. {@code forwarding} holds the forwarding flags
-     * ({@link io.vipd.proxy.ForwardingOptions}); vipd makes it transparent.
+     * (the command line's forwarding options); vipd makes it transparent. {@code stateDir} holds the hand-over
+     * socket and the table snapshot (null for neither): a vipd node running on it hands its listeners over
+     * once this one can serve, and a snapshot left there is served at once, before the API server answers.
      */
     public static NodeRuntime start(NodeSettings settings, int tproxyPort, boolean clientSourceIp,
-                                   ProxyConfig forwarding)
-            throws IOException, ListenerException, AdminBindException {
+                                   ProxyConfig forwarding, Path stateDir)
+            throws IOException, ListenerException, AdminBindException, HandoverException {
         List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
         if (nodePortIps.isEmpty()) {
             log.atWarn().addKeyValue("nodePortAddresses", settings.nodePortAddresses().toString())
@@ -126,17 +164,18 @@ public final class NodeRuntime implements AutoCloseable {
         }
         InterceptionConfig ic = new InterceptionConfig(tproxyPort, tproxyPort, InterceptionConfig.DEFAULT_MARK,
                 InterceptionConfig.DEFAULT_ROUTE_TABLE, settings.clusterCidrs(), nodePortIps, preserve);
-        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, forwarding);
+        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, forwarding, stateDir);
         try {
             r.startAll(tproxyPort);
-        } catch (IOException | ListenerException | AdminBindException | RuntimeException e) {
+        } catch (IOException | ListenerException | AdminBindException | HandoverException | RuntimeException e) {
             r.close();
             throw e;
         }
         return r;
     }
 
-    private void startAll(int tproxyPort) throws IOException, ListenerException, AdminBindException {
+    private void startAll(int tproxyPort)
+            throws IOException, ListenerException, AdminBindException, HandoverException {
         FeatureGates gates = FeatureGates.parse(settings.featureGates(), name -> log.atWarn()
                 .addKeyValue("gate", name).log("feature gate does not change what vipd programs; ignored"));
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
@@ -152,15 +191,20 @@ public final class NodeRuntime implements AutoCloseable {
         proxy.setSourceIpPolicy(sourceIpPreserved ? new NodeSourceIpPolicy(localIps::contains, podCidrs)
                 : SourceIpPolicy.NODE);
         proxy.start();
-        proxy.openTransparent(new InetSocketAddress(tproxyPort), new InetSocketAddress(tproxyPort));
         interception.start();
         table.addListener(interception);
         table.addListener(healthCheckListener());
-        bindAdmin();
         health.failWhile(() -> watcher.source().failure() != null);
+        if (stateDir != null) {
+            Optional<TableSnapshot> snapshot = new SnapshotStore(stateDir.path()).read(MODE);
+            if (snapshot.isPresent()) {
+                restore(snapshot.get());
+                serve();
+            }
+        }
+        // Without a snapshot, listeners open after the first sync: until then nftables holds intercepted
+        // connections (the client retransmits) instead of this process resetting them.
         watcher.start();
-        long period = settings.syncPeriod().toMillis();
-        verifier.scheduleWithFixedDelay(this::verifyInterception, period, period, TimeUnit.MILLISECONDS);
         log.atInfo().addKeyValue("node", settings.nodeName())
                 .addKeyValue("nodePortAddresses", nodePortIps.stream().map(Addresses::ipString).toList())
                 .addKeyValue("clusterCIDR", podCidrs.toString()).addKeyValue("tproxyPort", tproxyPort)
@@ -177,7 +221,21 @@ public final class NodeRuntime implements AutoCloseable {
 
             @Override
             public void synced() {
+                if (handedOver) {
+                    return;
+                }
                 if (initialSyncDone.compareAndSet(false, true)) {
+                    reconcileRestored();
+                    if (!serving) {
+                        try {
+                            serve();
+                        } catch (IOException | ListenerException | AdminBindException | HandoverException
+                                 | RuntimeException e) {
+                            log.atError().addKeyValue("error", e.getMessage()).log("Cannot start serving");
+                            failed.completeExceptionally(e);
+                            return;
+                        }
+                    }
                     try {
                         interception.syncAll(table);
                     } catch (IOException e) {
@@ -195,6 +253,117 @@ public final class NodeRuntime implements AutoCloseable {
         };
     }
 
+    /**
+     * Serves a restored snapshot until the API server answers: the table as it was, and nftables in step with
+     * it once this process serves.
+     */
+    private void restore(TableSnapshot snapshot) {
+        table.apply(snapshot.entries(), List.of());
+        Set<ServicePortEntry> ids = Collections.newSetFromMap(new IdentityHashMap<>());
+        ids.addAll(snapshot.entries());
+        restored = ids;
+        health.updated();
+        log.atWarn().addKeyValue("service_ports", snapshot.entries().size())
+                .addKeyValue("taken_at", snapshot.takenAt().toString())
+                .log("serving the table snapshot until the API server answers");
+    }
+
+    /**
+     * The first sync rebuilt every service port the cluster still has; what the snapshot restored and the sync
+     * did not replace is gone from the cluster.
+     */
+    private void reconcileRestored() {
+        Set<ServicePortEntry> left = restored;
+        if (left.isEmpty()) {
+            return;
+        }
+        List<ServicePortName> gone = new ArrayList<>();
+        for (ServicePortEntry e : left) {
+            if (table.get(e.name()) == e) {
+                gone.add(e.name());
+            }
+        }
+        table.apply(List.of(), gone);
+        restored = Set.of();
+        log.atInfo().addKeyValue("removed", gone.size())
+                .log("the API server answered: the restored table is reconciled with the cluster");
+    }
+
+    /**
+     * Opens the listeners, taking them from a vipd node running on the state directory if there is one, and
+     * from then on keeps the snapshot and nftables in step with the table. Runs once: at start after a restored
+     * snapshot, else after the first sync.
+     */
+    private synchronized void serve() throws IOException, ListenerException, AdminBindException, HandoverException {
+        if (serving) {
+            return;
+        }
+        if (stateDir != null) {
+            succession = Succession.begin(stateDir, MODE, HANDOVER_STEP);
+        }
+        proxy.setHandover(succession.held(), succession.inherited());
+        admin.setHandover(succession.held(), succession.inherited());
+        healthChecks.setHandover(succession.held(), succession.inherited());
+        try {
+            succession.awaitRelease();
+            proxy.openTransparent(tproxyAddress, tproxyAddress);
+            bindAdmin();
+            serving = true;
+            syncHealthChecks();
+        } catch (ListenerException | AdminBindException | HandoverException | RuntimeException e) {
+            succession.abandon();
+            throw e;
+        }
+        if (stateDir != null) {
+            try {
+                succession.serving(this::onHandedOver, System.getenv(StateDirectory.POD_UID_ENV));
+            } catch (IOException e) {
+                log.atError().addKeyValue("state_dir", stateDir).addKeyValue("reason", e.toString())
+                        .log("cannot listen for a successor: a later upgrade will have to bind anew");
+            }
+            snapshots = new SnapshotWriter(new SnapshotStore(stateDir.path()), MODE, settings.nodeName(), table,
+                    SNAPSHOT_INTERVAL, Clock.systemUTC());
+            table.addListener(snapshots);
+            snapshots.writeNow();
+            Gauge.builder("vipd.table.snapshot.write.seconds", snapshots, SnapshotWriter::lastWriteSeconds)
+                    .description("How long the last table snapshot took to write").register(registry);
+            Gauge.builder("vipd.table.snapshot.bytes", snapshots, SnapshotWriter::lastWriteBytes)
+                    .description("Size of the last table snapshot").register(registry);
+        }
+        if (!restored.isEmpty()) {
+            // Serving a restored table: nftables follows it now; after the first sync the caller syncs it.
+            interception.syncAll(table);
+        }
+        long period = settings.syncPeriod().toMillis();
+        verifier.scheduleWithFixedDelay(this::verifyInterception, period, period, TimeUnit.MILLISECONDS);
+        log.atInfo().addKeyValue("took_over", succession.tookOver()).log("serving");
+    }
+
+    /**
+     * A successor holds the listeners now: stop following the cluster and touching nftables, snapshots and
+     * health-check ports (all the successor's now), and relay what is still open until SIGTERM.
+     */
+    private void onHandedOver(List<Channel> pausedUdpListeners) {
+        handedOver = true;
+        verifier.shutdownNow();
+        table.removeListener(interception);
+        if (snapshots != null) {
+            table.removeListener(snapshots);
+            snapshots.close();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        succession.close();
+        proxy.handedOver();
+        log.atInfo().log("handed over to a successor; relaying what is open until SIGTERM");
+    }
+
+    /** Completes exceptionally if this process could not start serving after its first sync. */
+    public CompletableFuture<Void> failed() {
+        return failed;
+    }
+
     /** Every syncPeriod: put back the nftables table and policy routing if something removed them. */
     private void verifyInterception() {
         try {
@@ -206,7 +375,7 @@ public final class NodeRuntime implements AutoCloseable {
 
     private TableListener healthCheckListener() {
         return (ServiceTable t, Set<ServicePortName> changed) -> {
-            if (initialSyncDone.get()) {
+            if (serving && !handedOver) {
                 syncHealthChecks();
             }
         };
@@ -245,6 +414,12 @@ public final class NodeRuntime implements AutoCloseable {
      */
     public CompletableFuture<Void> shutdown(Duration grace) {
         verifier.shutdownNow();
+        if (snapshots != null && !handedOver) {
+            table.removeListener(snapshots);
+            snapshots.close();
+            snapshots.writeNow();
+        }
+        succession.close();
         if (watcher != null) {
             watcher.close();
         }
@@ -256,6 +431,10 @@ public final class NodeRuntime implements AutoCloseable {
     @Override
     public void close() {
         verifier.shutdownNow();
+        succession.close();
+        if (snapshots != null) {
+            snapshots.close();
+        }
         if (watcher != null) {
             watcher.close();
         }

@@ -4,10 +4,17 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.vipd.handover.HeldListeners;
+import io.vipd.handover.InheritedListeners;
+import io.vipd.handover.ListenerAddress;
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Frontend;
 import io.vipd.lb.Protocol;
@@ -27,7 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The proxy's listening sockets: per frontend, one TCP or UDP socket per event loop (SO_REUSEPORT; one in all
  * under NIO), bound first and accepting later; in node mode also the transparent TCP and UDP listeners. Binds
- * are all or nothing. Not thread-safe: {@link ProxyServer} calls it under its lock, never on an event loop.
+ * are all or nothing. A socket inherited from the previous vipd ({@link InheritedListeners}) is adopted instead
+ * of binding a new one, and every socket is recorded in {@link HeldListeners} for the next. Not thread-safe:
+ * {@link ProxyServer} calls it under its lock, never on an event loop.
  */
 final class Listeners {
     private static final Logger log = LoggerFactory.getLogger(Listeners.class);
@@ -38,6 +47,8 @@ final class Listeners {
     private final Map<ListenerKind, UdpFrontendHandler> udpHandlers = new EnumMap<>(ListenerKind.class);
     private final Map<Frontend, List<Channel>> byFrontend = new LinkedHashMap<>();
     private final List<Channel> transparent = new ArrayList<>();
+    private HeldListeners held = new HeldListeners();
+    private InheritedListeners inherited = InheritedListeners.none();
 
     Listeners(Engine engine) {
         this.engine = engine;
@@ -45,6 +56,29 @@ final class Listeners {
             acceptors.put(k, new TcpAcceptor(engine, k));
             udpHandlers.put(k, new UdpFrontendHandler(engine, k));
         }
+    }
+
+    /** See {@link ProxyServer#setHandover}. */
+    void setHandover(HeldListeners held, InheritedListeners inherited) {
+        this.held = held;
+        this.inherited = inherited;
+    }
+
+    /**
+     * After a hand-over: the successor owns the sockets. The TCP listeners are closed already; the UDP ones stay
+     * open, reading nothing, so that this process can answer its remaining flows from them.
+     *
+     * @return the UDP listeners, to close once those flows are done
+     */
+    List<Channel> forgetHandedOver() {
+        List<Channel> udp = new ArrayList<>();
+        for (List<Channel> chs : byFrontend.values()) {
+            chs.stream().filter(ch -> !(ch instanceof ServerChannel)).forEach(udp::add);
+        }
+        transparent.stream().filter(ch -> !(ch instanceof ServerChannel)).forEach(udp::add);
+        byFrontend.clear();
+        transparent.clear();
+        return udp;
     }
 
     /** See {@link ProxyServer#bind}. */
@@ -58,7 +92,7 @@ final class Listeners {
                 ListenerKind kind = f.isNodePort() ? ListenerKind.NODE_PORT : ListenerKind.ADDRESS;
                 bound.put(f, bindAll(f.toString(), f, f.socketAddress(), f.protocol(), kind, false));
             } catch (ListenerException e) {
-                bound.values().forEach(Listeners::closeAll);
+                bound.values().forEach(this::closeAll);
                 throw e;
             }
         }
@@ -116,20 +150,66 @@ final class Listeners {
 
     /** Closes every listener, the transparent ones too. */
     void closeEvery() {
-        byFrontend.values().forEach(Listeners::closeAll);
+        byFrontend.values().forEach(this::closeAll);
         byFrontend.clear();
         closeAll(transparent);
         transparent.clear();
     }
 
-    private static void closeAll(List<Channel> channels) {
+    private void closeAll(List<Channel> channels) {
         for (Channel ch : channels) {
+            held.remove(ch);
             ch.close().awaitUninterruptibly();
         }
     }
 
-    /** Binds one listener per event loop (one in all under NIO, which has no SO_REUSEPORT); all or nothing. */
+    /**
+     * Adopts the sockets inherited for this address, or binds one listener per event loop (one in all under NIO,
+     * which has no SO_REUSEPORT); all or nothing.
+     */
     private List<Channel> bindAll(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
+                                  ListenerKind kind, boolean accepting) throws ListenerException {
+        ListenerAddress key = protocol == Protocol.TCP ? ListenerAddress.tcp(address) : ListenerAddress.udp(address);
+        List<Integer> fds = inherited.claim(key);
+        List<Channel> channels = fds.isEmpty() ? bindNew(name, frontend, address, protocol, kind, accepting)
+                : adopt(name, frontend, address, protocol, kind, accepting, fds);
+        for (Channel ch : channels) {
+            held.add(key, ch);
+        }
+        return channels;
+    }
+
+    /**
+     * Builds channels over inherited sockets, spread over the event loops: the sockets are already bound and
+     * listening, with their queued connections and datagrams.
+     */
+    private List<Channel> adopt(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
+                                ListenerKind kind, boolean accepting, List<Integer> fds) throws ListenerException {
+        List<Channel> channels = new ArrayList<>();
+        List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
+        for (int i = 0; i < fds.size(); i++) {
+            EventLoop loop = loops.get(i % loops.size());
+            int fd = fds.get(i);
+            ChannelFuture f = protocol == Protocol.TCP
+                    ? tcpListener(loop, kind, address, () -> new EpollServerSocketChannel(fd))
+                            .option(ChannelOption.AUTO_READ, accepting).register()
+                    : udpListener(loop, kind, address, () -> new EpollDatagramChannel(fd))
+                            .option(ChannelOption.AUTO_READ, accepting).register();
+            f.awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                closeAll(channels);
+                String reason = "cannot adopt the inherited socket: " + reason(f.cause());
+                throw frontend != null ? new ListenerException(frontend, reason, f.cause())
+                        : new ListenerException(name + ": " + reason, f.cause());
+            }
+            channels.add(f.channel());
+        }
+        log.atInfo().addKeyValue("listener", name).addKeyValue("sockets", fds.size())
+                .log("adopted the inherited listener");
+        return channels;
+    }
+
+    private List<Channel> bindNew(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
                                   ListenerKind kind, boolean accepting) throws ListenerException {
         List<Channel> channels = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
@@ -146,8 +226,9 @@ final class Listeners {
         for (int i = 0; i < count; i++) {
             EventLoop loop = loops.get(i);
             ChannelFuture f = protocol == Protocol.TCP
-                    ? tcpListener(loop, kind, address).option(ChannelOption.AUTO_READ, accepting).bind(address)
-                    : udpListener(loop, kind, address).option(ChannelOption.AUTO_READ, accepting).bind(address);
+                    ? tcpListener(loop, kind, address, null).option(ChannelOption.AUTO_READ, accepting).bind(address)
+                    : udpListener(loop, kind, address, null).option(ChannelOption.AUTO_READ, accepting)
+                            .bind(address);
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
                 closeAll(channels);
@@ -170,11 +251,15 @@ final class Listeners {
         return colon >= 0 ? m.substring(colon + 2) : m;
     }
 
-    private ServerBootstrap tcpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address) {
+    /** @param inherited builds the channel over an inherited socket; null to open a new one */
+    private ServerBootstrap tcpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address,
+                                        ChannelFactory<ServerChannel> inherited) {
         // Children stay on the loop that accepted them: the kernel spreads SYNs over the SO_REUSEPORT group.
         // No TCP_NODELAY option: Netty's socket channels turn it on when created, setting it again costs a syscall.
         ServerBootstrap b = new ServerBootstrap().group(loop, loop);
-        if (kind == ListenerKind.TRANSPARENT) {
+        if (inherited != null) {
+            b.channelFactory(inherited);
+        } else if (kind == ListenerKind.TRANSPARENT) {
             b.channel(engine.transport.serverChannel()); // dual-stack: TPROXY hands it both families
         } else {
             // An IPv4 frontend gets an IPv4 socket, and so do its accepted children.
@@ -197,9 +282,13 @@ final class Listeners {
         return b;
     }
 
-    private Bootstrap udpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address) {
+    /** @param inherited builds the channel over an inherited socket; null to open a new one */
+    private Bootstrap udpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address,
+                                  ChannelFactory<Channel> inherited) {
         Bootstrap b = new Bootstrap().group(loop);
-        if (kind == ListenerKind.TRANSPARENT) {
+        if (inherited != null) {
+            b.channelFactory(inherited);
+        } else if (kind == ListenerKind.TRANSPARENT) {
             b.channel(engine.transport.datagramChannel()); // dual-stack: TPROXY hands it both families
         } else {
             // An IPv4 frontend gets an IPv4 socket: no mapped addresses through the kernel and Netty per datagram.

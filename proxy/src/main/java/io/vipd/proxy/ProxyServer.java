@@ -3,6 +3,9 @@ package io.vipd.proxy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.channel.Channel;
+import io.vipd.handover.HeldListeners;
+import io.vipd.handover.InheritedListeners;
 import io.vipd.lb.Frontend;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
@@ -20,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -137,6 +141,46 @@ public final class ProxyServer implements AutoCloseable {
         synchronized (lock) {
             listeners.close(frontends);
         }
+    }
+
+    /**
+     * Where the listening sockets come from and where they are recorded for a successor: sockets in
+     * {@code inherited} are adopted instead of bound, and every listener is added to {@code held}. Call before
+     * opening listeners.
+     */
+    public void setHandover(HeldListeners held, InheritedListeners inherited) {
+        synchronized (lock) {
+            listeners.setHandover(held, inherited);
+        }
+    }
+
+    /**
+     * A successor took the listening sockets: stop thinking of them as ours and finish what is open. Established
+     * connections and UDP flows go on as before; the UDP listeners, which the successor reads now, are kept
+     * only to send this process's replies and are closed once nothing is left.
+     *
+     * @return completes when no TCP connection and no UDP flow is open any more
+     */
+    public CompletableFuture<Void> handedOver() {
+        List<Channel> udp;
+        synchronized (lock) {
+            checkRunning();
+            udp = listeners.forgetHandedOver();
+        }
+        log.atInfo().addKeyValue("connections", engine.activeConnections.get())
+                .addKeyValue("udp_flows", engine.udpFlows.get())
+                .log("listeners handed over; finishing the connections and flows still open");
+        CompletableFuture<Void> idle = new CompletableFuture<>();
+        ScheduledFuture<?>[] poll = new ScheduledFuture<?>[1];
+        poll[0] = housekeeping.scheduleWithFixedDelay(() -> {
+            if (engine.activeConnections.get() == 0 && engine.udpFlows.get() == 0 && !idle.isDone()) {
+                udp.forEach(Channel::close);
+                log.atInfo().log("every connection and flow handed over has finished");
+                idle.complete(null);
+                poll[0].cancel(false);
+            }
+        }, 100, 100, TimeUnit.MILLISECONDS);
+        return idle;
     }
 
     /** The frontends with open listeners now. */

@@ -135,7 +135,7 @@ final class NodeCluster implements AutoCloseable {
                 "--kubeconfig", kubeconfig.toString(), "--hostname-override", NODE_NAME,
                 "--cluster-cidr", CLUSTER_CIDR, "--nodeport-addresses", "198.18.64.0/24",
                 "--healthz-bind-address", NODE_IP + ":10256", "--metrics-bind-address", "127.0.0.1:10249",
-                "--shutdown-grace", "1s"));
+                "--shutdown-grace", "1s", "--state-dir", work.resolve("state").toString()));
         cmd.addAll(List.of(extraArgs));
         File log = work.resolve("vipd-" + System.nanoTime() + ".log").toFile();
         vipd = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
