@@ -34,16 +34,18 @@ final class Listeners {
     private static final int BACKLOG = 4096;
 
     private final Engine engine;
+    private final EventLoops eventLoops;
     private final Map<ListenerKind, TcpAcceptor> acceptors = new EnumMap<>(ListenerKind.class);
     private final Map<ListenerKind, UdpFrontendHandler> udpHandlers = new EnumMap<>(ListenerKind.class);
     private final Map<Frontend, List<Channel>> byFrontend = new LinkedHashMap<>();
     private final List<Channel> transparent = new ArrayList<>();
 
-    Listeners(Engine engine) {
+    Listeners(Engine engine, ServiceRuntimes services, ProxyMeters meters, EventLoops loops) {
         this.engine = engine;
+        this.eventLoops = loops;
         for (ListenerKind k : ListenerKind.values()) {
-            acceptors.put(k, new TcpAcceptor(engine, k));
-            udpHandlers.put(k, new UdpFrontendHandler(engine, k));
+            acceptors.put(k, new TcpAcceptor(engine, services, meters, loops, k));
+            udpHandlers.put(k, new UdpFrontendHandler(engine, services, loops, k));
         }
     }
 
@@ -132,7 +134,7 @@ final class Listeners {
     private List<Channel> bindAll(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
                                   ListenerKind kind, boolean accepting) throws ListenerException {
         List<Channel> channels = new ArrayList<>();
-        List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
+        List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
         int count = engine.transport.epoll() ? loops.size() : 1;
         if (engine.transport.epoll()) {
             try {
