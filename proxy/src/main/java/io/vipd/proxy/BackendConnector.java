@@ -25,6 +25,7 @@ abstract class BackendConnector implements ChannelFutureListener {
     private static final Logger log = LoggerFactory.getLogger(BackendConnector.class);
 
     final Engine engine;
+    final ProxyMeters meters;
     final Channel client;
     final ServiceRuntime service;
     final ServicePortEntry entry;
@@ -40,10 +41,11 @@ abstract class BackendConnector implements ChannelFutureListener {
     private Channel connecting;
     private long connectStart;
 
-    BackendConnector(Engine engine, BackendDialer dialer, Channel client, ServiceRuntime service,
+    BackendConnector(Engine engine, ProxyMeters meters, BackendDialer dialer, Channel client, ServiceRuntime service,
                      FrontendType frontendType, boolean shortCircuit, ServicePortEntry entry, Route route,
                      int[] candidates, int candidateCount) {
         this.engine = engine;
+        this.meters = meters;
         this.dialer = dialer;
         this.client = client;
         this.service = service;
@@ -105,7 +107,7 @@ abstract class BackendConnector implements ChannelFutureListener {
             return;
         }
         if (f.isSuccess()) {
-            engine.connectDuration.record(System.nanoTime() - connectStart, TimeUnit.NANOSECONDS);
+            meters.connectDuration.record(System.nanoTime() - connectStart, TimeUnit.NANOSECONDS);
             current.connected();
             engine.recordAffinity(entry, (InetSocketAddress) client.remoteAddress(), current.key);
             connected(ch);
@@ -115,7 +117,7 @@ abstract class BackendConnector implements ChannelFutureListener {
         log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", current.key)
                 .addKeyValue("reason", String.valueOf(f.cause())).log("backend connect failed");
         if (attempt < candidateCount) {
-            engine.retries.increment();
+            meters.retries.increment();
             connectNext();
         } else {
             service.allFailed.increment();

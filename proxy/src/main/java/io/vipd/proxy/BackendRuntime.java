@@ -11,17 +11,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BackendRuntime {
     final String key;
-    /** Health is looked up, not kept: the engine may forget and recreate a record, and pickers read the map. */
-    private final Engine engine;
+    /** Health is looked up, not kept: the registry may forget and recreate a record, and pickers read it. */
+    private final BackendHealthRegistry health;
     final AtomicInteger active = new AtomicInteger();
     final AtomicLong total = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     final Counter ok;
     final Counter connectFailed;
 
-    BackendRuntime(String key, Engine engine, Counter ok, Counter connectFailed) {
+    BackendRuntime(String key, BackendHealthRegistry health, Counter ok, Counter connectFailed) {
         this.key = key;
-        this.engine = engine;
+        this.health = health;
         this.ok = ok;
         this.connectFailed = connectFailed;
     }
@@ -30,7 +30,7 @@ final class BackendRuntime {
         active.incrementAndGet();
         total.incrementAndGet();
         ok.increment();
-        engine.health(key).succeeded();
+        health.of(key).succeeded();
     }
 
     void disconnected() {
@@ -40,7 +40,7 @@ final class BackendRuntime {
     void connectFailed() {
         failures.incrementAndGet();
         connectFailed.increment();
-        engine.health(key).failed();
+        health.of(key).failed();
     }
 
     void removeMeters(MeterRegistry registry) {
@@ -49,6 +49,6 @@ final class BackendRuntime {
     }
 
     ProxyStats.BackendStats snapshot() {
-        return new ProxyStats.BackendStats(key, active.get(), total.get(), failures.get(), engine.ejected(key));
+        return new ProxyStats.BackendStats(key, active.get(), total.get(), failures.get(), health.isEjected(key));
     }
 }

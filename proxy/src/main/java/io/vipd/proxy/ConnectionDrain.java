@@ -1,10 +1,9 @@
 package io.vipd.proxy;
 
-import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,45 +15,46 @@ import org.slf4j.LoggerFactory;
 final class ConnectionDrain {
     private static final Logger log = LoggerFactory.getLogger(ConnectionDrain.class);
 
-    private final Engine engine;
+    private final EventLoops loops;
+    private final AtomicInteger activeConnections;
     private final Runnable done;
 
-    private ConnectionDrain(Engine engine, Runnable done) {
-        this.engine = engine;
+    private ConnectionDrain(EventLoops loops, AtomicInteger activeConnections, Runnable done) {
+        this.loops = loops;
+        this.activeConnections = activeConnections;
         this.done = done;
     }
 
-    /** Starts draining; {@code done} runs on an event loop once drained. */
-    static void start(Engine engine, Duration grace, Runnable done) {
+    /**
+     * Starts draining; {@code done} runs on an event loop once drained.
+     *
+     * @param activeConnections the TCP connections open now, counted by their relays
+     */
+    static void start(EventLoops loops, AtomicInteger activeConnections, Duration grace, Runnable done) {
         long deadline = System.nanoTime() + grace.toNanos();
-        log.atInfo().addKeyValue("connections", engine.activeConnections.get())
+        log.atInfo().addKeyValue("connections", activeConnections.get())
                 .addKeyValue("grace_ms", grace.toMillis()).log("draining connections");
-        ConnectionDrain drain = new ConnectionDrain(engine, done);
-        engine.group.next().execute(() -> drain.poll(deadline, false));
+        ConnectionDrain drain = new ConnectionDrain(loops, activeConnections, done);
+        loops.group().next().execute(() -> drain.poll(deadline, false));
     }
 
     /** {@code forced}: the remaining connections were reset, and {@code deadline} is the wait for their resets. */
     private void poll(long deadline, boolean forced) {
-        if (engine.activeConnections.get() == 0 || (forced && System.nanoTime() - deadline > 0)) {
-            for (Map.Entry<EventLoop, LoopState> e : engine.loops.entrySet()) {
-                e.getKey().execute(e.getValue().udp::closeAll);
-            }
-            log.atInfo().addKeyValue("remaining", engine.activeConnections.get()).log("drained");
+        if (activeConnections.get() == 0 || (forced && System.nanoTime() - deadline > 0)) {
+            loops.executeOnEach(state -> state.udp.closeAll());
+            log.atInfo().addKeyValue("remaining", activeConnections.get()).log("drained");
             done.run();
             return;
         }
         if (!forced && System.nanoTime() - deadline >= 0) {
-            log.atInfo().addKeyValue("connections", engine.activeConnections.get())
+            log.atInfo().addKeyValue("connections", activeConnections.get())
                     .log("grace period over; resetting remaining connections");
-            for (Map.Entry<EventLoop, LoopState> e : engine.loops.entrySet()) {
-                LoopState state = e.getValue();
-                e.getKey().execute(() -> new ArrayList<>(state.relays).forEach(TcpRelay::abort));
-            }
+            loops.executeOnEach(state -> new ArrayList<>(state.relays).forEach(TcpRelay::abort));
             // Resets complete within a few loop turns; give up waiting for them after a second.
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            engine.group.next().schedule(() -> poll(until, true), 10, TimeUnit.MILLISECONDS);
+            loops.group().next().schedule(() -> poll(until, true), 10, TimeUnit.MILLISECONDS);
             return;
         }
-        engine.group.next().schedule(() -> poll(deadline, forced), 20, TimeUnit.MILLISECONDS);
+        loops.group().next().schedule(() -> poll(deadline, forced), 20, TimeUnit.MILLISECONDS);
     }
 }

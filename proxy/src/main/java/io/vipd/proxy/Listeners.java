@@ -43,6 +43,7 @@ final class Listeners {
     private static final int BACKLOG = 4096;
 
     private final Engine engine;
+    private final EventLoops eventLoops;
     private final Map<ListenerKind, TcpAcceptor> acceptors = new EnumMap<>(ListenerKind.class);
     private final Map<ListenerKind, UdpFrontendHandler> udpHandlers = new EnumMap<>(ListenerKind.class);
     private final Map<Frontend, List<Channel>> byFrontend = new LinkedHashMap<>();
@@ -50,11 +51,12 @@ final class Listeners {
     private HeldListeners held = new HeldListeners();
     private InheritedListeners inherited = InheritedListeners.none();
 
-    Listeners(Engine engine) {
+    Listeners(Engine engine, ServiceRuntimes services, ProxyMeters meters, EventLoops loops) {
         this.engine = engine;
+        this.eventLoops = loops;
         for (ListenerKind k : ListenerKind.values()) {
-            acceptors.put(k, new TcpAcceptor(engine, k));
-            udpHandlers.put(k, new UdpFrontendHandler(engine, k));
+            acceptors.put(k, new TcpAcceptor(engine, services, meters, loops, k));
+            udpHandlers.put(k, new UdpFrontendHandler(engine, services, loops, k));
         }
     }
 
@@ -212,7 +214,7 @@ final class Listeners {
     private List<Channel> bindNew(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
                                   ListenerKind kind, boolean accepting) throws ListenerException {
         List<Channel> channels = new ArrayList<>();
-        List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
+        List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
         int count = engine.transport.epoll() ? loops.size() : 1;
         if (engine.transport.epoll()) {
             try {

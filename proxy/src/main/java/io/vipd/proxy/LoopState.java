@@ -7,20 +7,11 @@ import java.util.Set;
 final class LoopState {
     /** TCP relays running on this loop, for shutdown. */
     final Set<TcpRelay> relays = new HashSet<>();
-    /** Scratch arrays for preference lists, by exact length (pickers fill as many entries as the array holds). */
-    private final int[][] scratch = new int[Engine.MAX_CANDIDATES + 1][];
+    /** For choosing new flows' backends without allocating. */
+    final CandidateScratch scratch = new CandidateScratch();
     final UdpFlowTable udp;
 
-    int[] scratch(int length) {
-        int[] a = scratch[length];
-        if (a == null) {
-            a = new int[length];
-            scratch[length] = a;
-        }
-        return a;
-    }
-
-    LoopState(Engine engine) {
-        this.udp = new UdpFlowTable(engine);
+    LoopState(Engine engine, ProxyMeters meters) {
+        this.udp = new UdpFlowTable(engine, meters);
     }
 }

@@ -1,7 +1,6 @@
 package io.vipd.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.Channel;
 import io.vipd.handover.HeldListeners;
@@ -15,9 +14,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is the API the compositions call and the life cycle; the listening sockets are kept by
  * {@link Listeners}, a shutdown's wait for connections is a {@link ConnectionDrain}, and connections are
- * served by {@link TcpAcceptor} and {@link UdpFrontendHandler}.
+ * served by {@link TcpAcceptor} and {@link UdpFrontendHandler}, which take their routing decisions from the
+ * {@link Engine}, their loop's state from {@link EventLoops} and their counters from {@link ServiceRuntimes},
+ * {@link BackendHealthRegistry} and {@link ProxyMeters}.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -47,6 +46,10 @@ public final class ProxyServer implements AutoCloseable {
     /** How often runtime state of service ports and backends that left the table is forgotten. */
     private static final int FORGET_EVERY_SECONDS = 30;
     private final Engine engine;
+    private final BackendHealthRegistry health;
+    private final ServiceRuntimes services;
+    private final ProxyMeters meters;
+    private final EventLoops loops = new EventLoops();
     private final TableListener tableListener = this::onTableChanged;
     private final Object lock = new Object();
     /** Guarded by lock. */
@@ -58,9 +61,14 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean closed;
 
     public ProxyServer(ServiceTable table, ProxyConfig config, MeterRegistry registry) {
-        engine = new Engine(Objects.requireNonNull(table, "table"), Objects.requireNonNull(config, "config"),
-                Objects.requireNonNull(registry, "registry"));
-        listeners = new Listeners(engine);
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(registry, "registry");
+        health = new BackendHealthRegistry(config.ejectionThreshold(), config.ejectionBackoff());
+        engine = new Engine(table, config, health);
+        services = new ServiceRuntimes(table, registry, health);
+        meters = new ProxyMeters(registry);
+        listeners = new Listeners(engine, services, meters, loops);
     }
 
     /** Starts the event loops (epoll if available, else NIO) and registers a table listener. */
@@ -72,17 +80,7 @@ public final class ProxyServer implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the proxy is closed");
             }
-            int n = engine.config.effectiveEventLoops();
-            engine.group = engine.transport.newGroup(n);
-            Map<EventLoop, LoopState> loops = new HashMap<>();
-            long sweep = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
-                    Math.min(engine.udpIdleNanos / 2, TimeUnit.SECONDS.toNanos(1)));
-            for (EventExecutor e : engine.group) {
-                LoopState state = new LoopState(engine);
-                loops.put((EventLoop) e, state);
-                e.scheduleWithFixedDelay(state.udp::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
-            }
-            engine.loops = Map.copyOf(loops);
+            loops.start(engine, meters);
             // Off the event loops: sweeping affinity entries is O(entries), and shutdown futures complete here so
             // that a caller chaining close() onto them never blocks an event loop.
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -96,8 +94,8 @@ public final class ProxyServer implements AutoCloseable {
                     this::forgetDeparted), FORGET_EVERY_SECONDS, FORGET_EVERY_SECONDS, TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
             started = true;
-            log.atInfo().addKeyValue("transport", engine.transport.name()).addKeyValue("event_loops", n)
-                    .log("proxy started");
+            log.atInfo().addKeyValue("transport", engine.transport.name())
+                    .addKeyValue("event_loops", loops.loops().size()).log("proxy started");
         }
     }
 
@@ -242,7 +240,7 @@ public final class ProxyServer implements AutoCloseable {
             listeners.closeEvery();
             pendingShutdowns.add(done);
         }
-        ConnectionDrain.start(engine, grace, () -> completeLater(done));
+        ConnectionDrain.start(loops, meters.activeConnections, grace, () -> completeLater(done));
         return done;
     }
 
@@ -268,9 +266,9 @@ public final class ProxyServer implements AutoCloseable {
         };
     }
 
-    /** See {@link Engine#forgetDeparted}; runs every {@value #FORGET_EVERY_SECONDS} s. */
+    /** See {@link ServiceRuntimes#forgetDeparted}; runs every {@value #FORGET_EVERY_SECONDS} s. */
     int forgetDeparted() {
-        int n = engine.forgetDeparted();
+        int n = services.forgetDeparted();
         if (n > 0) {
             log.atDebug().addKeyValue("forgotten", n).log("forgot departed service ports and backends");
         }
@@ -279,12 +277,12 @@ public final class ProxyServer implements AutoCloseable {
 
     /** TCP client connections being relayed now. */
     public int activeConnections() {
-        return engine.activeConnections.get();
+        return meters.activeConnections.get();
     }
 
     /** UDP flows held now. */
     public int activeUdpFlows() {
-        return engine.udpFlows.get();
+        return meters.udpFlows.get();
     }
 
     /**
@@ -292,7 +290,7 @@ public final class ProxyServer implements AutoCloseable {
      * service ports that left the table but still have connections or flows.
      */
     public ProxyStats stats() {
-        return StatsSnapshot.take(engine);
+        return StatsSnapshot.take(engine.table, services, health, meters);
     }
 
     /** Closes every listener and connection at once and stops the event loops. */
@@ -310,9 +308,9 @@ public final class ProxyServer implements AutoCloseable {
             listeners.closeEvery();
         }
         housekeeping.shutdownNow();
-        io.netty.util.concurrent.Future<?> terminated = engine.group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        io.netty.util.concurrent.Future<?> terminated = loops.group().shutdownGracefully(0, 2, TimeUnit.SECONDS);
         boolean onLoop = false;
-        for (EventExecutor e : engine.group) {
+        for (EventExecutor e : loops.group()) {
             onLoop |= e.inEventLoop();
         }
         if (!onLoop) {
@@ -337,10 +335,7 @@ public final class ProxyServer implements AutoCloseable {
                 engine.affinity.forgetPort(name);
             }
         }
-        for (Map.Entry<EventLoop, LoopState> e : engine.loops.entrySet()) {
-            LoopState state = e.getValue();
-            e.getKey().execute(() -> state.udp.onTableChanged(changed));
-        }
+        loops.executeOnEach(state -> state.udp.onTableChanged(changed));
     }
 
     private void checkRunning() {

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ServiceRuntime implements BackendLoad {
     final ServicePortName name;
     private final String tag;
-    private final Engine owner;
+    private final MeterRegistry registry;
+    private final BackendHealthRegistry health;
     final AtomicInteger active = new AtomicInteger();
     final AtomicInteger udpFlows = new AtomicInteger();
     final Counter rxBytes;
@@ -29,33 +30,32 @@ final class ServiceRuntime implements BackendLoad {
     private final List<Meter> meters;
     private final ConcurrentHashMap<String, BackendRuntime> backends = new ConcurrentHashMap<>();
 
-    ServiceRuntime(ServicePortName name, Engine owner) {
+    ServiceRuntime(ServicePortName name, MeterRegistry registry, BackendHealthRegistry health) {
         this.name = name;
-        this.owner = owner;
+        this.registry = registry;
+        this.health = health;
         this.tag = name.toString();
-        MeterRegistry r = owner.registry;
         Gauge activeGauge = Gauge.builder("vipd.connections.active", active, AtomicInteger::get)
-                .description("TCP client connections being relayed").tag("service", tag).register(r);
+                .description("TCP client connections being relayed").tag("service", tag).register(registry);
         rxBytes = Counter.builder("vipd.bytes").description("Bytes relayed; rx = client to backend")
-                .tags("service", tag, "direction", "rx").baseUnit("bytes").register(r);
+                .tags("service", tag, "direction", "rx").baseUnit("bytes").register(registry);
         txBytes = Counter.builder("vipd.bytes").description("Bytes relayed; rx = client to backend")
-                .tags("service", tag, "direction", "tx").baseUnit("bytes").register(r);
-        rejected = connections(r, "", "rejected");
-        dropped = connections(r, "", "dropped");
-        allFailed = connections(r, "", "no_backend_reachable");
+                .tags("service", tag, "direction", "tx").baseUnit("bytes").register(registry);
+        rejected = connections("", "rejected");
+        dropped = connections("", "dropped");
+        allFailed = connections("", "no_backend_reachable");
         meters = List.of(activeGauge, rxBytes, txBytes, rejected, dropped, allFailed);
     }
 
-    private Counter connections(MeterRegistry r, String backend, String result) {
+    private Counter connections(String backend, String result) {
         return Counter.builder("vipd.connections").description("Connections by outcome; per backend connect attempt")
-                .tags("service", tag, "backend", backend, "result", result).register(r);
+                .tags("service", tag, "backend", backend, "result", result).register(registry);
     }
 
     BackendRuntime backend(String key) {
         BackendRuntime b = backends.get(key);
-        return b != null ? b : backends.computeIfAbsent(key, k -> new BackendRuntime(k, owner,
-                connections(owner.registry, k, "ok"),
-                connections(owner.registry, k, "connect_failed")));
+        return b != null ? b : backends.computeIfAbsent(key, k -> new BackendRuntime(k, health,
+                connections(k, "ok"), connections(k, "connect_failed")));
     }
 
     /**
@@ -99,7 +99,7 @@ final class ServiceRuntime implements BackendLoad {
                 if (b.active.get() != 0) {
                     return b;
                 }
-                b.removeMeters(owner.registry);
+                b.removeMeters(registry);
                 forgotten[0]++;
                 return null;
             });
@@ -109,7 +109,7 @@ final class ServiceRuntime implements BackendLoad {
 
     /** Removes this service port's metric series and its backends' from the registry. */
     void removeMeters() {
-        meters.forEach(owner.registry::remove);
-        backends.values().forEach(b -> b.removeMeters(owner.registry));
+        meters.forEach(registry::remove);
+        backends.values().forEach(b -> b.removeMeters(registry));
     }
 }

@@ -3,6 +3,7 @@ package io.vipd.proxy;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
+import io.vipd.lb.ServiceTable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,24 +18,25 @@ import java.util.TreeSet;
 final class StatsSnapshot {
     private StatsSnapshot() {}
 
-    static ProxyStats take(Engine engine) {
+    static ProxyStats take(ServiceTable table, ServiceRuntimes services, BackendHealthRegistry health,
+                           ProxyMeters meters) {
         List<ProxyStats.ServiceStats> rows = new ArrayList<>();
         Set<ServicePortName> seen = new HashSet<>();
-        for (ServicePortEntry entry : engine.table.entries()) {
+        for (ServicePortEntry entry : table.entries()) {
             seen.add(entry.name());
-            rows.add(row(engine, entry.name(), entry.endpoints(), engine.existingService(entry.name())));
+            rows.add(row(health, entry.name(), entry.endpoints(), services.existingService(entry.name())));
         }
-        for (ServiceRuntime rt : engine.services()) {
+        for (ServiceRuntime rt : services.services()) {
             if (!seen.contains(rt.name) && !rt.idle()) {
-                rows.add(row(engine, rt.name, BackendSet.empty(), rt));
+                rows.add(row(health, rt.name, BackendSet.empty(), rt));
             }
         }
         rows.sort((a, b) -> a.name().compareTo(b.name()));
-        return new ProxyStats(engine.activeConnections.get(), engine.udpFlows.get(), rows);
+        return new ProxyStats(meters.activeConnections.get(), meters.udpFlows.get(), rows);
     }
 
-    private static ProxyStats.ServiceStats row(Engine engine, ServicePortName name, BackendSet endpoints,
-                                               ServiceRuntime rt) {
+    private static ProxyStats.ServiceStats row(BackendHealthRegistry health, ServicePortName name,
+                                               BackendSet endpoints, ServiceRuntime rt) {
         Set<String> keys = new TreeSet<>(endpoints.keys());
         if (rt != null) {
             rt.backendKeys().forEach(keys::add);
@@ -42,7 +44,7 @@ final class StatsSnapshot {
         List<ProxyStats.BackendStats> backends = new ArrayList<>(keys.size());
         for (String key : keys) {
             BackendRuntime b = rt == null ? null : rt.existingBackend(key);
-            backends.add(b != null ? b.snapshot() : new ProxyStats.BackendStats(key, 0, 0, 0, engine.ejected(key)));
+            backends.add(b != null ? b.snapshot() : new ProxyStats.BackendStats(key, 0, 0, 0, health.isEjected(key)));
         }
         return new ProxyStats.ServiceStats(name, rt == null ? 0 : rt.active.get(), rt == null ? 0 : rt.udpFlows.get(),
                 backends);

@@ -26,10 +26,16 @@ import java.util.concurrent.TimeUnit;
 @ChannelHandler.Sharable
 final class TcpAcceptor extends ChannelHandlerAdapter {
     private final Engine engine;
+    private final ServiceRuntimes services;
+    private final ProxyMeters meters;
+    private final EventLoops loops;
     private final ListenerKind kind;
 
-    TcpAcceptor(Engine engine, ListenerKind kind) {
+    TcpAcceptor(Engine engine, ServiceRuntimes services, ProxyMeters meters, EventLoops loops, ListenerKind kind) {
         this.engine = engine;
+        this.services = services;
+        this.meters = meters;
+        this.loops = loops;
         this.kind = kind;
     }
 
@@ -50,7 +56,7 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             return;
         }
         ServicePortEntry entry = fe.entry();
-        ServiceRuntime service = engine.service(entry.name());
+        ServiceRuntime service = services.service(entry.name());
         if (!entry.sourceAllowed(fe.type(), remote.getAddress())) {
             service.dropped.increment();
             hold(ch);
@@ -68,16 +74,16 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             TcpShutdown.reset(ch);
             return;
         }
-        LoopState loop = engine.loop(ch.eventLoop());
+        LoopState loop = loops.of(ch.eventLoop());
         int[] candidates = new int[engine.config.connectAttempts()];
-        int n = engine.choose(entry, route, service, remote, local, Protocol.TCP, loop, candidates);
+        int n = engine.choose(entry, route, service, remote, local, Protocol.TCP, loop.scratch, candidates);
         if (n == 0) {
             service.rejected.increment();
             TcpShutdown.reset(ch);
             return;
         }
-        new TcpRelay(engine, engine.backendDialer, loop, ch, service, fe.type(), shortCircuit, entry, route,
-                candidates, n).start();
+        new TcpRelay(engine, meters, engine.backendDialer, loop.relays, ch, service, fe.type(), shortCircuit, entry,
+                route, candidates, n).start();
     }
 
     private void hold(Channel ch) {

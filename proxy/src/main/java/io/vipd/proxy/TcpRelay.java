@@ -8,6 +8,7 @@ import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.Route;
 import io.vipd.lb.ServicePortEntry;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,8 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     /** Under {@link SpliceMode#AUTO}: this many bulk reads (either direction) switch the relay to splice. */
     private static final int BULK_READS_TO_SPLICE = 4;
 
-    private final LoopState loop;
+    /** The relays of this relay's event loop, which it joins while it runs (for shutdown). */
+    private final Set<TcpRelay> loopRelays;
     private final ProxyProtocol proxyProtocol;
     private final SpliceMode spliceMode;
     private final RelayClientSide clientSide;
@@ -40,11 +42,12 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     /** Set while copying has stopped for a switch to splice, and for good once the switch is made. */
     private SpliceHandOver handOver;
 
-    TcpRelay(Engine engine, BackendDialer dialer, LoopState loop, Channel client, ServiceRuntime service,
-             FrontendType frontendType, boolean shortCircuit, ServicePortEntry entry, Route route, int[] candidates,
-             int candidateCount) {
-        super(engine, dialer, client, service, frontendType, shortCircuit, entry, route, candidates, candidateCount);
-        this.loop = loop;
+    TcpRelay(Engine engine, ProxyMeters meters, BackendDialer dialer, Set<TcpRelay> loopRelays, Channel client,
+             ServiceRuntime service, FrontendType frontendType, boolean shortCircuit, ServicePortEntry entry,
+             Route route, int[] candidates, int candidateCount) {
+        super(engine, meters, dialer, client, service, frontendType, shortCircuit, entry, route, candidates,
+                candidateCount);
+        this.loopRelays = loopRelays;
         this.proxyProtocol = entry.proxyProtocol();
         this.spliceMode = engine.transport.epoll() ? engine.config.splice() : SpliceMode.OFF;
         this.clientSide = new RelayClientSide(this, client);
@@ -54,9 +57,9 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     }
 
     void start() {
-        engine.activeConnections.incrementAndGet();
+        meters.activeConnections.incrementAndGet();
         service.active.incrementAndGet();
-        loop.relays.add(this);
+        loopRelays.add(this);
         if (!engine.config.idleTimeout().isZero()) {
             client.pipeline().addLast(new IdleStateHandler(0, 0, engine.config.idleTimeout().toNanos(),
                     TimeUnit.NANOSECONDS));
@@ -127,7 +130,7 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     /** Stops copying and hands both sockets to a {@link SpliceRelay} once nothing is left in Netty's buffers. */
     private void requestSplice() {
         handOver = new SpliceHandOver(this, clientSide, backendSide, engine.config.idleTimeout().toNanos(),
-                engine.spliced);
+                meters.spliced);
         handOver.start();
     }
 
@@ -238,8 +241,8 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
             current.disconnected();
         }
         clientSide.releasePending();
-        loop.relays.remove(this);
+        loopRelays.remove(this);
         service.active.decrementAndGet();
-        engine.activeConnections.decrementAndGet();
+        meters.activeConnections.decrementAndGet();
     }
 }

@@ -29,10 +29,12 @@ import java.util.Set;
  */
 final class UdpFlowTable implements UdpFlow.Owner {
     private final Engine engine;
+    private final ProxyMeters meters;
     private final HashMap<UdpFlowKey, UdpFlow> flows = new HashMap<>();
 
-    UdpFlowTable(Engine engine) {
+    UdpFlowTable(Engine engine, ProxyMeters meters) {
         this.engine = engine;
+        this.meters = meters;
     }
 
     UdpFlow get(UdpFlowKey key) {
@@ -52,9 +54,9 @@ final class UdpFlowTable implements UdpFlow.Owner {
      */
     UdpFlow create(UdpFlowKey key, ServiceRuntime service, Backend backend, Channel listener, EventLoop loop,
                    boolean keepClient) {
-        if (engine.udpFlows.incrementAndGet() > engine.config.udpMaxFlows()) {
-            engine.udpFlows.decrementAndGet();
-            engine.udpDroppedFull.increment();
+        if (meters.udpFlows.incrementAndGet() > engine.config.udpMaxFlows()) {
+            meters.udpFlows.decrementAndGet();
+            meters.udpDroppedFull.increment();
             return null;
         }
         Channel replyVia = listener;
@@ -119,7 +121,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
 
     @Override
     public void backendUnreachable(UdpFlow flow) {
-        evict(flow, engine.udpEvictedUnreachable);
+        evict(flow, meters.udpEvictedUnreachable);
     }
 
     private void evict(UdpFlow flow, Counter reason) {
@@ -135,7 +137,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         report(flow);
         flow.service.udpFlows.decrementAndGet();
         flow.backend.disconnected();
-        engine.udpFlows.decrementAndGet();
+        meters.udpFlows.decrementAndGet();
     }
 
     private static void report(UdpFlow flow) {
@@ -165,7 +167,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         }
         if (idle != null) {
             for (UdpFlow f : idle) {
-                evict(f, engine.udpEvictedIdle);
+                evict(f, meters.udpEvictedIdle);
             }
         }
     }
@@ -187,7 +189,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         }
         if (gone != null) {
             for (UdpFlow f : gone) {
-                evict(f, engine.udpEvictedBackendGone);
+                evict(f, meters.udpEvictedBackendGone);
             }
         }
     }

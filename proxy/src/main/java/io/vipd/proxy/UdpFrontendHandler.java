@@ -25,10 +25,14 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UdpFrontendHandler.class);
 
     private final Engine engine;
+    private final ServiceRuntimes services;
+    private final EventLoops loops;
     private final ListenerKind kind;
 
-    UdpFrontendHandler(Engine engine, ListenerKind kind) {
+    UdpFrontendHandler(Engine engine, ServiceRuntimes services, EventLoops loops, ListenerKind kind) {
         this.engine = engine;
+        this.services = services;
+        this.loops = loops;
         this.kind = kind;
     }
 
@@ -42,11 +46,11 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress client = packet.sender();
         InetSocketAddress frontend = kind == ListenerKind.TRANSPARENT && packet.recipient() != null
                 ? packet.recipient() : UdpFlowTable.frontendOf(ctx.channel());
-        UdpFlowTable table = engine.loop(ctx.channel().eventLoop()).udp;
+        LoopState loop = loops.of(ctx.channel().eventLoop());
         UdpFlowKey key = new UdpFlowKey(client, frontend);
-        UdpFlow flow = table.get(key);
+        UdpFlow flow = loop.udp.get(key);
         if (flow == null) {
-            flow = newFlow(ctx, key, table);
+            flow = newFlow(ctx, key, loop);
             if (flow == null) {
                 packet.release();
                 return;
@@ -55,13 +59,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         flow.send(packet.content(), System.nanoTime());
     }
 
-    private UdpFlow newFlow(ChannelHandlerContext ctx, UdpFlowKey key, UdpFlowTable table) {
+    private UdpFlow newFlow(ChannelHandlerContext ctx, UdpFlowKey key, LoopState loop) {
         FrontendEntry fe = engine.resolve(Protocol.UDP, kind, key.frontend());
         if (fe == null) {
             return null;
         }
         ServicePortEntry entry = fe.entry();
-        ServiceRuntime service = engine.service(entry.name());
+        ServiceRuntime service = services.service(entry.name());
         InetSocketAddress client = key.client();
         if (!entry.sourceAllowed(fe.type(), client.getAddress())) {
             service.dropped.increment();
@@ -74,8 +78,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         int[] choice = new int[1];
-        int n = engine.choose(entry, route, service, client, key.frontend(), Protocol.UDP,
-                engine.loop(ctx.channel().eventLoop()), choice);
+        int n = engine.choose(entry, route, service, client, key.frontend(), Protocol.UDP, loop.scratch, choice);
         if (n == 0) {
             service.rejected.increment();
             return null;
@@ -83,7 +86,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         Backend backend = route.backends().get(choice[0]);
         boolean keepClient = engine.transparentEgress(fe.type(), entry, shortCircuit, client.getAddress(),
                 backend.ip());
-        UdpFlow flow = table.create(key, service, backend, ctx.channel(), ctx.channel().eventLoop(), keepClient);
+        UdpFlow flow = loop.udp.create(key, service, backend, ctx.channel(), ctx.channel().eventLoop(), keepClient);
         if (flow != null) {
             engine.recordAffinity(entry, client, flow.backend.key);
         }

@@ -17,7 +17,9 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +37,9 @@ class TcpRelayFinResetTest {
     private static final InetSocketAddress BACKEND_B = new InetSocketAddress(ip("10.1.0.2"), 8080);
 
     private Engine engine;
-    private LoopState loop;
+    private ProxyMeters meters;
+    /** The relays of the (one) event loop. */
+    private final Set<TcpRelay> loopRelays = new HashSet<>();
     private ServicePortEntry entry;
     private Route route;
     private ServiceRuntime service;
@@ -47,13 +51,15 @@ class TcpRelayFinResetTest {
 
     @BeforeEach
     void setUp() {
-        engine = new Engine(new ServiceTable(), ProxyConfig.defaults().withSplice(SpliceMode.OFF),
-                new SimpleMeterRegistry());
-        loop = new LoopState(engine);
+        ProxyConfig config = ProxyConfig.defaults().withSplice(SpliceMode.OFF);
+        BackendHealthRegistry health = new BackendHealthRegistry(config.ejectionThreshold(), config.ejectionBackoff());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        engine = new Engine(new ServiceTable(), config, health);
+        meters = new ProxyMeters(registry);
         Frontend frontend = new Frontend(FRONTEND.getAddress(), FRONTEND.getPort(), Protocol.TCP);
         entry = Fixtures.entry("web", frontend, Fixtures.backends(BACKEND_A, BACKEND_B)).build();
         route = entry.route(FrontendType.CLUSTER_IP, false);
-        service = engine.service(entry.name());
+        service = new ServiceRuntime(entry.name(), registry, health);
         client = new SocketLikeChannel(FRONTEND, CLIENT);
     }
 
@@ -81,8 +87,8 @@ class TcpRelayFinResetTest {
             return ch.newFailedFuture(new ConnectException("Connection refused"));
         };
         int[] candidates = {indexOf(BACKEND_A), indexOf(BACKEND_B)};
-        new TcpRelay(engine, dialer, loop, client, service, FrontendType.CLUSTER_IP, false, entry, route, candidates,
-                outcomes.length).start();
+        new TcpRelay(engine, meters, dialer, loopRelays, client, service, FrontendType.CLUSTER_IP, false, entry, route,
+                candidates, outcomes.length).start();
     }
 
     private int indexOf(InetSocketAddress backend) {
@@ -100,9 +106,9 @@ class TcpRelayFinResetTest {
     }
 
     private void assertRelayFinished() {
-        assertThat(engine.activeConnections.get()).as("connections relayed").isZero();
+        assertThat(meters.activeConnections.get()).as("connections relayed").isZero();
         assertThat(service.active.get()).as("the service's connections").isZero();
-        assertThat(loop.relays).as("relays on the loop").isEmpty();
+        assertThat(loopRelays).as("relays on the loop").isEmpty();
     }
 
     // --- half-close each way
@@ -198,7 +204,7 @@ class TcpRelayFinResetTest {
         client.receive("hello");
         assertThat(attempts.get(1).written()).isEqualTo("hello");
         assertThat(client.isOpen()).isTrue();
-        assertThat(engine.retries.count()).isEqualTo(1.0);
+        assertThat(meters.retries.count()).isEqualTo(1.0);
         assertThat(service.existingBackend(route.backends().key(indexOf(BACKEND_A))).failures.get()).isEqualTo(1);
         assertThat(service.allFailed.count()).isZero();
     }
