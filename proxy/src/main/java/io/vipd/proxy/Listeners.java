@@ -188,7 +188,7 @@ final class Listeners {
     private List<Channel> adopt(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
                                 ListenerKind kind, boolean accepting, List<Integer> fds) throws ListenerException {
         List<Channel> channels = new ArrayList<>();
-        List<EventLoop> loops = new ArrayList<>(engine.loops.keySet());
+        List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
         for (int i = 0; i < fds.size(); i++) {
             EventLoop loop = loops.get(i % loops.size());
             int fd = fds.get(i);

@@ -165,13 +165,13 @@ public final class ProxyServer implements AutoCloseable {
             checkRunning();
             udp = listeners.forgetHandedOver();
         }
-        log.atInfo().addKeyValue("connections", engine.activeConnections.get())
-                .addKeyValue("udp_flows", engine.udpFlows.get())
+        log.atInfo().addKeyValue("connections", meters.activeConnections.get())
+                .addKeyValue("udp_flows", meters.udpFlows.get())
                 .log("listeners handed over; finishing the connections and flows still open");
         CompletableFuture<Void> idle = new CompletableFuture<>();
         ScheduledFuture<?>[] poll = new ScheduledFuture<?>[1];
         poll[0] = housekeeping.scheduleWithFixedDelay(() -> {
-            if (engine.activeConnections.get() == 0 && engine.udpFlows.get() == 0 && !idle.isDone()) {
+            if (meters.activeConnections.get() == 0 && meters.udpFlows.get() == 0 && !idle.isDone()) {
                 udp.forEach(Channel::close);
                 log.atInfo().log("every connection and flow handed over has finished");
                 idle.complete(null);
