@@ -112,6 +112,8 @@ final class NodeCluster implements AutoCloseable {
             start(pod, "socat", "TCP-LISTEN:8081,fork,reuseaddr", "SYSTEM:echo " + name + " $SOCAT_PEERADDR");
             // The first 28 bytes (a PROXY v2 header for TCP over IPv4) in hex.
             start(pod, "socat", "TCP-LISTEN:8082,fork,reuseaddr", "SYSTEM:head -c 28 | od -An -v -tx1");
+            // Echoes what it reads, for long-lived connections.
+            start(pod, "socat", "TCP-LISTEN:8083,fork,reuseaddr", "EXEC:cat");
             start(pod, java(), "-cp", System.getProperty("java.class.path"), UdpNameServer.class.getName(), name,
                     "5353", "5354");
         }
@@ -130,16 +132,30 @@ final class NodeCluster implements AutoCloseable {
 
     /** Starts the real vipd node process in the node namespace. */
     void startVipd(String... extraArgs) throws IOException {
+        vipd = startVipdProcess(Duration.ofSeconds(1), extraArgs);
+    }
+
+    /** Starts another vipd node process on the same state directory; it logs to its own file in the work directory. */
+    Process startVipdProcess(Duration shutdownGrace, String... extraArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), java(),
                 "-cp", System.getProperty("java.class.path"), "io.vipd.cli.Main", "node",
                 "--kubeconfig", kubeconfig.toString(), "--hostname-override", NODE_NAME,
                 "--cluster-cidr", CLUSTER_CIDR, "--nodeport-addresses", "198.18.64.0/24",
                 "--healthz-bind-address", NODE_IP + ":10256", "--metrics-bind-address", "127.0.0.1:10249",
-                "--shutdown-grace", "1s", "--state-dir", work.resolve("state").toString()));
+                "--shutdown-grace", shutdownGrace.toMillis() + "ms", "--state-dir", stateDir().toString()));
         cmd.addAll(List.of(extraArgs));
-        File log = work.resolve("vipd-" + System.nanoTime() + ".log").toFile();
-        vipd = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
-        processes.add(vipd);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(vipdLog().toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private Path vipdLog() {
+        return work.resolve("vipd-" + System.nanoTime() + ".log");
+    }
+
+    /** The vipd processes' state directory (hand-over socket, snapshot, owner file). */
+    Path stateDir() {
+        return work.resolve("state");
     }
 
     /** Stops the vipd process (SIGTERM, then SIGKILL after 10 s). */
