@@ -29,7 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code vipd edge} and {@code vipd demo} as commands: exit codes, SIGTERM drain, the demo's self-test. */
+/**
+ * {@code vipd edge} and {@code vipd demo} as commands: exit codes, {@code --check}, SIGTERM drain, the demo's
+ * self-test.
+ */
 class EdgeCommandTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -70,6 +73,47 @@ class EdgeCommandTest {
 
         assertThat(result[0]).isEqualTo("2");
         assertThat(result[2]).contains("nope.yaml: no such file");
+    }
+
+    @Test
+    void checkOfAValidFilePrintsASummaryAndExits0WithoutBindingAnything() throws Exception {
+        // Every address the file and the admin flags name is held here, so any bind would fail.
+        try (ServerSocket web = new ServerSocket(); ServerSocket metrics = new ServerSocket()) {
+            web.bind(new InetSocketAddress("127.0.79.30", 0));
+            metrics.bind(new InetSocketAddress("127.0.0.1", 0));
+            Path file = dir.resolve("edge.yaml");
+            Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.79.30:" + web.getLocalPort() + "\"]\n"
+                    + "  - name: dns\n    protocol: UDP\n    listen: [\"127.0.79.30:53\", \"127.0.79.31:53\"]\n");
+
+            String[] result = run(new EdgeCommand(), "--check", "--config", file.toString(), "--metrics-bind-address",
+                    "127.0.0.1:" + metrics.getLocalPort(), "--healthz-bind-address", "");
+
+            assertThat(result[0]).as(result[2]).isEqualTo("0");
+            assertThat(result[1]).isEqualTo(file + ": configuration OK (2 services, 3 frontends)\n");
+            assertThat(result[2]).isEmpty();
+        }
+    }
+
+    @Test
+    void checkOfABadFileExitsWith2AndTheMessageAStartWouldPrint() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.0.1:8080\", \"127.0.0.1\"]\n");
+
+        String[] check = run(new EdgeCommand(), "--check", "--config", file.toString());
+        String[] start = run(new EdgeCommand(), "--config", file.toString());
+
+        assertThat(check[0]).isEqualTo("2");
+        assertThat(check[1]).isEmpty();
+        assertThat(check[2]).isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n")
+                .isEqualTo(start[2]);
+    }
+
+    @Test
+    void checkOfAMissingFileExitsWith2() {
+        String[] result = run(new EdgeCommand(), "--check", "--config", dir.resolve("nope.yaml").toString());
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).isEqualTo("vipd edge: " + dir.resolve("nope.yaml") + ": no such file\n");
     }
 
     @Test
