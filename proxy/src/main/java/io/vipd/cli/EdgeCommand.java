@@ -22,13 +22,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vipd edge --config FILE}: the standalone L4 load balancer, configured by a watched YAML file;
- * {@code --check} only validates the file.
+ * {@code vipd edge --config FILE}: the standalone L4 load balancer, configured by a watched YAML file and reloaded
+ * on SIGHUP; {@code --check} only validates the file.
  */
 @Command(name = "edge", mixinStandardHelpOptions = true,
         description = {"Run the standalone L4 load balancer on a YAML file (see examples/edge.yaml).",
-            "The file is watched: changes are applied service by service, established connections are kept, "
-                + "and an invalid file is reported while the last good configuration stays in force."})
+            "The file is watched, and re-read on SIGHUP: changes are applied service by service, established "
+                + "connections are kept, and an invalid file is reported while the last good configuration stays "
+                + "in force."})
 public final class EdgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -74,7 +75,10 @@ public final class EdgeCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        return awaitAndDrain(runtime, TerminationSignal.install(), shutdownGrace);
+        CompletableFuture<String> termination = TerminationSignal.install();
+        try (HangupSignal hangup = HangupSignal.reloadOn(runtime::reload)) {
+            return awaitAndDrain(runtime, termination, shutdownGrace);
+        }
     }
 
     /** {@code --check}: the summary on stdout and 0, or the error a start would print and 2. */
