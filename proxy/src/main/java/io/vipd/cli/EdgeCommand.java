@@ -6,12 +6,15 @@ import io.vipd.handover.StateDirectory;
 import io.vipd.proxy.ProxyConfig;
 
 import io.vipd.admin.AdminBindException;
+import io.vipd.edge.EdgeConfigCheck;
 import io.vipd.edge.EdgeConfigException;
 import io.vipd.edge.EdgeRuntime;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,17 +24,26 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vipd edge --config FILE}: the standalone L4 load balancer, configured by a watched YAML file. */
+/**
+ * {@code vipd edge --config FILE}: the standalone L4 load balancer, configured by a watched YAML file and reloaded
+ * on SIGHUP; {@code --check} only validates the file.
+ */
 @Command(name = "edge", mixinStandardHelpOptions = true,
         description = {"Run the standalone L4 load balancer on a YAML file (see examples/edge.yaml).",
-            "The file is watched: changes are applied service by service, established connections are kept, "
-                + "and an invalid file is reported while the last good configuration stays in force."})
+            "The file is watched, and re-read on SIGHUP: changes are applied service by service, established "
+                + "connections are kept, and an invalid file is reported while the last good configuration stays "
+                + "in force."})
 public final class EdgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "the services file")
     Path config;
+
+    @Option(names = "--check", description = "validate the file as a start would (listen addresses included, "
+            + "against each other and the admin addresses, without binding) and exit: 0 if it is valid, "
+            + "2 with the error")
+    boolean check;
 
     @Option(names = "--metrics-bind-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:10249",
             converter = BindAddressConverter.class,
@@ -60,6 +72,9 @@ public final class EdgeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        if (check) {
+            return check(err);
+        }
         EdgeRuntime runtime;
         try {
             Path dir = stateDir != null ? stateDir : StateDirectory.edgeDefault(config,
@@ -75,7 +90,38 @@ public final class EdgeCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
-        return awaitAndDrain(runtime, TerminationSignal.install(), shutdownGrace);
+        CompletableFuture<String> termination = TerminationSignal.install();
+        try (HangupSignal hangup = HangupSignal.reloadOn(runtime::reload)) {
+            return awaitAndDrain(runtime, termination, shutdownGrace);
+        }
+    }
+
+    /** {@code --check}: the summary on stdout and 0, or the error a start would print and 2. */
+    private int check(PrintWriter err) {
+        Map<String, InetSocketAddress> admin = new LinkedHashMap<>();
+        // In the order a start binds them, so the same frontend is reported.
+        if (metricsBind != null) {
+            admin.put("the metrics listener", metricsBind);
+        }
+        if (healthzBind != null) {
+            admin.put("the healthz listener", healthzBind);
+        }
+        try {
+            EdgeConfigCheck.Summary summary = EdgeConfigCheck.check(config, admin);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(config + ": configuration OK (" + count(summary.services(), "service") + ", "
+                    + count(summary.frontends(), "frontend") + ")");
+            out.flush();
+            return 0;
+        } catch (EdgeConfigException e) {
+            err.println("vipd edge: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /**

@@ -132,6 +132,7 @@ public final class NodeCommand implements Callable<Integer> {
             log.atWarn().log(w);
         }
         CompletableFuture<String> signal = TerminationSignal.install();
+        HangupSignal.ignore("vipd node does not reload; restart it to apply changed flags or --config");
         NodeRuntime runtime;
         try {
             runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"), proxyConfig,

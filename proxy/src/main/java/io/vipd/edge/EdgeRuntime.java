@@ -112,6 +112,8 @@ public final class EdgeRuntime implements AutoCloseable {
     /** Completes when a successor took the listeners and everything still open here has finished. */
     private final CompletableFuture<Void> succeeded = new CompletableFuture<>();
     private Succession succession = Succession.none();
+    /** Guarded by this: set once shutting down, so no reload (file watch or SIGHUP) opens a listener again. */
+    private boolean stopping;
     private volatile EdgeConfig current;
     private volatile Instant lastApplied;
     private volatile String lastError;
@@ -202,6 +204,10 @@ public final class EdgeRuntime implements AutoCloseable {
      * here; {@link #succeeded()} completes after that.
      */
     private void onHandedOver(List<Channel> pausedUdpListeners) {
+        synchronized (this) {
+            // The successor owns the addresses now: a reload here (file watch, SIGHUP) would fight it for them.
+            stopping = true;
+        }
         watcher.close();
         succession.close();
         log.atInfo().log("handed over to a successor; this process exits once its connections are done");
@@ -250,8 +256,15 @@ public final class EdgeRuntime implements AutoCloseable {
         return names.stream().map(Object::toString).sorted().toList().toString();
     }
 
-    /** Re-reads the file and applies it; on error logs it and keeps the configuration in force. */
+    /**
+     * Re-reads the file and applies it; on error logs it and keeps the configuration in force. Once shutting
+     * down, does nothing.
+     */
     public synchronized void reload() {
+        if (stopping) {
+            log.atInfo().log("reload skipped: shutting down");
+            return;
+        }
         try {
             apply(loader.load(options.config(), applier::applied));
         } catch (EdgeConfigException e) {
@@ -285,11 +298,19 @@ public final class EdgeRuntime implements AutoCloseable {
 
     /** Stops watching and accepting, lets established connections finish up to {@code grace}, then closes. */
     public CompletableFuture<Void> shutdown(Duration grace) {
-        watcher.close();
+        stopReloads();
         log.atInfo().addKeyValue("grace", grace).addKeyValue("connections", proxy.activeConnections())
                 .log("shutting down: draining connections");
         // Async: the drain completes on an event loop, which close() must not wait for from inside.
         return proxy.shutdown(grace).whenCompleteAsync((v, e) -> close());
+    }
+
+    /** Returns once no reload runs and none will start. */
+    private void stopReloads() {
+        watcher.close();
+        synchronized (this) {
+            stopping = true;
+        }
     }
 
     @Override
@@ -298,7 +319,7 @@ public final class EdgeRuntime implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        watcher.close();
+        stopReloads();
         admin.close();
         proxy.close();
         registry.close();

@@ -18,18 +18,28 @@ import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code vipd edge} and {@code vipd demo} as commands: exit codes, SIGTERM drain, the demo's self-test. */
+/**
+ * {@code vipd edge} and {@code vipd demo} as commands: exit codes, {@code --check}, SIGTERM drain, SIGHUP reload,
+ * the demo's self-test.
+ */
 class EdgeCommandTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -70,6 +80,47 @@ class EdgeCommandTest {
 
         assertThat(result[0]).isEqualTo("2");
         assertThat(result[2]).contains("nope.yaml: no such file");
+    }
+
+    @Test
+    void checkOfAValidFilePrintsASummaryAndExits0WithoutBindingAnything() throws Exception {
+        // Every address the file and the admin flags name is held here, so any bind would fail.
+        try (ServerSocket web = new ServerSocket(); ServerSocket metrics = new ServerSocket()) {
+            web.bind(new InetSocketAddress("127.0.79.30", 0));
+            metrics.bind(new InetSocketAddress("127.0.0.1", 0));
+            Path file = dir.resolve("edge.yaml");
+            Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.79.30:" + web.getLocalPort() + "\"]\n"
+                    + "  - name: dns\n    protocol: UDP\n    listen: [\"127.0.79.30:53\", \"127.0.79.31:53\"]\n");
+
+            String[] result = run(new EdgeCommand(), "--check", "--config", file.toString(), "--metrics-bind-address",
+                    "127.0.0.1:" + metrics.getLocalPort(), "--healthz-bind-address", "");
+
+            assertThat(result[0]).as(result[2]).isEqualTo("0");
+            assertThat(result[1]).isEqualTo(file + ": configuration OK (2 services, 3 frontends)\n");
+            assertThat(result[2]).isEmpty();
+        }
+    }
+
+    @Test
+    void checkOfABadFileExitsWith2AndTheMessageAStartWouldPrint() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.0.1:8080\", \"127.0.0.1\"]\n");
+
+        String[] check = run(new EdgeCommand(), "--check", "--config", file.toString());
+        String[] start = run(new EdgeCommand(), "--config", file.toString());
+
+        assertThat(check[0]).isEqualTo("2");
+        assertThat(check[1]).isEmpty();
+        assertThat(check[2]).isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n")
+                .isEqualTo(start[2]);
+    }
+
+    @Test
+    void checkOfAMissingFileExitsWith2() {
+        String[] result = run(new EdgeCommand(), "--check", "--config", dir.resolve("nope.yaml").toString());
+
+        assertThat(result[0]).isEqualTo("2");
+        assertThat(result[2]).isEqualTo("vipd edge: " + dir.resolve("nope.yaml") + ": no such file\n");
     }
 
     @Test
@@ -131,6 +182,55 @@ class EdgeCommandTest {
     }
 
     @Test
+    void sighupReloadsTheFileAndABrokenFileLeavesTheLastGoodOneServing() throws Exception {
+        String front = "127.0.79.20";
+        InetSocketAddress frontend = new InetSocketAddress(front, freeTcpPort(front));
+        int metricsPort = freeTcpPort("127.0.0.1");
+        try (DemoBackends backends = new DemoBackends(); ServerSocket squatter = new ServerSocket()) {
+            String first = key("127.0.79.21");
+            String second = key("127.0.79.22");
+            backends.startHttp(Addresses.parseIpPort(first));
+            backends.startHttp(Addresses.parseIpPort(second));
+            squatter.bind(new InetSocketAddress(front, 0));
+            InetSocketAddress other = new InetSocketAddress(front, squatter.getLocalPort());
+            Path file = dir.resolve("edge.yaml");
+            String web = "services:\n  - name: web\n    listen: [\"" + Addresses.key(frontend) + "\"]\n    backends: [";
+            Files.writeString(file, web + first + "]\n");
+            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "127.0.0.1:" + metricsPort,
+                    "--healthz-bind-address", "");
+            try {
+                assertThat(DemoClient.httpGet(frontend)).isEqualTo(first);
+
+                // The file watch reads this first and is refused, the squatter holding "other"; the content does
+                // not change again, so only a SIGHUP applies it once the address is free.
+                replace(file, web + second + "]\n  - name: other\n    listen: [\"" + Addresses.key(other) + "\"]\n"
+                        + "    backends: [" + first + "]\n");
+                await().atMost(WAIT).until(() -> reloads(metricsPort, "failure") == 1);
+                assertThat(DemoClient.httpGet(frontend)).isEqualTo(first);
+                squatter.close();
+
+                hangup(vipd);
+
+                await().atMost(WAIT).until(() -> reloads(metricsPort, "success") == 2);
+                assertThat(DemoClient.httpGet(frontend)).isEqualTo(second);
+                assertThat(connects(other)).isTrue();
+
+                replace(file, "services: [\n");
+                await().atMost(WAIT).until(() -> reloads(metricsPort, "failure") == 2);
+                hangup(vipd);
+
+                await().atMost(WAIT).until(() -> occurrences(log(), "reloading on SIGHUP") == 2
+                        && reloads(metricsPort, "failure") == 3);
+                assertThat(vipd.isAlive()).isTrue();
+                assertThat(DemoClient.httpGet(frontend)).isEqualTo(second);
+                assertThat(reloads(metricsPort, "success")).isEqualTo(2);
+            } finally {
+                vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void aForwardingFlagOutOfRangeExitsWith2NamingIt() throws Exception {
         Path file = dir.resolve("edge.yaml");
         Files.writeString(file, "services: []\n");
@@ -184,6 +284,36 @@ class EdgeCommandTest {
             throw e;
         }
         return vipd;
+    }
+
+    /** Replaces the file the way editors do (write aside, rename over), so the file watch never reads half a file. */
+    private void replace(Path file, String yaml) throws IOException {
+        Path tmp = dir.resolve(".edge.yaml.tmp");
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void hangup(Process process) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
+    }
+
+    private String log() throws IOException {
+        return Files.readString(dir.resolve("vipd.log"));
+    }
+
+    private static int occurrences(String text, String part) {
+        return text.split(Pattern.quote(part), -1).length - 1;
+    }
+
+    /** {@code vipd_config_reloads_total{result}} as the process's /metrics reports it. */
+    private static double reloads(int metricsPort, String result) throws IOException, InterruptedException {
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        Matcher m = Pattern.compile("(?m)^vipd_config_reloads_total\\{result=\"" + result + "\"} (\\S+)$")
+                .matcher(metrics.body());
+        assertThat(m.find()).as(metrics.body()).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 
     private static String[] run(Object command, String... args) {

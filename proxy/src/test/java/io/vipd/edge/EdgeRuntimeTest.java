@@ -183,6 +183,21 @@ class EdgeRuntimeTest {
     }
 
     @Test
+    void aReloadAskedForWhileShuttingDownChangesNothing() throws Exception {
+        start(web(backendKeys.get(0)));
+        runtime.shutdown(Duration.ZERO).get();
+        Files.writeString(file, web(backendKeys.get(1)) + "  - name: other\n    listen: [\"" + FRONT + ":" + otherPort
+                + "\"]\n    backends: [" + backendKeys.get(0) + "]\n");
+
+        runtime.reload();  // as a SIGHUP arriving during the drain would
+
+        assertThat(runtime.table().size()).isEqualTo(1);
+        assertThat(reloads("success") + reloads("failure")).isEqualTo(1);
+        assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress(FRONT, otherPort), 3000))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
     void removingAServiceClosesItsListenerButKeepsItsEstablishedConnections() throws Exception {
         try (EchoBackend echo = new EchoBackend("127.0.77.5")) {
             start(web(backendKeys.get(0)) + "  - name: other\n    listen: [\"" + FRONT + ":" + otherPort
