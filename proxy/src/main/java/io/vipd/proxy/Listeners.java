@@ -67,17 +67,25 @@ final class Listeners {
     }
 
     /**
-     * After a hand-over: the successor owns the sockets. The TCP listeners are closed already; the UDP ones stay
-     * open, reading nothing, so that this process can answer its remaining flows from them.
+     * After a hand-over: the successor owns the sockets. The TCP listeners are closed already. The transparent
+     * UDP listener goes too: its flows answer through their own reply sockets. A frontend's UDP listeners stay
+     * open, reading nothing, so that this process can still answer its remaining flows from them.
      *
-     * @return the UDP listeners, to close once those flows are done
+     * @return the frontends' UDP listeners, to close once those flows are done
      */
     List<Channel> forgetHandedOver() {
         List<Channel> udp = new ArrayList<>();
         for (List<Channel> chs : byFrontend.values()) {
             chs.stream().filter(ch -> !(ch instanceof ServerChannel)).forEach(udp::add);
         }
-        transparent.stream().filter(ch -> !(ch instanceof ServerChannel)).forEach(udp::add);
+        for (Channel ch : transparent) {
+            if (!(ch instanceof ServerChannel)) {
+                held.remove(ch);
+                // Kept, it would stay bound with nobody reading: a restart after a crash of the successor
+                // could not bind it, and datagrams would queue in it unread.
+                ch.close();
+            }
+        }
         byFrontend.clear();
         transparent.clear();
         return udp;

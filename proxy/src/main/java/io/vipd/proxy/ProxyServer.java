@@ -45,6 +45,8 @@ public final class ProxyServer implements AutoCloseable {
 
     /** How often runtime state of service ports and backends that left the table is forgotten. */
     private static final int FORGET_EVERY_SECONDS = 30;
+    /** After a hand-over, how long flows answering through a handed-over listener wait for late answers. */
+    private static final int UDP_LINGER_SECONDS = 2;
     private final Engine engine;
     private final BackendHealthRegistry health;
     private final ServiceRuntimes services;
@@ -154,8 +156,10 @@ public final class ProxyServer implements AutoCloseable {
 
     /**
      * A successor took the listening sockets: stop thinking of them as ours and finish what is open. Established
-     * connections and UDP flows go on as before; the UDP listeners, which the successor reads now, are kept
-     * only to send this process's replies and are closed once nothing is left.
+     * connections go on as before. UDP flows that answer through a frontend's listener (edge mode) get
+     * {@value #UDP_LINGER_SECONDS} s for answers still on their way, since the client's next datagrams reach
+     * the successor; then they and those listeners close, so no socket stays bound here with nobody reading it.
+     * Flows with their own reply sockets (node mode) keep going until they idle out.
      *
      * @return completes when no TCP connection and no UDP flow is open any more
      */
@@ -168,6 +172,12 @@ public final class ProxyServer implements AutoCloseable {
         log.atInfo().addKeyValue("connections", meters.activeConnections.get())
                 .addKeyValue("udp_flows", meters.udpFlows.get())
                 .log("listeners handed over; finishing the connections and flows still open");
+        if (!udp.isEmpty()) {
+            housekeeping.schedule(() -> {
+                loops.executeOnEach(state -> state.udp.closeAll());
+                udp.forEach(Channel::close);
+            }, UDP_LINGER_SECONDS, TimeUnit.SECONDS);
+        }
         CompletableFuture<Void> idle = new CompletableFuture<>();
         ScheduledFuture<?>[] poll = new ScheduledFuture<?>[1];
         poll[0] = housekeeping.scheduleWithFixedDelay(() -> {
