@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "harness", mixinStandardHelpOptions = true,
         description = "Pieces of the vipd network benchmark (driven by bench/run).",
-        subcommands = {RulesCommand.class, UdpEcho.class, UdpLoad.class, AwaitBody.class, TableBuild.class,
+        subcommands = {RulesCommand.class, UdpEcho.class, UdpLoad.class, AwaitBody.class, TableBuild.class, SnapshotCost.class,
                        ReportCommand.class, ApiServerCommand.class})
 public final class Harness implements Runnable {
     @CommandLine.Spec

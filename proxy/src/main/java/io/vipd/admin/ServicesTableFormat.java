@@ -44,6 +44,10 @@ public final class ServicesTableFormat {
             }
         }
         StringBuilder sb = new StringBuilder();
+        if (model.get("source") instanceof Map<?, ?> source && Boolean.TRUE.equals(source.get("restoredSnapshot"))) {
+            sb.append("serving the table snapshot taken at ").append(source.get("snapshotTakenAt"))
+                    .append(": the API server has not answered since this vipd started\n\n");
+        }
         int[] widths = widths(rows);
         for (String[] r : rows) {
             StringBuilder line = new StringBuilder();

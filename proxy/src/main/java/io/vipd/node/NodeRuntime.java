@@ -1,5 +1,13 @@
 package io.vipd.node;
 
+import java.util.LinkedHashMap;
+
+import io.vipd.admin.ServicesStatus;
+
+import io.vipd.admin.Json;
+
+import io.vipd.admin.AdminResponse;
+
 import io.netty.channel.Channel;
 import io.vipd.handover.HandoverException;
 import io.vipd.handover.StateDirectory;
@@ -101,6 +109,7 @@ public final class NodeRuntime implements AutoCloseable {
     private volatile boolean handedOver;
     /** The entries a snapshot restored, until the first sync replaces or removes them. */
     private volatile Set<ServicePortEntry> restored = Set.of();
+    private volatile String restoredTakenAt;
     /** Completes exceptionally when this process cannot start serving after all (the command exits). */
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
 
@@ -262,6 +271,7 @@ public final class NodeRuntime implements AutoCloseable {
         Set<ServicePortEntry> ids = Collections.newSetFromMap(new IdentityHashMap<>());
         ids.addAll(snapshot.entries());
         restored = ids;
+        restoredTakenAt = snapshot.takenAt().toString();
         health.updated();
         log.atWarn().addKeyValue("service_ports", snapshot.entries().size())
                 .addKeyValue("taken_at", snapshot.takenAt().toString())
@@ -398,12 +408,26 @@ public final class NodeRuntime implements AutoCloseable {
         if (settings.metricsBindAddress() != null) {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
             routes.put("/metrics", VipdMetrics.scrape(registry));
+            routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
             admin.bind(settings.metricsBindAddress(), routes);
         }
     }
 
     public ServiceTable table() {
         return table;
+    }
+
+    /** The /services model ({@code vipd services}), plus where the table comes from. */
+    public Map<String, Object> servicesModel() {
+        Map<String, Object> model = new LinkedHashMap<>(new ServicesStatus(table, proxy::stats).model());
+        Map<String, Object> source = new LinkedHashMap<>();
+        source.put("kind", "kubernetes");
+        source.put("node", settings.nodeName());
+        source.put("apiServerSynced", initialSyncDone.get());
+        source.put("restoredSnapshot", !restored.isEmpty());
+        source.put("snapshotTakenAt", restoredTakenAt);
+        model.put("source", source);
+        return model;
     }
 
     /**

@@ -121,6 +121,7 @@ class NodeUpgradeTest {
         CommandRunner.Result metrics = c.node.runner().run(List.of("curl", "-s", "http://127.0.0.1:10249/metrics"),
                 null);
         assertThat(metrics.stdout()).contains("vipd_table_restored 1.0");
+        assertThat(c.vipdCommand("services").stdout()).contains("serving the table snapshot taken at");
         System.out.printf("node hand-over (new process start to old holding no listener): %s ms; restart gap after"
                 + " SIGKILL without API server (new process start to first served connection): %d ms; %s%n",
                 handovers, restartGapMillis, summary);
