@@ -39,7 +39,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A small in-process Kubernetes API server with real resourceVersion semantics, which the fabric8 CRUD mock lacks
- * (it replays everything on reconnect and never sends 410 or bookmarks; see shared/docs/fabric8.md §3).
+ * (it replays everything on reconnect and never sends 410 or bookmarks; see docs/fabric8.md §3).
  *
  * <p>One global resourceVersion counter and an event log per kind. A list returns the current state and the current
  * rv; a watch at rv replays the logged events after rv, then streams live ones over HTTP chunked encoding (the client
