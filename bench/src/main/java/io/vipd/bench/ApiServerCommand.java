@@ -1,6 +1,7 @@
 package io.vipd.bench;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.vipd.watcher.FakeApiServer;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import picocli.CommandLine.Option;
  * {@code harness api-server}: the Kubernetes API server {@code vipd node} watches in the benchmark. Three states
  * of one Service set: {@code one} (its first service only; the start), {@code full} (all of them) and
  * {@code change} (all, the last service's endpoints replaced by {@code --change-last-to}). bench/run moves between
- * them with {@code POST /bench/state/<name>}. Prints {@code listening <port>} once it serves; runs until killed.
+ * them with {@code POST /bench/state/<name>} ({@link ApiServerStates}). The server is the watcher tests'
+ * {@link FakeApiServer}, from endpoints-watcher's test-jar. Prints {@code listening <port>} once it serves; runs
+ * until killed.
  */
 @Command(name = "api-server", description = "Serve a Service set to vipd node as a Kubernetes API server.")
 final class ApiServerCommand implements Callable<Integer> {
@@ -45,9 +48,11 @@ final class ApiServerCommand implements Callable<Integer> {
         states.put("full", withNode(full));
         states.put("change", withNode(change));
         int c = bind.lastIndexOf(':');
-        try (BenchApiServer server = new BenchApiServer(
-                new InetSocketAddress(bind.substring(0, c), Integer.parseInt(bind.substring(c + 1))), states)) {
-            server.enter("one");
+        try (FakeApiServer server = FakeApiServer.start(
+                new InetSocketAddress(bind.substring(0, c), Integer.parseInt(bind.substring(c + 1))))) {
+            ApiServerStates named = new ApiServerStates(server, states);
+            server.addHandler(ApiServerStates.PATH, named);
+            named.enter("one");
             PrintStream out = System.out;
             out.println("listening " + server.port());
             out.flush();

@@ -165,7 +165,7 @@ public final class KubernetesSource implements AutoCloseable {
 
     /**
      * The informer cache without {@code metadata.managedFields}, which nothing here reads and which is about a
-     * quarter of a cached object (shared/docs/fabric8.md §1.4). It strips rather than filters: a filtering store
+     * quarter of a cached object (docs/fabric8.md §1.4). It strips rather than filters: a filtering store
      * leaks index entries (fabric8 #8103).
      */
     static final class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {

@@ -1,9 +1,11 @@
 package io.vipd.watcher;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -14,7 +16,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -35,7 +39,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A small in-process Kubernetes API server with real resourceVersion semantics, which the fabric8 CRUD mock lacks
- * (it replays everything on reconnect and never sends 410 or bookmarks; see shared/docs/fabric8.md §3).
+ * (it replays everything on reconnect and never sends 410 or bookmarks; see docs/fabric8.md §3).
  *
  * <p>One global resourceVersion counter and an event log per kind. A list returns the current state and the current
  * rv; a watch at rv replays the logged events after rv, then streams live ones over HTTP chunked encoding (the client
@@ -44,11 +48,18 @@ import java.util.function.BooleanSupplier;
  * {@code k=v}, {@code k!=v}) are applied per event with the selector-transition rules of the real server: an object
  * that stops matching arrives as DELETED, one that starts matching as ADDED. {@code fieldSelector=metadata.name=x}
  * is supported for the Node-by-name informer. A watch that asked for bookmarks starts with one at its own
- * resourceVersion: fabric8's HTTP watch counts as open ({@code isWatching()}) only once body bytes arrive.
+ * resourceVersion: fabric8's HTTP watch counts as open ({@code isWatching()}) only once body bytes arrive. A
+ * WebSocket watch request is answered 200 without upgrading, which makes fabric8's default client fall back to an
+ * HTTP watch.
+ *
+ * <p>Each object is serialized once, when it is stored ({@link #snapshot}); lists and watch events reuse that text.
+ * bench's {@code Harness api-server} serves the {@code vipd-node} benchmark with this class (through this module's
+ * test-jar): it snapshots its states at start, so publishing thousands of events costs the server string copies and
+ * what the benchmark times is vipd's side.
  */
-final class FakeApiServer implements AutoCloseable {
+public final class FakeApiServer implements AutoCloseable {
     /** The resources the watcher reads. */
-    enum Kind {
+    public enum Kind {
         SERVICES("/api/v1/services", "v1", "ServiceList", "Service"),
         ENDPOINT_SLICES("/apis/discovery.k8s.io/v1/endpointslices", "discovery.k8s.io/v1", "EndpointSliceList",
                 "EndpointSlice"),
@@ -66,7 +77,7 @@ final class FakeApiServer implements AutoCloseable {
             this.kind = kind;
         }
 
-        static Kind of(HasMetadata object) {
+        public static Kind of(HasMetadata object) {
             if (object instanceof Service) {
                 return SERVICES;
             }
@@ -80,8 +91,88 @@ final class FakeApiServer implements AutoCloseable {
         }
     }
 
+    private static final String RV_MARK = "\"@@resourceVersion@@\"";
+    private static final String UID_MARK = "\"@@uid@@\"";
+
+    /**
+     * An object ready to store: its JSON, rendered once with marks where the resourceVersion and uid go (the server
+     * fills them in when it stores the object), and what selectors look at. Immutable; equal when the objects are.
+     */
+    public static final class Snapshot {
+        private final Kind kind;
+        private final String namespace;
+        private final String name;
+        private final Map<String, String> labels;
+        private final String key;
+        private final String ownUidJson;
+        /** The JSON cut at its two marks, so that filling them in is one string concatenation. */
+        private final String[] parts;
+        private final boolean rvFirst;
+
+        private Snapshot(Kind kind, ObjectMeta meta, String template, String ownUidJson) {
+            this.kind = kind;
+            namespace = meta.getNamespace();
+            name = meta.getName();
+            labels = meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
+            key = key(namespace, name);
+            this.ownUidJson = ownUidJson;
+            int rv = template.indexOf(RV_MARK);
+            int uid = template.indexOf(UID_MARK);
+            rvFirst = rv < uid;
+            int first = Math.min(rv, uid);
+            int second = Math.max(rv, uid);
+            parts = new String[] {template.substring(0, first),
+                    template.substring(first + (rvFirst ? RV_MARK : UID_MARK).length(), second),
+                    template.substring(second + (rvFirst ? UID_MARK : RV_MARK).length())};
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        public String namespace() {
+            return namespace;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        private boolean selectedBy(WatchSelector selector) {
+            return selector.matches(name, labels);
+        }
+
+        private String json(long rv, String uidJson) {
+            String rvJson = "\"" + rv + "\"";
+            return rvFirst ? parts[0] + rvJson + parts[1] + uidJson + parts[2]
+                    : parts[0] + uidJson + parts[1] + rvJson + parts[2];
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Snapshot s && kind == s.kind && rvFirst == s.rvFirst && Arrays.equals(parts, s.parts)
+                    && Objects.equals(ownUidJson, s.ownUidJson);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(parts);
+        }
+    }
+
+    /** An object as the server holds it, with its JSON at the resourceVersion of its last change. */
+    private record Stored(Snapshot snapshot, String uidJson, String json) {
+        Stored(Snapshot snapshot, long rv, String uidJson) {
+            this(snapshot, uidJson, snapshot.json(rv, uidJson));
+        }
+
+        boolean selectedBy(WatchSelector selector) {
+            return snapshot.selectedBy(selector);
+        }
+    }
+
     /** One change: previous == null for a create, current == null for a delete. */
-    private record Change(long rv, HasMetadata previous, HasMetadata current) {
+    private record Change(long rv, Stored previous, Stored current) {
     }
 
     /** What a watch stream is told to write next. */
@@ -89,12 +180,12 @@ final class FakeApiServer implements AutoCloseable {
         static final Frame DROP = new Frame(null, true);
     }
 
-    private record OpenWatch(Kind kind, Selector selector, BlockingQueue<Frame> frames) {
+    private record OpenWatch(Kind kind, WatchSelector selector, BlockingQueue<Frame> frames) {
     }
 
     private final KubernetesSerialization serialization = new KubernetesSerialization();
     private final Object lock = new Object();
-    private final Map<Kind, Map<String, HasMetadata>> objects = new EnumMap<>(Kind.class);
+    private final Map<Kind, Map<String, Stored>> objects = new EnumMap<>(Kind.class);
     private final Map<Kind, List<Change>> log = new EnumMap<>(Kind.class);
     private final List<OpenWatch> watches = new CopyOnWriteArrayList<>();
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
@@ -105,6 +196,9 @@ final class FakeApiServer implements AutoCloseable {
     private boolean watchesHeld;
     private final Set<Kind> listsHeld = EnumSet.noneOf(Kind.class);
     private int goneSent;
+    /** New uids: random per server, then counted (a SecureRandom UUID per object would slow bench's bursts). */
+    private final long uidSeed = new SecureRandom().nextLong();
+    private long uidCount;
     private volatile boolean closed;
 
     private FakeApiServer(HttpServer http, long startRv) {
@@ -126,7 +220,7 @@ final class FakeApiServer implements AutoCloseable {
     }
 
     /** Starts on a free loopback port. */
-    static FakeApiServer start() throws IOException {
+    public static FakeApiServer start() throws IOException {
         return start(0);
     }
 
@@ -140,49 +234,74 @@ final class FakeApiServer implements AutoCloseable {
      * (e.g. from an etcd backup) answers watches from older resourceVersions with 410.
      */
     static FakeApiServer start(int port, long startRv) throws IOException {
-        return new FakeApiServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64),
-                startRv);
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), startRv);
+    }
+
+    /** Starts on the given address (port 0: any free port). */
+    public static FakeApiServer start(InetSocketAddress address) throws IOException {
+        return start(address, 100);
+    }
+
+    private static FakeApiServer start(InetSocketAddress address, long startRv) throws IOException {
+        return new FakeApiServer(HttpServer.create(address, 64), startRv);
     }
 
     String url() {
         return "http://127.0.0.1:" + http.getAddress().getPort();
     }
 
-    int port() {
+    public int port() {
         return http.getAddress().getPort();
+    }
+
+    /** Serves requests under {@code path} with {@code handler} instead of as API requests. */
+    public void addHandler(String path, HttpHandler handler) {
+        http.createContext(path, handler);
+    }
+
+    /** Serializes a private copy of {@code object} for {@link #upsert(Snapshot)}; safe from any thread. */
+    public Snapshot snapshot(HasMetadata object) {
+        Kind kind = Kind.of(object);
+        HasMetadata copy = serialization.clone(object);
+        String ownUid = copy.getMetadata().getUid();
+        copy.getMetadata().setResourceVersion(RV_MARK.substring(1, RV_MARK.length() - 1));
+        copy.getMetadata().setUid(UID_MARK.substring(1, UID_MARK.length() - 1));
+        String ownUidJson = ownUid == null ? null : serialization.asJson(ownUid);
+        return new Snapshot(kind, copy.getMetadata(), serialization.asJson(copy), ownUidJson);
     }
 
     /** Creates or replaces an object; returns its new resourceVersion. */
     long upsert(HasMetadata object) {
-        Kind kind = Kind.of(object);
+        return upsert(snapshot(object));
+    }
+
+    /**
+     * Creates or replaces an object; returns its new resourceVersion. A replaced object keeps its uid; a new one
+     * keeps its own, or gets a random one.
+     */
+    public long upsert(Snapshot object) {
+        Kind kind = object.kind();
         synchronized (lock) {
-            HasMetadata copy = serialization.clone(object);
-            String key = key(copy);
-            HasMetadata previous = objects.get(kind).get(key);
+            Stored previous = objects.get(kind).get(object.key);
             long rv = ++resourceVersion;
-            copy.getMetadata().setResourceVersion(Long.toString(rv));
-            if (previous != null) {
-                copy.getMetadata().setUid(previous.getMetadata().getUid());
-            } else if (copy.getMetadata().getUid() == null) {
-                copy.getMetadata().setUid(UUID.randomUUID().toString());
-            }
-            objects.get(kind).put(key, copy);
-            publish(kind, new Change(rv, previous, copy));
+            String uidJson = previous != null ? previous.uidJson()
+                    : object.ownUidJson != null ? object.ownUidJson : "\"" + new UUID(uidSeed, ++uidCount) + "\"";
+            Stored current = new Stored(object, rv, uidJson);
+            objects.get(kind).put(object.key, current);
+            publish(kind, new Change(rv, previous, current));
             return rv;
         }
     }
 
     /** Deletes an object if present; returns whether it existed. */
-    boolean delete(Kind kind, String namespace, String name) {
+    public boolean delete(Kind kind, String namespace, String name) {
         synchronized (lock) {
-            HasMetadata previous = objects.get(kind).remove(key(namespace, name));
+            Stored previous = objects.get(kind).remove(key(namespace, name));
             if (previous == null) {
                 return false;
             }
             long rv = ++resourceVersion;
-            HasMetadata last = serialization.clone(previous);
-            last.getMetadata().setResourceVersion(Long.toString(rv));
-            publish(kind, new Change(rv, last, null));
+            publish(kind, new Change(rv, new Stored(previous.snapshot(), rv, previous.uidJson()), null));
             return true;
         }
     }
@@ -296,8 +415,13 @@ final class FakeApiServer implements AutoCloseable {
                 respond(exchange, 404, statusJson(404, "NotFound", "no such resource " + path));
                 return;
             }
+            if ("websocket".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Upgrade"))) {
+                // fabric8 retries a watch whose WebSocket upgrade got 200 as an HTTP watch.
+                respond(exchange, 200, "");
+                return;
+            }
             Map<String, String> query = parseQuery(rawQuery);
-            Selector selector = new Selector(query.get("labelSelector"), query.get("fieldSelector"),
+            WatchSelector selector = new WatchSelector(query.get("labelSelector"), query.get("fieldSelector"),
                     "true".equals(query.get("allowWatchBookmarks")));
             if ("true".equals(query.get("watch"))) {
                 watch(exchange, kind, selector, query.get("resourceVersion"));
@@ -308,12 +432,12 @@ final class FakeApiServer implements AutoCloseable {
         }
     }
 
-    private String listJson(Kind kind, Selector selector) {
+    private String listJson(Kind kind, WatchSelector selector) {
         synchronized (lock) {
             StringBuilder items = new StringBuilder();
-            for (HasMetadata o : objects.get(kind).values()) {
-                if (selector.matches(o)) {
-                    items.append(items.length() == 0 ? "" : ",").append(serialization.asJson(o));
+            for (Stored o : objects.get(kind).values()) {
+                if (o.selectedBy(selector)) {
+                    items.append(items.length() == 0 ? "" : ",").append(o.json());
                 }
             }
             return "{\"apiVersion\":\"" + kind.apiVersion + "\",\"kind\":\"" + kind.listKind
@@ -321,7 +445,7 @@ final class FakeApiServer implements AutoCloseable {
         }
     }
 
-    private void watch(HttpExchange exchange, Kind kind, Selector selector, String rvParam) throws IOException {
+    private void watch(HttpExchange exchange, Kind kind, WatchSelector selector, String rvParam) throws IOException {
         OpenWatch w = new OpenWatch(kind, selector, new LinkedBlockingQueue<>());
         awaitRelease(() -> watchesHeld);
         synchronized (lock) {
@@ -349,15 +473,26 @@ final class FakeApiServer implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = exchange.getResponseBody()) {
-            while (!closed) {
-                Frame f = w.frames().poll(100, TimeUnit.MILLISECONDS);
-                if (f == null) {
+            List<Frame> batch = new ArrayList<>();
+            boolean open = true;
+            while (open && !closed) {
+                Frame first = w.frames().poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
                     continue;
                 }
-                if (f.drop()) {
-                    break;
+                // What queued meanwhile goes out in one write: a burst of thousands of events is one chunk.
+                batch.add(first);
+                w.frames().drainTo(batch, 4096);
+                StringBuilder text = new StringBuilder();
+                for (Frame f : batch) {
+                    if (f.drop()) {
+                        open = false;
+                        break;
+                    }
+                    text.append(f.json()).append('\n');
                 }
-                out.write((f.json() + "\n").getBytes(StandardCharsets.UTF_8));
+                batch.clear();
+                out.write(text.toString().getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
         } catch (InterruptedException e) {
@@ -385,11 +520,11 @@ final class FakeApiServer implements AutoCloseable {
     }
 
     /** The watch event a selector sees for a change, or null when the change is invisible to it. */
-    private String eventJson(Change c, Selector selector) {
-        boolean before = c.previous() != null && selector.matches(c.previous());
-        boolean after = c.current() != null && selector.matches(c.current());
+    private static String eventJson(Change c, WatchSelector selector) {
+        boolean before = c.previous() != null && c.previous().selectedBy(selector);
+        boolean after = c.current() != null && c.current().selectedBy(selector);
         String type;
-        HasMetadata object;
+        Stored object;
         if (after) {
             type = before ? "MODIFIED" : "ADDED";
             object = c.current();
@@ -399,7 +534,7 @@ final class FakeApiServer implements AutoCloseable {
         } else {
             return null;
         }
-        return "{\"type\":\"" + type + "\",\"object\":" + serialization.asJson(object) + "}";
+        return "{\"type\":\"" + type + "\",\"object\":" + object.json() + "}";
     }
 
     private static String bookmarkJson(Kind kind, long rv) {
@@ -415,7 +550,7 @@ final class FakeApiServer implements AutoCloseable {
     private static void respond(HttpExchange exchange, int code, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(code, bytes.length);
+        exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
@@ -435,79 +570,7 @@ final class FakeApiServer implements AutoCloseable {
         return q;
     }
 
-    private static String key(HasMetadata o) {
-        return key(o.getMetadata().getNamespace(), o.getMetadata().getName());
-    }
-
     private static String key(String namespace, String name) {
         return (namespace == null ? "" : namespace) + "/" + Objects.requireNonNull(name, "name");
-    }
-
-    /** Equality-based and existence label selectors plus a metadata.name field selector. */
-    private static final class Selector {
-        private final List<String[]> labelTerms = new ArrayList<>();
-        private final String name;
-        final boolean bookmarks;
-
-        Selector(String labelSelector, String fieldSelector, boolean bookmarks) {
-            this.bookmarks = bookmarks;
-            if (labelSelector != null && !labelSelector.isEmpty()) {
-                for (String term : labelSelector.split(",")) {
-                    labelTerms.add(parse(term.trim()));
-                }
-            }
-            String n = null;
-            if (fieldSelector != null && fieldSelector.startsWith("metadata.name=")) {
-                n = fieldSelector.substring("metadata.name=".length());
-            } else if (fieldSelector != null && !fieldSelector.isEmpty()) {
-                throw new IllegalArgumentException("unsupported fieldSelector " + fieldSelector);
-            }
-            name = n;
-        }
-
-        /** {op, key, value}: op is "!" (absent), "?" (present), "=" or "!=". */
-        private static String[] parse(String term) {
-            if (term.startsWith("!")) {
-                return new String[] {"!", term.substring(1), null};
-            }
-            int ne = term.indexOf("!=");
-            if (ne > 0) {
-                return new String[] {"!=", term.substring(0, ne), term.substring(ne + 2)};
-            }
-            int eq = term.indexOf('=');
-            if (eq > 0) {
-                String value = term.substring(eq + 1);
-                return new String[] {"=", term.substring(0, eq), value.startsWith("=") ? value.substring(1) : value};
-            }
-            return new String[] {"?", term, null};
-        }
-
-        boolean matches(HasMetadata o) {
-            if (name != null && !name.equals(o.getMetadata().getName())) {
-                return false;
-            }
-            Map<String, String> labels = o.getMetadata().getLabels() == null ? Map.of() : o.getMetadata().getLabels();
-            for (String[] t : labelTerms) {
-                String v = labels.get(t[1]);
-                boolean ok = switchOp(t[0], v, t[2]);
-                if (!ok) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static boolean switchOp(String op, String actual, String wanted) {
-            if ("!".equals(op)) {
-                return actual == null;
-            }
-            if ("?".equals(op)) {
-                return actual != null;
-            }
-            if ("=".equals(op)) {
-                return wanted.equals(actual);
-            }
-            return !wanted.equals(actual);
-        }
     }
 }

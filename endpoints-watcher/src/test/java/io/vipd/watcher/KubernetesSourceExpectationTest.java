@@ -27,7 +27,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Scripted API server answers (the fabric8 mock's expectation mode): 410 Gone in the middle of a watch, and a
- * response the client cannot read. The request URLs are the ones fabric8 8.0.0 sends (shared/docs/fabric8.md §3.2).
+ * response the client cannot read. The request URLs are the ones fabric8 8.0.0 sends (docs/fabric8.md §3.2).
  */
 @EnableKubernetesMockClient(https = false)
 class KubernetesSourceExpectationTest {
