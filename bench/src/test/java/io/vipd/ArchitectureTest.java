@@ -26,11 +26,12 @@ class ArchitectureTest {
     /** Every package of main code; a rule over fewer classes than these would pass for the wrong reason. */
     private static final Set<String> PACKAGES = Set.of("io.vipd.lb", "io.vipd.watcher", "io.vipd.nodeport",
             "io.vipd.nodeport.interception", "io.vipd.proxy", "io.vipd.admin", "io.vipd.edge", "io.vipd.node",
-            "io.vipd.cli", "io.vipd.cli.demo", "io.vipd.bench");
+            "io.vipd.cli", "io.vipd.cli.demo", "io.vipd.bench", "io.vipd.handover", "io.vipd.snapshot");
 
     private static final String LB = "lb";
     private static final String WATCHER = "watcher";
     private static final String NODEPORT = "nodeport";
+    private static final String HANDOVER = "handover";
     private static final String DATA_PLANE = "data plane";
     private static final String ADMIN = "admin";
     private static final String EDGE = "edge";
@@ -58,17 +59,20 @@ class ArchitectureTest {
             .layer(DATA_PLANE).definedBy("io.vipd.proxy..")
             .layer(WATCHER).definedBy("io.vipd.watcher..")
             .layer(NODEPORT).definedBy("io.vipd.nodeport..")
+            .layer(HANDOVER).definedBy("io.vipd.handover..", "io.vipd.snapshot..")
             .layer(LB).definedBy("io.vipd.lb..")
             .layer(BENCH).definedBy("io.vipd.bench..")
-            .whereLayer(CLI).mayOnlyAccessLayers(DEMO, EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, LB)
-            .whereLayer(DEMO).mayOnlyAccessLayers(EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, LB)
-            .whereLayer(EDGE).mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, LB)
-            .whereLayer(NODE).mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, LB)
+            .whereLayer(CLI).mayOnlyAccessLayers(DEMO, EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .whereLayer(DEMO).mayOnlyAccessLayers(EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .whereLayer(EDGE).mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .whereLayer(NODE).mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
             // Admin reports what the data plane counts (its stats); nothing below admin reaches up to it.
-            .whereLayer(ADMIN).mayOnlyAccessLayers(DATA_PLANE, LB)
-            .whereLayer(DATA_PLANE).mayOnlyAccessLayers(LB)
+            .whereLayer(ADMIN).mayOnlyAccessLayers(DATA_PLANE, HANDOVER, LB)
+            // Listening sockets come from and go to a hand-over; that is all the data plane knows of restarts.
+            .whereLayer(DATA_PLANE).mayOnlyAccessLayers(HANDOVER, LB)
             .whereLayer(WATCHER).mayOnlyAccessLayers(LB)
-            .whereLayer(NODEPORT).mayOnlyAccessLayers(LB)
+            .whereLayer(NODEPORT).mayOnlyAccessLayers(HANDOVER, LB)
+            .whereLayer(HANDOVER).mayOnlyAccessLayers(LB)
             .whereLayer(LB).mayNotAccessAnyLayer()
             .whereLayer(BENCH).mayNotBeAccessedByAnyLayer();
 

@@ -118,7 +118,7 @@ public final class NodeCommand implements Callable<Integer> {
         Duration grace;
         try {
             KubeProxyConfiguration file = config == null ? null : KubeProxyConfiguration.load(config);
-            settings = NodeSettings.resolve(new NodeSettings.Flags(kubeconfig, master, hostnameOverride, clusterCidr,
+            settings = NodeSettingsResolver.resolve(new NodeSettingsResolver.Flags(kubeconfig, master, hostnameOverride, clusterCidr,
                     nodePortAddresses, healthzBindAddress, metricsBindAddress, featureGates, proxyMode), file,
                     System.getenv());
             grace = KubeProxyConfiguration.parseDuration(shutdownGrace, "--shutdown-grace");

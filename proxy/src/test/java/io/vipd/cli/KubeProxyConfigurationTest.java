@@ -56,7 +56,7 @@ class KubeProxyConfigurationTest {
         KubeProxyConfiguration c = KubeProxyConfiguration.parse(text);
         assertThat(c.ignored()).isEmpty();
         assertThat(c.kubeconfig()).isEqualTo("/var/lib/vipd/kubeconfig.conf");
-        assertThat(NodeSettings.resolve(new NodeSettings.Flags(null, null, null, null, null, null, null, null, null),
+        assertThat(NodeSettingsResolver.resolve(new NodeSettingsResolver.Flags(null, null, null, null, null, null, null, null, null),
                 c, Map.of("NODE_NAME", "n1")).warnings()).isEmpty();
     }
 

@@ -1,4 +1,6 @@
-package io.vipd.node;
+package io.vipd.cli;
+
+import io.vipd.node.NodeSettings;
 
 import io.vipd.cli.KubeProxyConfiguration;
 
@@ -11,14 +13,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class NodeSettingsTest {
-    private static final NodeSettings.Flags NO_FLAGS = new NodeSettings.Flags(null, null, null, null, null, null,
+class NodeSettingsResolverTest {
+    private static final NodeSettingsResolver.Flags NO_FLAGS = new NodeSettingsResolver.Flags(null, null, null, null, null, null,
             null, null, null);
 
     @Test
     void kubeadmConfigWithNodeNameFromTheEnvironment() throws Exception {
         KubeProxyConfiguration file = KubeProxyConfiguration.load(Path.of("src/test/resources/kube-proxy/kubeadm-config.conf"));
-        NodeSettings s = NodeSettings.resolve(NO_FLAGS, file, Map.of("NODE_NAME", "Node-A"));
+        NodeSettings s = NodeSettingsResolver.resolve(NO_FLAGS, file, Map.of("NODE_NAME", "Node-A"));
         assertThat(s.nodeName()).isEqualTo("node-a");
         assertThat(s.kubeconfig()).isEqualTo(Path.of("/var/lib/kube-proxy/kubeconfig.conf"));
         assertThat(s.clusterCidrs()).hasToString("[10.244.0.0/16]");
@@ -33,7 +35,7 @@ class NodeSettingsTest {
     void flagsWinOverTheFile() {
         KubeProxyConfiguration file = KubeProxyConfiguration.parse(
                 "hostnameOverride: from-file\nclusterCIDR: 198.18.0.0/16\nmode: ipvs\nhealthzBindAddress: 127.0.0.1:1");
-        NodeSettings s = NodeSettings.resolve(new NodeSettings.Flags(Path.of("/k"), null, "from-flag",
+        NodeSettings s = NodeSettingsResolver.resolve(new NodeSettingsResolver.Flags(Path.of("/k"), null, "from-flag",
                 "198.19.0.0/16", List.of("198.18.0.0/15"), "", "198.18.0.1", null, null), file, Map.of());
         assertThat(s.nodeName()).isEqualTo("from-flag");
         assertThat(s.clusterCidrs()).hasToString("[198.19.0.0/16]");
@@ -45,9 +47,9 @@ class NodeSettingsTest {
 
     @Test
     void badValuesNameTheSetting() {
-        assertThatThrownBy(() -> NodeSettings.resolve(new NodeSettings.Flags(null, null, "n", "nope", null, null,
+        assertThatThrownBy(() -> NodeSettingsResolver.resolve(new NodeSettingsResolver.Flags(null, null, "n", "nope", null, null,
                 null, null, null), null, Map.of())).hasMessageStartingWith("cluster-cidr:");
-        assertThatThrownBy(() -> NodeSettings.resolve(new NodeSettings.Flags(null, null, "n", null, null,
+        assertThatThrownBy(() -> NodeSettingsResolver.resolve(new NodeSettingsResolver.Flags(null, null, "n", null, null,
                 "1.2.3.4:http", null, null, null), null, Map.of())).hasMessageStartingWith("healthz-bind-address:");
     }
 }
