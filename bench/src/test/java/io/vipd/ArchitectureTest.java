@@ -20,13 +20,25 @@ import java.util.TreeSet;
  * the one that holds them all). Arrows point one way: command line, then composition (edge, node), then the data
  * plane, admin, watcher and nodeport, then lb.
  */
-@AnalyzeClasses(packages = "io.vipd",
+@AnalyzeClasses(
+        packages = "io.vipd",
         importOptions = {ImportOption.DoNotIncludeTests.class, ArchitectureTest.DoNotIncludeTestJars.class})
 class ArchitectureTest {
     /** Every package of main code; a rule over fewer classes than these would pass for the wrong reason. */
-    private static final Set<String> PACKAGES = Set.of("io.vipd.lb", "io.vipd.watcher", "io.vipd.nodeport",
-            "io.vipd.nodeport.interception", "io.vipd.proxy", "io.vipd.admin", "io.vipd.edge", "io.vipd.node",
-            "io.vipd.cli", "io.vipd.cli.demo", "io.vipd.bench", "io.vipd.handover", "io.vipd.snapshot");
+    private static final Set<String> PACKAGES = Set.of(
+            "io.vipd.lb",
+            "io.vipd.watcher",
+            "io.vipd.nodeport",
+            "io.vipd.nodeport.interception",
+            "io.vipd.proxy",
+            "io.vipd.admin",
+            "io.vipd.edge",
+            "io.vipd.node",
+            "io.vipd.cli",
+            "io.vipd.cli.demo",
+            "io.vipd.bench",
+            "io.vipd.handover",
+            "io.vipd.snapshot");
 
     private static final String LB = "lb";
     private static final String WATCHER = "watcher";
@@ -41,40 +53,74 @@ class ArchitectureTest {
     private static final String BENCH = "bench";
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices().matching("io.vipd.(**)").should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("io.vipd.(**)").should().beFreeOfCycles();
 
     @ArchTest
-    static final ArchRule dataPlaneImportsNoControlPlane = noClasses().that().resideInAPackage("io.vipd.proxy")
-            .should().dependOnClassesThat().resideInAnyPackage("io.vipd.cli..", "io.vipd.edge..", "io.vipd.node..",
-                    "io.vipd.admin..", "io.vipd.watcher..", "io.vipd.nodeport..", "io.vipd.bench..")
+    static final ArchRule dataPlaneImportsNoControlPlane = noClasses()
+            .that()
+            .resideInAPackage("io.vipd.proxy")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "io.vipd.cli..",
+                    "io.vipd.edge..",
+                    "io.vipd.node..",
+                    "io.vipd.admin..",
+                    "io.vipd.watcher..",
+                    "io.vipd.nodeport..",
+                    "io.vipd.bench..")
             .because("the data plane sees the control plane only through lb's ServiceTable (docs/design.md)");
 
     @ArchTest
-    static final ArchRule layersPointOneWay = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer(CLI).definedBy("io.vipd.cli")
-            .layer(DEMO).definedBy("io.vipd.cli.demo..")
-            .layer(EDGE).definedBy("io.vipd.edge..")
-            .layer(NODE).definedBy("io.vipd.node..")
-            .layer(ADMIN).definedBy("io.vipd.admin..")
-            .layer(DATA_PLANE).definedBy("io.vipd.proxy..")
-            .layer(WATCHER).definedBy("io.vipd.watcher..")
-            .layer(NODEPORT).definedBy("io.vipd.nodeport..")
-            .layer(HANDOVER).definedBy("io.vipd.handover..", "io.vipd.snapshot..")
-            .layer(LB).definedBy("io.vipd.lb..")
-            .layer(BENCH).definedBy("io.vipd.bench..")
-            .whereLayer(CLI).mayOnlyAccessLayers(DEMO, EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
-            .whereLayer(DEMO).mayOnlyAccessLayers(EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
-            .whereLayer(EDGE).mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
-            .whereLayer(NODE).mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+    static final ArchRule layersPointOneWay = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer(CLI)
+            .definedBy("io.vipd.cli")
+            .layer(DEMO)
+            .definedBy("io.vipd.cli.demo..")
+            .layer(EDGE)
+            .definedBy("io.vipd.edge..")
+            .layer(NODE)
+            .definedBy("io.vipd.node..")
+            .layer(ADMIN)
+            .definedBy("io.vipd.admin..")
+            .layer(DATA_PLANE)
+            .definedBy("io.vipd.proxy..")
+            .layer(WATCHER)
+            .definedBy("io.vipd.watcher..")
+            .layer(NODEPORT)
+            .definedBy("io.vipd.nodeport..")
+            .layer(HANDOVER)
+            .definedBy("io.vipd.handover..", "io.vipd.snapshot..")
+            .layer(LB)
+            .definedBy("io.vipd.lb..")
+            .layer(BENCH)
+            .definedBy("io.vipd.bench..")
+            .whereLayer(CLI)
+            .mayOnlyAccessLayers(DEMO, EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .whereLayer(DEMO)
+            .mayOnlyAccessLayers(EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .whereLayer(EDGE)
+            .mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .whereLayer(NODE)
+            .mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
             // Admin reports what the data plane counts (its stats); nothing below admin reaches up to it.
-            .whereLayer(ADMIN).mayOnlyAccessLayers(DATA_PLANE, HANDOVER, LB)
+            .whereLayer(ADMIN)
+            .mayOnlyAccessLayers(DATA_PLANE, HANDOVER, LB)
             // Listening sockets come from and go to a hand-over; that is all the data plane knows of restarts.
-            .whereLayer(DATA_PLANE).mayOnlyAccessLayers(HANDOVER, LB)
-            .whereLayer(WATCHER).mayOnlyAccessLayers(LB)
-            .whereLayer(NODEPORT).mayOnlyAccessLayers(HANDOVER, LB)
-            .whereLayer(HANDOVER).mayOnlyAccessLayers(LB)
-            .whereLayer(LB).mayNotAccessAnyLayer()
-            .whereLayer(BENCH).mayNotBeAccessedByAnyLayer();
+            .whereLayer(DATA_PLANE)
+            .mayOnlyAccessLayers(HANDOVER, LB)
+            .whereLayer(WATCHER)
+            .mayOnlyAccessLayers(LB)
+            .whereLayer(NODEPORT)
+            .mayOnlyAccessLayers(HANDOVER, LB)
+            .whereLayer(HANDOVER)
+            .mayOnlyAccessLayers(LB)
+            .whereLayer(LB)
+            .mayNotAccessAnyLayer()
+            .whereLayer(BENCH)
+            .mayNotBeAccessedByAnyLayer();
 
     @ArchTest
     static void everyPackageIsAnalyzed(JavaClasses classes) {

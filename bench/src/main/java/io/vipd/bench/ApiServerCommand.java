@@ -29,18 +29,24 @@ final class ApiServerCommand implements Callable<Integer> {
     @Option(names = "--set", required = true, description = "COUNT/PROTO/FIRST_VIP/PORT/TARGET_PORT/IP+IP+...")
     String set;
 
-    @Option(names = "--change-last-to", required = true, description = "IP:PORT the last service moves to in state 'change'")
+    @Option(
+            names = "--change-last-to",
+            required = true,
+            description = "IP:PORT the last service moves to in state 'change'")
     String changeLastTo;
 
-    @Option(names = "--node", defaultValue = "bench-node", description = "the Node object's name (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--node",
+            defaultValue = "bench-node",
+            description = "the Node object's name (default ${DEFAULT-VALUE})")
     String node;
 
     @Override
     public Integer call() throws Exception {
         List<BenchService> full = ServiceSets.parse(set);
         int colon = changeLastTo.lastIndexOf(':');
-        BenchService.Endpoint changed = new BenchService.Endpoint(changeLastTo.substring(0, colon),
-                Integer.parseInt(changeLastTo.substring(colon + 1)));
+        BenchService.Endpoint changed = new BenchService.Endpoint(
+                changeLastTo.substring(0, colon), Integer.parseInt(changeLastTo.substring(colon + 1)));
         List<BenchService> change = new ArrayList<>(full);
         change.set(change.size() - 1, full.get(full.size() - 1).withEndpoints(List.of(changed)));
         Map<String, List<HasMetadata>> states = new LinkedHashMap<>();

@@ -30,8 +30,8 @@ final class AwaitBody implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         int colon = target.lastIndexOf(':');
-        InetSocketAddress to = new InetSocketAddress(target.substring(0, colon),
-                Integer.parseInt(target.substring(colon + 1)));
+        InetSocketAddress to =
+                new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
         boolean ready = false;
         while (System.nanoTime() < deadline) {
@@ -59,7 +59,8 @@ final class AwaitBody implements Callable<Integer> {
             s.setSoTimeout(500);
             s.connect(to, 500);
             OutputStream out = s.getOutputStream();
-            out.write(("GET / HTTP/1.0\r\nHost: bench\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("GET / HTTP/1.0\r\nHost: bench\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.US_ASCII);

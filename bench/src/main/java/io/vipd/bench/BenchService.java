@@ -15,8 +15,14 @@ import java.util.Objects;
  * @param port      the service port
  * @param endpoints the endpoints in the order kube-proxy would write them
  */
-public record BenchService(String namespace, String name, String portName, String protocol, String vip, int port,
-                           List<Endpoint> endpoints) {
+public record BenchService(
+        String namespace,
+        String name,
+        String portName,
+        String protocol,
+        String vip,
+        int port,
+        List<Endpoint> endpoints) {
 
     /** An endpoint {@code ip:port}. Immutable. */
     public record Endpoint(String ip, int port) {

@@ -34,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code java -cp ... io.vipd.bench.ChangeTrackerBench}.
  */
 @State(Scope.Benchmark)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx1g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class ChangeTrackerBench {
@@ -48,9 +50,20 @@ public class ChangeTrackerBench {
     private int next;
 
     static Service service(int i) {
-        return new ServiceBuilder().withNewMetadata().withNamespace("ns" + (i % 100)).withName("svc" + i).endMetadata()
-                .withNewSpec().withClusterIP("10.96." + (i / 256) + "." + (i % 256))
-                .addNewPort().withName("http").withProtocol("TCP").withPort(80).endPort().endSpec().build();
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace("ns" + (i % 100))
+                .withName("svc" + i)
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96." + (i / 256) + "." + (i % 256))
+                .addNewPort()
+                .withName("http")
+                .withProtocol("TCP")
+                .withPort(80)
+                .endPort()
+                .endSpec()
+                .build();
     }
 
     /** The service's slice; version 1 replaces one endpoint, as a rolling update does. */
@@ -60,16 +73,31 @@ public class ChangeTrackerBench {
             int host = i * (ENDPOINTS + 1) + e + (e == 0 ? version * ENDPOINTS : 0);
             eps[e] = new EndpointBuilder()
                     .withAddresses("10." + (64 + host / 65536) + "." + (host / 256 % 256) + "." + (host % 256))
-                    .withNodeName("node-" + (e % 5)).withNewConditions().withReady(true).endConditions().build();
+                    .withNodeName("node-" + (e % 5))
+                    .withNewConditions()
+                    .withReady(true)
+                    .endConditions()
+                    .build();
         }
-        return new EndpointSliceBuilder().withNewMetadata().withNamespace("ns" + (i % 100)).withName("svc" + i + "-x")
-                .addToLabels("kubernetes.io/service-name", "svc" + i).endMetadata().withAddressType("IPv4")
-                .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort().withEndpoints(eps).build();
+        return new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withNamespace("ns" + (i % 100))
+                .withName("svc" + i + "-x")
+                .addToLabels("kubernetes.io/service-name", "svc" + i)
+                .endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort()
+                .withName("http")
+                .withProtocol("TCP")
+                .withPort(8080)
+                .endPort()
+                .withEndpoints(eps)
+                .build();
     }
 
     static ChangeTracker build(Service[] services, EndpointSlice[][] slices) {
-        ChangeTracker t = new ChangeTracker("node-1", FeatureGates.defaults(), new ServiceTable(),
-                new SimpleMeterRegistry());
+        ChangeTracker t =
+                new ChangeTracker("node-1", FeatureGates.defaults(), new ServiceTable(), new SimpleMeterRegistry());
         for (int i = 0; i < services.length; i++) {
             t.onServiceUpdate(null, services[i]);
             t.onEndpointSliceUpdate(slices[i][0], false);
@@ -126,24 +154,33 @@ public class ChangeTrackerBench {
         System.gc();
         // About what the informers' caches hold: the same objects, built without the managedFields that vipd's
         // item store strips.
-        double objectsMb = (ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() - empty) / 1e6;
+        double objectsMb =
+                (ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() - empty) / 1e6;
         System.out.printf("fabric8 Service and EndpointSlice objects: %.1f MB retained%n", objectsMb);
         for (int round = 0; round < 3; round++) {
             System.gc();
-            long before = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            long before =
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             long c0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             ChangeTracker t = build(s, sl);
             long t1 = System.nanoTime();
             long c1 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             System.gc();
-            long after = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            System.out.printf("round %d: full build of %d services x %d endpoints: %d ms wall, %d ms cpu;"
+            long after =
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            System.out.printf(
+                    "round %d: full build of %d services x %d endpoints: %d ms wall, %d ms cpu;"
                             + " retained heap %.1f MB (tracker + table), %.1f MB with the fabric8 objects;"
                             + " table size %d%n",
-                    round, SERVICES, ENDPOINTS, TimeUnit.NANOSECONDS.toMillis(t1 - t0),
-                    TimeUnit.NANOSECONDS.toMillis(c1 - c0), (after - before) / 1e6,
-                    (after - before) / 1e6 + objectsMb, t.table().size());
+                    round,
+                    SERVICES,
+                    ENDPOINTS,
+                    TimeUnit.NANOSECONDS.toMillis(t1 - t0),
+                    TimeUnit.NANOSECONDS.toMillis(c1 - c0),
+                    (after - before) / 1e6,
+                    (after - before) / 1e6 + objectsMb,
+                    t.table().size());
         }
     }
 }

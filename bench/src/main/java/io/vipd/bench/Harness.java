@@ -8,10 +8,20 @@ import picocli.CommandLine.Command;
  * request/response load client, the endpoint-change poller, the in-process vipd table build, the report writer, and
  * the API server vipd node watches.
  */
-@Command(name = "harness", mixinStandardHelpOptions = true,
+@Command(
+        name = "harness",
+        mixinStandardHelpOptions = true,
         description = "Pieces of the vipd network benchmark (driven by bench/run).",
-        subcommands = {RulesCommand.class, UdpEcho.class, UdpLoad.class, AwaitBody.class, TableBuild.class, SnapshotCost.class,
-                       ReportCommand.class, ApiServerCommand.class})
+        subcommands = {
+            RulesCommand.class,
+            UdpEcho.class,
+            UdpLoad.class,
+            AwaitBody.class,
+            TableBuild.class,
+            SnapshotCost.class,
+            ReportCommand.class,
+            ApiServerCommand.class
+        })
 public final class Harness implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

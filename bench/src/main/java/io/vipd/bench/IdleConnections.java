@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
  * Loopback only. Needs about 2N+200 open files in this JVM and in vipd's: run it under
  * {@code prlimit --nofile=65536} as root for 10,000 connections.
  */
-@Command(name = "idle-connections", mixinStandardHelpOptions = true,
+@Command(
+        name = "idle-connections",
+        mixinStandardHelpOptions = true,
         description = "vipd's memory with N idle relayed connections (loopback).")
 public final class IdleConnections implements Callable<Integer> {
     private static final String FRONT_IP = "127.0.83.1";
@@ -55,15 +57,22 @@ public final class IdleConnections implements Callable<Integer> {
     /** vipd's memory at one moment, after a full GC. */
     record Memory(long heapUsed, long directUsed, long residentSet, long activeConnections) {
         String row(String label) {
-            return String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f |", label, activeConnections,
-                    heapUsed / 1048576.0, directUsed / 1048576.0, residentSet / 1048576.0);
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %.1f | %.1f | %.1f |",
+                    label,
+                    activeConnections,
+                    heapUsed / 1048576.0,
+                    directUsed / 1048576.0,
+                    residentSet / 1048576.0);
         }
     }
 
     /** Both snapshots; {@code perConnection} is the heap growth per held connection. */
     record Result(Memory idle, Memory loaded) {
         double heapBytesPerConnection() {
-            return loaded.activeConnections == 0 ? 0
+            return loaded.activeConnections == 0
+                    ? 0
                     : (double) (loaded.heapUsed - idle.heapUsed) / loaded.activeConnections;
         }
     }
@@ -73,7 +82,8 @@ public final class IdleConnections implements Callable<Integer> {
         Result r = measure(connections, maxHeap, work == null ? Files.createTempDirectory("vipd-idle") : work);
         System.out.println("vipd with -Xmx" + maxHeap + ", " + connections + " idle connections (loopback)");
         System.out.println();
-        System.out.println("| state | vipd_connections_active | heap after full GC MiB | direct (JDK + Netty pool) MiB | RSS MiB |");
+        System.out.println(
+                "| state | vipd_connections_active | heap after full GC MiB | direct (JDK + Netty pool) MiB | RSS MiB |");
         System.out.println("|---|---:|---:|---:|---:|");
         System.out.println(r.idle().row("no connections"));
         System.out.println(r.loaded().row(connections + " idle connections"));
@@ -90,12 +100,27 @@ public final class IdleConnections implements Callable<Integer> {
             int front = freePort(FRONT_IP);
             int admin = freePort("127.0.0.1");
             Path config = work.resolve("idle.yaml");
-            Files.writeString(config, "services:\n  - name: idle\n    listen: [\"" + FRONT_IP + ":" + front + "\"]\n"
-                    + "    backends: [\"" + BACKEND_IP + ":" + backend.socket().getLocalPort() + "\"]\n");
-            Process vipd = new ProcessBuilder(javaBin(), "-Xmx" + maxHeap, "-cp", System.getProperty("java.class.path"),
-                    "io.vipd.cli.Main", "edge", "--config", config.toString(),
-                    "--metrics-bind-address", "127.0.0.1:" + admin, "--healthz-bind-address", "")
-                    .redirectErrorStream(true).redirectOutput(work.resolve("vipd.log").toFile()).start();
+            Files.writeString(
+                    config,
+                    "services:\n  - name: idle\n    listen: [\"" + FRONT_IP + ":" + front + "\"]\n"
+                            + "    backends: [\"" + BACKEND_IP + ":"
+                            + backend.socket().getLocalPort() + "\"]\n");
+            Process vipd = new ProcessBuilder(
+                            javaBin(),
+                            "-Xmx" + maxHeap,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "io.vipd.cli.Main",
+                            "edge",
+                            "--config",
+                            config.toString(),
+                            "--metrics-bind-address",
+                            "127.0.0.1:" + admin,
+                            "--healthz-bind-address",
+                            "")
+                    .redirectErrorStream(true)
+                    .redirectOutput(work.resolve("vipd.log").toFile())
+                    .start();
             try {
                 InetSocketAddress frontend = new InetSocketAddress(FRONT_IP, front);
                 URI metrics = URI.create("http://127.0.0.1:" + admin + "/metrics");
@@ -134,20 +159,22 @@ public final class IdleConnections implements Callable<Integer> {
 
     /** Accepts and writes one byte to each backend connection, keeping it open. */
     private static Thread greeter(ServerSocketChannel backend, List<SocketChannel> accepted) {
-        Thread t = new Thread(() -> {
-            ByteBuffer hello = ByteBuffer.wrap(new byte[] {'h'});
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    SocketChannel a = backend.accept();
-                    synchronized (accepted) {
-                        accepted.add(a);
+        Thread t = new Thread(
+                () -> {
+                    ByteBuffer hello = ByteBuffer.wrap(new byte[] {'h'});
+                    while (!Thread.currentThread().isInterrupted()) {
+                        try {
+                            SocketChannel a = backend.accept();
+                            synchronized (accepted) {
+                                accepted.add(a);
+                            }
+                            a.write(hello.rewind());
+                        } catch (IOException e) {
+                            return;
+                        }
                     }
-                    a.write(hello.rewind());
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "idle-backend");
+                },
+                "idle-backend");
         t.setDaemon(true);
         t.start();
         return t;
@@ -172,16 +199,20 @@ public final class IdleConnections implements Callable<Integer> {
     /** A full GC in vipd (jcmd), then its heap and direct memory from /metrics and its RSS from /proc. */
     private static Memory snapshot(Process vipd, URI metrics) throws Exception {
         Process gc = new ProcessBuilder(jcmd(), Long.toString(vipd.pid()), "GC.run")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (!gc.waitFor(60, TimeUnit.SECONDS) || gc.exitValue() != 0) {
             gc.destroyForcibly();
             throw new IOException("jcmd " + vipd.pid() + " GC.run failed");
         }
         String text = get(metrics);
-        return new Memory(sum(text, "jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}"),
+        return new Memory(
+                sum(text, "jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*}"),
                 sum(text, "jvm_buffer_memory_used_bytes\\{[^}]*id=\"direct\"[^}]*}")
                         + sum(text, "vipd_netty_allocator_used_direct_bytes\\{[^}]*}"),
-                residentSet(vipd.pid()), sum(text, "vipd_connections_active\\{[^}]*}"));
+                residentSet(vipd.pid()),
+                sum(text, "vipd_connections_active\\{[^}]*}"));
     }
 
     /** The sum of every sample whose name and labels match {@code series}. */
@@ -204,8 +235,10 @@ public final class IdleConnections implements Callable<Integer> {
     }
 
     private static String get(URI uri) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException(uri + ": HTTP " + r.statusCode());

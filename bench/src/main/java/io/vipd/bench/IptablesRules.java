@@ -18,8 +18,7 @@ public final class IptablesRules {
     /** kube-proxy's default {@code --iptables-masquerade-bit 14}. */
     static final String MASQ_MARK = "0x4000";
 
-    private IptablesRules() {
-    }
+    private IptablesRules() {}
 
     /**
      * The jump rules kube-proxy ensures in the built-in chains (outside the restore it syncs), as restore input.
@@ -28,8 +27,8 @@ public final class IptablesRules {
     public static String baseJumps() {
         StringBuilder out = new StringBuilder();
         out.append("*filter\n");
-        for (String chain : List.of("KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS",
-                "KUBE-PROXY-FIREWALL")) {
+        for (String chain : List.of(
+                "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL")) {
             out.append(':').append(chain).append(" - [0:0]\n");
         }
         out.append("-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\""
@@ -70,8 +69,8 @@ public final class IptablesRules {
      * kube-proxy 1.28+ writes it: the top-level chains in full, only the changed service's own chains, and the
      * endpoint chains that are no longer used flushed and deleted ({@code -X}).
      */
-    public static String endpointChange(List<BenchService> servicesAfter, String clusterCidr, BenchService before,
-                                        BenchService after) {
+    public static String endpointChange(
+            List<BenchService> servicesAfter, String clusterCidr, BenchService before, BenchService after) {
         Set<String> stale = new LinkedHashSet<>();
         for (BenchService.Endpoint e : before.endpoints()) {
             if (!after.endpoints().contains(e)) {
@@ -81,8 +80,11 @@ public final class IptablesRules {
         return sync(servicesAfter, clusterCidr, List.of(after), stale);
     }
 
-    private static String sync(List<BenchService> services, String clusterCidr, Collection<BenchService> rewritten,
-                               Set<String> staleChains) {
+    private static String sync(
+            List<BenchService> services,
+            String clusterCidr,
+            Collection<BenchService> rewritten,
+            Set<String> staleChains) {
         StringBuilder out = new StringBuilder(256 + services.size() * 2048);
         filterTable(out);
         out.append("*nat\n");
@@ -92,23 +94,37 @@ public final class IptablesRules {
         for (BenchService s : rewritten) {
             out.append(':').append(KubeProxyNames.iptablesServiceChain(s)).append(" - [0:0]\n");
             for (BenchService.Endpoint e : s.endpoints()) {
-                out.append(':').append(KubeProxyNames.iptablesEndpointChain(s, e)).append(" - [0:0]\n");
+                out.append(':')
+                        .append(KubeProxyNames.iptablesEndpointChain(s, e))
+                        .append(" - [0:0]\n");
             }
         }
         for (String chain : staleChains) {
             out.append(':').append(chain).append(" - [0:0]\n");
         }
-        out.append("-A KUBE-POSTROUTING -m mark ! --mark ").append(MASQ_MARK).append('/').append(MASQ_MARK)
+        out.append("-A KUBE-POSTROUTING -m mark ! --mark ")
+                .append(MASQ_MARK)
+                .append('/')
+                .append(MASQ_MARK)
                 .append(" -j RETURN\n");
         out.append("-A KUBE-POSTROUTING -j MARK --xor-mark ").append(MASQ_MARK).append('\n');
         out.append("-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\""
                 + " -j MASQUERADE --random-fully\n");
         out.append("-A KUBE-MARK-MASQ -j MARK --or-mark ").append(MASQ_MARK).append('\n');
         for (BenchService s : services) {
-            out.append("-A KUBE-SERVICES -m comment --comment \"").append(s.servicePortName())
-                    .append(" cluster IP\" -m ").append(s.protocol()).append(" -p ").append(s.protocol())
-                    .append(" -d ").append(s.vip()).append(" --dport ").append(s.port())
-                    .append(" -j ").append(KubeProxyNames.iptablesServiceChain(s)).append('\n');
+            out.append("-A KUBE-SERVICES -m comment --comment \"")
+                    .append(s.servicePortName())
+                    .append(" cluster IP\" -m ")
+                    .append(s.protocol())
+                    .append(" -p ")
+                    .append(s.protocol())
+                    .append(" -d ")
+                    .append(s.vip())
+                    .append(" --dport ")
+                    .append(s.port())
+                    .append(" -j ")
+                    .append(KubeProxyNames.iptablesServiceChain(s))
+                    .append('\n');
         }
         out.append("-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last"
                 + " rule in this chain\" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS\n");
@@ -124,13 +140,16 @@ public final class IptablesRules {
 
     private static void filterTable(StringBuilder out) {
         out.append("*filter\n");
-        for (String chain : List.of("KUBE-NODEPORTS", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD",
-                "KUBE-PROXY-FIREWALL")) {
+        for (String chain : List.of(
+                "KUBE-NODEPORTS", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-PROXY-FIREWALL")) {
             out.append(':').append(chain).append(" - [0:0]\n");
         }
         out.append("-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP\n");
         out.append("-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark ")
-                .append(MASQ_MARK).append('/').append(MASQ_MARK).append(" -j ACCEPT\n");
+                .append(MASQ_MARK)
+                .append('/')
+                .append(MASQ_MARK)
+                .append(" -j ACCEPT\n");
         out.append("-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\""
                 + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n");
         out.append("COMMIT\n");
@@ -139,28 +158,59 @@ public final class IptablesRules {
     private static void serviceChains(StringBuilder out, BenchService s, String clusterCidr) {
         String svcChain = KubeProxyNames.iptablesServiceChain(s);
         String name = s.servicePortName();
-        out.append("-A ").append(svcChain).append(" -m comment --comment \"").append(name)
-                .append(" cluster IP\" -m ").append(s.protocol()).append(" -p ").append(s.protocol())
-                .append(" -d ").append(s.vip()).append(" --dport ").append(s.port())
-                .append(" ! -s ").append(clusterCidr).append(" -j KUBE-MARK-MASQ\n");
+        out.append("-A ")
+                .append(svcChain)
+                .append(" -m comment --comment \"")
+                .append(name)
+                .append(" cluster IP\" -m ")
+                .append(s.protocol())
+                .append(" -p ")
+                .append(s.protocol())
+                .append(" -d ")
+                .append(s.vip())
+                .append(" --dport ")
+                .append(s.port())
+                .append(" ! -s ")
+                .append(clusterCidr)
+                .append(" -j KUBE-MARK-MASQ\n");
         List<BenchService.Endpoint> endpoints = s.endpoints();
         int n = endpoints.size();
         for (int i = 0; i < n; i++) {
             BenchService.Endpoint e = endpoints.get(i);
-            out.append("-A ").append(svcChain).append(" -m comment --comment \"").append(name).append(" -> ")
-                    .append(e).append('"');
+            out.append("-A ")
+                    .append(svcChain)
+                    .append(" -m comment --comment \"")
+                    .append(name)
+                    .append(" -> ")
+                    .append(e)
+                    .append('"');
             if (i < n - 1) {
                 out.append(" -m statistic --mode random --probability ").append(probability(n - i));
             }
-            out.append(" -j ").append(KubeProxyNames.iptablesEndpointChain(s, e)).append('\n');
+            out.append(" -j ")
+                    .append(KubeProxyNames.iptablesEndpointChain(s, e))
+                    .append('\n');
         }
         for (BenchService.Endpoint e : endpoints) {
             String sepChain = KubeProxyNames.iptablesEndpointChain(s, e);
-            out.append("-A ").append(sepChain).append(" -m comment --comment ").append(name)
-                    .append(" -s ").append(e.ip()).append(" -j KUBE-MARK-MASQ\n");
-            out.append("-A ").append(sepChain).append(" -m comment --comment ").append(name)
-                    .append(" -m ").append(s.protocol()).append(" -p ").append(s.protocol())
-                    .append(" -j DNAT --to-destination ").append(e).append('\n');
+            out.append("-A ")
+                    .append(sepChain)
+                    .append(" -m comment --comment ")
+                    .append(name)
+                    .append(" -s ")
+                    .append(e.ip())
+                    .append(" -j KUBE-MARK-MASQ\n");
+            out.append("-A ")
+                    .append(sepChain)
+                    .append(" -m comment --comment ")
+                    .append(name)
+                    .append(" -m ")
+                    .append(s.protocol())
+                    .append(" -p ")
+                    .append(s.protocol())
+                    .append(" -j DNAT --to-destination ")
+                    .append(e)
+                    .append('\n');
         }
     }
 

@@ -2,8 +2,7 @@ package io.vipd.bench;
 
 /** Dotted IPv4 text to and from an int, for counting VIPs up. Pure. */
 public final class Ipv4 {
-    private Ipv4() {
-    }
+    private Ipv4() {}
 
     public static int parse(String dotted) {
         String[] parts = dotted.split("\\.", -1);

@@ -20,16 +20,27 @@ public final class KubeObjects {
     /** The label that ties an EndpointSlice to its Service. */
     public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-    private KubeObjects() {
-    }
+    private KubeObjects() {}
 
     public static Service service(BenchService s) {
         String protocol = s.protocol().toUpperCase(Locale.ROOT);
-        return new ServiceBuilder().withNewMetadata().withNamespace(s.namespace()).withName(s.name())
-                .withUid(uid("svc", s)).endMetadata()
-                .withNewSpec().withType("ClusterIP").withClusterIP(s.vip()).withClusterIPs(s.vip())
-                .addNewPort().withName(s.portName()).withProtocol(protocol).withPort(s.port()).endPort()
-                .endSpec().build();
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace(s.namespace())
+                .withName(s.name())
+                .withUid(uid("svc", s))
+                .endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withClusterIP(s.vip())
+                .withClusterIPs(s.vip())
+                .addNewPort()
+                .withName(s.portName())
+                .withProtocol(protocol)
+                .withPort(s.port())
+                .endPort()
+                .endSpec()
+                .build();
     }
 
     /**
@@ -41,23 +52,41 @@ public final class KubeObjects {
         if (endpoints.stream().map(BenchService.Endpoint::port).distinct().count() > 1) {
             throw new IllegalArgumentException(s.servicePortName() + ": endpoints on different ports");
         }
-        EndpointSliceBuilder b = new EndpointSliceBuilder().withNewMetadata().withNamespace(s.namespace())
-                .withName(s.name() + "-bench").withUid(uid("slice", s))
-                .addToLabels(SERVICE_NAME_LABEL, s.name()).endMetadata()
+        EndpointSliceBuilder b = new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withNamespace(s.namespace())
+                .withName(s.name() + "-bench")
+                .withUid(uid("slice", s))
+                .addToLabels(SERVICE_NAME_LABEL, s.name())
+                .endMetadata()
                 .withAddressType("IPv4");
         if (!endpoints.isEmpty()) {
-            b.addNewPort().withName(s.portName()).withProtocol(s.protocol().toUpperCase(Locale.ROOT))
-                    .withPort(endpoints.get(0).port()).endPort();
+            b.addNewPort()
+                    .withName(s.portName())
+                    .withProtocol(s.protocol().toUpperCase(Locale.ROOT))
+                    .withPort(endpoints.get(0).port())
+                    .endPort();
         }
         for (BenchService.Endpoint e : endpoints) {
-            b.addToEndpoints(new EndpointBuilder().withAddresses(e.ip()).withNewConditions().withReady(true)
-                    .withServing(true).withTerminating(false).endConditions().build());
+            b.addToEndpoints(new EndpointBuilder()
+                    .withAddresses(e.ip())
+                    .withNewConditions()
+                    .withReady(true)
+                    .withServing(true)
+                    .withTerminating(false)
+                    .endConditions()
+                    .build());
         }
         return b.build();
     }
 
     public static Node node(String name) {
-        return new NodeBuilder().withNewMetadata().withName(name).withUid("node-" + name).endMetadata().build();
+        return new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withUid("node-" + name)
+                .endMetadata()
+                .build();
     }
 
     /** The Services and their slices, Services first. */

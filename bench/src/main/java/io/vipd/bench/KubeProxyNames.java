@@ -14,8 +14,7 @@ import java.security.NoSuchAlgorithmException;
  * Pure.
  */
 public final class KubeProxyNames {
-    private KubeProxyNames() {
-    }
+    private KubeProxyNames() {}
 
     /** {@code KUBE-SVC-<16>} for a service port. */
     public static String iptablesServiceChain(BenchService s) {

@@ -40,8 +40,9 @@ public final class MaglevCpuTime {
                     samples[i] = mx.getCurrentThreadCpuTime() - t0;
                 }
                 Arrays.sort(samples);
-                System.out.printf("| %d | %d | %.3f | %.3f | %.3f |%n", m, n, samples[100] / 1e6, samples[180] / 1e6,
-                        samples[0] / 1e6);
+                System.out.printf(
+                        "| %d | %d | %.3f | %.3f | %.3f |%n",
+                        m, n, samples[100] / 1e6, samples[180] / 1e6, samples[0] / 1e6);
             }
         }
         lookups(mx);
@@ -56,8 +57,9 @@ public final class MaglevCpuTime {
         InetSocketAddress[] v4 = new InetSocketAddress[clients];
         for (int i = 0; i < clients; i++) {
             hashes[i] = r.nextLong();
-            v4[i] = new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 198, 18, (byte) r.nextInt(256),
-                (byte) r.nextInt(256)}), 1024 + r.nextInt(60000));
+            v4[i] = new InetSocketAddress(
+                    InetAddress.getByAddress(new byte[] {(byte) 198, 18, (byte) r.nextInt(256), (byte) r.nextInt(256)}),
+                    1024 + r.nextInt(60000));
         }
         InetSocketAddress frontend = new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 96, 0, 10}), 80);
         int ops = 20_000_000;

@@ -61,8 +61,9 @@ public final class MaglevDisruption {
                     collateral[t] = 100.0 * col / m;
                 }
                 double ideal = 100.0 / (op.equals("remove") ? n : n + 1);
-                System.out.printf("| %d | %d | %s | %.2f | %.2f (%.2f) | %.2f (%.2f) |%n", m, n, op, ideal,
-                        mean(changed), max(changed), mean(collateral), max(collateral));
+                System.out.printf(
+                        "| %d | %d | %s | %.2f | %.2f (%.2f) | %.2f (%.2f) |%n",
+                        m, n, op, ideal, mean(changed), max(changed), mean(collateral), max(collateral));
             }
         }
     }

@@ -26,8 +26,8 @@ public final class Measurements {
             }
             String[] f = line.split("\t");
             if (f.length != 4) {
-                throw new IllegalArgumentException(raw + ":" + lineNo + ": expected 4 tab-separated fields, got "
-                        + f.length);
+                throw new IllegalArgumentException(
+                        raw + ":" + lineNo + ": expected 4 tab-separated fields, got " + f.length);
             }
             if (f[3].equals("NA") || f[3].isEmpty()) {
                 continue;
@@ -48,7 +48,9 @@ public final class Measurements {
     /** The median over the runs, or NaN when nothing was measured. */
     public double median(String path, String metric, int scale) {
         List<Double> v = values.get(key(path, metric, scale));
-        return v == null ? Double.NaN : Stats.median(v.stream().mapToDouble(Double::doubleValue).toArray());
+        return v == null
+                ? Double.NaN
+                : Stats.median(v.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     public int runs(String path, String metric, int scale) {

@@ -47,8 +47,7 @@ public final class NftablesRules {
         {"cluster-ips-check", "filter-output-post-dnat", "ct state new "},
     };
 
-    private NftablesRules() {
-    }
+    private NftablesRules() {}
 
     /**
      * kube-proxy's first (full) sync into an empty namespace: the table, base chains, jump chains, maps, then every
@@ -66,8 +65,14 @@ public final class NftablesRules {
         }
         for (BenchService s : services) {
             line(out, "add element %s cluster-ips { %s }", TABLE, s.vip());
-            line(out, "add element %s service-ips { %s . %s . %d : goto %s }", TABLE, s.vip(), s.protocol(),
-                    s.port(), KubeProxyNames.nftServiceChain(s));
+            line(
+                    out,
+                    "add element %s service-ips { %s . %s . %d : goto %s }",
+                    TABLE,
+                    s.vip(),
+                    s.protocol(),
+                    s.port(),
+                    KubeProxyNames.nftServiceChain(s));
         }
         return out.toString();
     }
@@ -106,34 +111,72 @@ public final class NftablesRules {
         line(out, "add rule %s masquerading mark set mark xor %s", TABLE, MASQ_MARK);
         line(out, "add rule %s masquerading masquerade fully-random", TABLE);
         line(out, "add set %s cluster-ips { type ipv4_addr ; comment \"Active ClusterIPs\" ; }", TABLE);
-        line(out, "add rule %s cluster-ips-check ip daddr @cluster-ips reject comment"
-                + " \"Reject traffic to invalid ports of ClusterIPs\"", TABLE);
-        line(out, "add rule %s cluster-ips-check ip daddr { %s } drop comment"
-                + " \"Drop traffic to unallocated ClusterIPs\"", TABLE, serviceCidr);
-        line(out, "add map %s no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ;"
-                + " comment \"vmap to drop or reject packets to services with no endpoints\" ; }", TABLE);
-        line(out, "add map %s no-endpoint-nodeports { type inet_proto . inet_service : verdict ;"
-                + " comment \"vmap to drop or reject packets to service nodeports with no endpoints\" ; }", TABLE);
-        line(out, "add chain %s reject-chain { comment \"helper for @no-endpoint-services / @no-endpoint-nodeports\""
-                + " ; }", TABLE);
+        line(
+                out,
+                "add rule %s cluster-ips-check ip daddr @cluster-ips reject comment"
+                        + " \"Reject traffic to invalid ports of ClusterIPs\"",
+                TABLE);
+        line(
+                out,
+                "add rule %s cluster-ips-check ip daddr { %s } drop comment"
+                        + " \"Drop traffic to unallocated ClusterIPs\"",
+                TABLE,
+                serviceCidr);
+        line(
+                out,
+                "add map %s no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ;"
+                        + " comment \"vmap to drop or reject packets to services with no endpoints\" ; }",
+                TABLE);
+        line(
+                out,
+                "add map %s no-endpoint-nodeports { type inet_proto . inet_service : verdict ;"
+                        + " comment \"vmap to drop or reject packets to service nodeports with no endpoints\" ; }",
+                TABLE);
+        line(
+                out,
+                "add chain %s reject-chain { comment \"helper for @no-endpoint-services / @no-endpoint-nodeports\""
+                        + " ; }",
+                TABLE);
         line(out, "flush chain %s reject-chain", TABLE);
         line(out, "add rule %s reject-chain reject", TABLE);
-        line(out, "add rule %s service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
+        line(
+                out,
+                "add rule %s service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
                 TABLE);
-        line(out, "add rule %s nodeport-endpoints-check ip daddr != 127.0.0.0/8 meta l4proto . th dport"
-                + " vmap @no-endpoint-nodeports", TABLE);
-        line(out, "add map %s firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ;"
-                + " comment \"destinations that are subject to LoadBalancerSourceRanges\" ; }", TABLE);
+        line(
+                out,
+                "add rule %s nodeport-endpoints-check ip daddr != 127.0.0.0/8 meta l4proto . th dport"
+                        + " vmap @no-endpoint-nodeports",
+                TABLE);
+        line(
+                out,
+                "add map %s firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ;"
+                        + " comment \"destinations that are subject to LoadBalancerSourceRanges\" ; }",
+                TABLE);
         line(out, "add rule %s firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips", TABLE);
-        line(out, "add map %s service-ips { type ipv4_addr . inet_proto . inet_service : verdict ;"
-                + " comment \"ClusterIP, ExternalIP and LoadBalancer IP traffic\" ; }", TABLE);
-        line(out, "add map %s service-nodeports { type inet_proto . inet_service : verdict ;"
-                + " comment \"NodePort traffic\" ; }", TABLE);
+        line(
+                out,
+                "add map %s service-ips { type ipv4_addr . inet_proto . inet_service : verdict ;"
+                        + " comment \"ClusterIP, ExternalIP and LoadBalancer IP traffic\" ; }",
+                TABLE);
+        line(
+                out,
+                "add map %s service-nodeports { type inet_proto . inet_service : verdict ;"
+                        + " comment \"NodePort traffic\" ; }",
+                TABLE);
         line(out, "add rule %s services ip daddr . meta l4proto . th dport vmap @service-ips", TABLE);
-        line(out, "add rule %s services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport"
-                + " vmap @service-nodeports", TABLE);
-        for (String set : List.of("set %s cluster-ips", "map %s service-ips", "map %s firewall-ips",
-                "map %s no-endpoint-services", "map %s no-endpoint-nodeports", "map %s service-nodeports")) {
+        line(
+                out,
+                "add rule %s services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport"
+                        + " vmap @service-nodeports",
+                TABLE);
+        for (String set : List.of(
+                "set %s cluster-ips",
+                "map %s service-ips",
+                "map %s firewall-ips",
+                "map %s no-endpoint-services",
+                "map %s no-endpoint-nodeports",
+                "map %s service-nodeports")) {
             line(out, "flush " + set, TABLE);
         }
     }
@@ -154,8 +197,15 @@ public final class NftablesRules {
             line(out, "add chain %s %s", TABLE, epChain);
             line(out, "flush chain %s %s", TABLE, epChain);
         }
-        line(out, "add rule %s %s ip daddr %s %s dport %d ip saddr != %s jump mark-for-masquerade", TABLE, svcChain,
-                s.vip(), s.protocol(), s.port(), clusterCidr);
+        line(
+                out,
+                "add rule %s %s ip daddr %s %s dport %d ip saddr != %s jump mark-for-masquerade",
+                TABLE,
+                svcChain,
+                s.vip(),
+                s.protocol(),
+                s.port(),
+                clusterCidr);
         StringBuilder vmap = new StringBuilder();
         List<BenchService.Endpoint> endpoints = s.endpoints();
         for (int i = 0; i < endpoints.size(); i++) {

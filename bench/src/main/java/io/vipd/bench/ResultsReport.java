@@ -11,8 +11,7 @@ import java.util.Map;
  */
 public final class ResultsReport {
     /** A measured quantity: its key in the raw file, its column title, and whether more is better. */
-    record Metric(String key, String title, boolean higherIsBetter) {
-    }
+    record Metric(String key, String title, boolean higherIsBetter) {}
 
     static final List<Metric> LOAD_METRICS = List.of(
             new Metric("bulk_gbps", "bulk TCP Gbit/s", true),
@@ -30,8 +29,8 @@ public final class ResultsReport {
             new Metric("change_ms", "endpoint change → in use, ms", false));
 
     /** The chart's bars: throughput ratios (higher is better for all of them). */
-    static final List<Metric> CHART_METRICS = List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3),
-            LOAD_METRICS.get(5));
+    static final List<Metric> CHART_METRICS =
+            List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3), LOAD_METRICS.get(5));
 
     private final Measurements m;
     private final List<String> paths;
@@ -64,7 +63,11 @@ public final class ResultsReport {
             }
             for (Map.Entry<String, String> e : notMeasured.entrySet()) {
                 if (!paths.contains(e.getKey())) {
-                    out.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+                    out.append("- ")
+                            .append(e.getKey())
+                            .append(": ")
+                            .append(e.getValue())
+                            .append('\n');
                 }
             }
         }
@@ -72,20 +75,26 @@ public final class ResultsReport {
     }
 
     private List<String> scalePaths() {
-        return paths.stream().filter(p -> p.startsWith("iptables") || p.equals("nftables") || p.startsWith("vipd"))
+        return paths.stream()
+                .filter(p -> p.startsWith("iptables") || p.equals("nftables") || p.startsWith("vipd"))
                 .toList();
     }
 
     /** The paths with at least one measurement, or with a reason for having none. */
     private List<String> rowsWithData(List<String> candidates, List<Metric> metrics, int scale) {
-        return candidates.stream().filter(p -> notMeasured.containsKey(p)
-                || metrics.stream().anyMatch(metric -> m.runs(p, metric.key(), scale) > 0)).toList();
+        return candidates.stream()
+                .filter(p -> notMeasured.containsKey(p)
+                        || metrics.stream().anyMatch(metric -> m.runs(p, metric.key(), scale) > 0))
+                .toList();
     }
 
     private void table(StringBuilder out, List<Metric> metrics, int scale, List<String> rows) {
         out.append("| path |");
         for (Metric metric : metrics) {
-            out.append(' ').append(metric.title()).append(metric.higherIsBetter() ? " ↑" : " ↓").append(" |");
+            out.append(' ')
+                    .append(metric.title())
+                    .append(metric.higherIsBetter() ? " ↑" : " ↓")
+                    .append(" |");
         }
         out.append("\n|---|");
         out.append("---:|".repeat(metrics.size())).append('\n');
@@ -155,7 +164,8 @@ public final class ResultsReport {
         StringBuilder out = new StringBuilder();
         out.append("set terminal pngcairo size 1000,560 noenhanced font 'sans,10'\n");
         out.append("set output '").append(png).append("'\n");
-        out.append("set title 'Throughput relative to kube-proxy iptables rules (same run, median; higher is better)'\n");
+        out.append(
+                "set title 'Throughput relative to kube-proxy iptables rules (same run, median; higher is better)'\n");
         out.append("set datafile missing '-'\n");
         out.append("set style data histograms\nset style histogram clustered gap 1\n");
         out.append("set style fill solid 0.85 border -1\nset boxwidth 0.9\n");
@@ -164,7 +174,11 @@ public final class ResultsReport {
         out.append("set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb 'black'\n");
         out.append("plot '").append(data).append("' using 2:xtic(1) title columnheader(2)");
         for (int col = 3; col <= CHART_METRICS.size() + 1; col++) {
-            out.append(", '' using ").append(col).append(" title columnheader(").append(col).append(')');
+            out.append(", '' using ")
+                    .append(col)
+                    .append(" title columnheader(")
+                    .append(col)
+                    .append(')');
         }
         out.append('\n');
         return out.toString();

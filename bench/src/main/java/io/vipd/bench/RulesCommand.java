@@ -13,14 +13,22 @@ import picocli.CommandLine.Option;
 /** {@code harness rules}: writes a generated Service set in one data plane's input format. */
 @Command(name = "rules", description = "Write a generated Service set as iptables-restore, nft -f or vipd edge input.")
 final class RulesCommand implements Callable<Integer> {
-    enum Format { iptables, iptables_base, nftables, vipd }
+    enum Format {
+        iptables,
+        iptables_base,
+        nftables,
+        vipd
+    }
 
     @Option(names = "--format", required = true, description = "iptables, iptables_base, nftables or vipd")
     Format format;
 
-    @Option(names = "--set", required = true, description = "a generated group of services,"
-            + " COUNT/PROTOCOL/FIRST_VIP/PORT/TARGET_PORT/IP+IP+..., e.g. 1000/tcp/198.19.0.1/80/8080/198.18.2.10+198.18.2.11;"
-            + " repeat for more groups (their VIPs must not overlap)")
+    @Option(
+            names = "--set",
+            required = true,
+            description = "a generated group of services,"
+                    + " COUNT/PROTOCOL/FIRST_VIP/PORT/TARGET_PORT/IP+IP+..., e.g. 1000/tcp/198.19.0.1/80/8080/198.18.2.10+198.18.2.11;"
+                    + " repeat for more groups (their VIPs must not overlap)")
     List<String> sets;
 
     @Option(names = "--cluster-cidr", defaultValue = "198.18.2.0/24", description = "pod range (no masquerade from it)")
@@ -29,12 +37,16 @@ final class RulesCommand implements Callable<Integer> {
     @Option(names = "--service-cidr", defaultValue = "198.19.0.0/16")
     String serviceCidr;
 
-    @Option(names = "--change-last-to", description = "write the endpoint change that replaces the last service's"
-            + " endpoints by this one IP:PORT (partial sync for iptables/nftables, the whole file for vipd)")
+    @Option(
+            names = "--change-last-to",
+            description = "write the endpoint change that replaces the last service's"
+                    + " endpoints by this one IP:PORT (partial sync for iptables/nftables, the whole file for vipd)")
     String changeLastTo;
 
-    @Option(names = "--change-last-from", description = "write the reverse change: the last service's endpoints go"
-            + " from this one IP:PORT back to the generated ones")
+    @Option(
+            names = "--change-last-from",
+            description = "write the reverse change: the last service's endpoints go"
+                    + " from this one IP:PORT back to the generated ones")
     String changeLastFrom;
 
     @Option(names = "--out", required = true)
@@ -59,8 +71,8 @@ final class RulesCommand implements Callable<Integer> {
             };
         } else {
             BenchService generated = set.get(set.size() - 1);
-            BenchService single = generated.withEndpoints(List.of(parseEndpoint(
-                    changeLastTo != null ? changeLastTo : changeLastFrom)));
+            BenchService single = generated.withEndpoints(
+                    List.of(parseEndpoint(changeLastTo != null ? changeLastTo : changeLastFrom)));
             BenchService before = changeLastTo != null ? generated : single;
             BenchService after = changeLastTo != null ? single : generated;
             List<BenchService> changed = new ArrayList<>(set);

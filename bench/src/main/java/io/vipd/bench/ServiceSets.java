@@ -12,8 +12,7 @@ public final class ServiceSets {
     /** The most services one set may hold: the VIPs must stay inside 198.19.0.0/16 after the base offset. */
     public static final int MAX_SERVICES = 60_000;
 
-    private ServiceSets() {
-    }
+    private ServiceSets() {}
 
     /**
      * Services {@code bench/svc-00000 .. svc-N}, port name {@code p<port>}, VIPs {@code vipBase + i}, each with one
@@ -26,8 +25,8 @@ public final class ServiceSets {
      * @param endpointIps the endpoint addresses (one endpoint each)
      * @param targetPort  the endpoints' port
      */
-    public static List<BenchService> generate(int count, String protocol, String vipBase, int port,
-                                              List<String> endpointIps, int targetPort) {
+    public static List<BenchService> generate(
+            int count, String protocol, String vipBase, int port, List<String> endpointIps, int targetPort) {
         if (count < 1 || count > MAX_SERVICES) {
             throw new IllegalArgumentException("service count " + count + " outside 1.." + MAX_SERVICES);
         }
@@ -41,8 +40,14 @@ public final class ServiceSets {
         }
         List<BenchService> services = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            services.add(new BenchService("bench", String.format("svc-%05d", i), "p" + port, protocol,
-                    Ipv4.format(base + i), port, endpoints));
+            services.add(new BenchService(
+                    "bench",
+                    String.format("svc-%05d", i),
+                    "p" + port,
+                    protocol,
+                    Ipv4.format(base + i),
+                    port,
+                    endpoints));
         }
         return services;
     }
@@ -55,12 +60,17 @@ public final class ServiceSets {
     public static List<BenchService> parse(String spec) {
         String[] f = spec.split("/", -1);
         if (f.length != 6) {
-            throw new IllegalArgumentException("service group '" + spec
-                    + "': expected COUNT/PROTOCOL/FIRST_VIP/PORT/TARGET_PORT/IP+IP+...");
+            throw new IllegalArgumentException(
+                    "service group '" + spec + "': expected COUNT/PROTOCOL/FIRST_VIP/PORT/TARGET_PORT/IP+IP+...");
         }
         try {
-            return generate(Integer.parseInt(f[0]), f[1], f[2], Integer.parseInt(f[3]),
-                    Arrays.asList(f[5].split("\\+")), Integer.parseInt(f[4]));
+            return generate(
+                    Integer.parseInt(f[0]),
+                    f[1],
+                    f[2],
+                    Integer.parseInt(f[3]),
+                    Arrays.asList(f[5].split("\\+")),
+                    Integer.parseInt(f[4]));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("service group '" + spec + "': " + e.getMessage(), e);
         }

@@ -62,8 +62,9 @@ public class ServiceTableBench {
     public void setUp() throws UnknownHostException {
         List<InetSocketAddress> keys = new ArrayList<>();
         for (int i = 0; i < frontends; i++) {
-            keys.add(new InetSocketAddress(InetAddress.getByAddress(
-                    new byte[] {10, (byte) (96 + (i >> 16)), (byte) (i >> 8), (byte) i}), 80 + i % 3));
+            keys.add(new InetSocketAddress(
+                    InetAddress.getByAddress(new byte[] {10, (byte) (96 + (i >> 16)), (byte) (i >> 8), (byte) i}),
+                    80 + i % 3));
         }
         BackendSet backends = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"));
         if (impl.equals("service-table")) {
@@ -87,7 +88,8 @@ public class ServiceTableBench {
         for (int i = 0; i < PROBES; i++) {
             InetSocketAddress k = keys.get(r.nextInt(frontends));
             // A fresh, equal address, as a channel's localAddress() is.
-            probes[i] = new InetSocketAddress(InetAddress.getByAddress(k.getAddress().getAddress()), k.getPort());
+            probes[i] = new InetSocketAddress(
+                    InetAddress.getByAddress(k.getAddress().getAddress()), k.getPort());
         }
         updatedKey = keys.get(frontends / 2);
         updatedValues[0] = "a";
@@ -96,8 +98,10 @@ public class ServiceTableBench {
 
     private static ServicePortEntry entry(int i, InetSocketAddress at, BackendSet backends) {
         ServicePortName name = ServicePortName.of("ns", "svc-" + i, "", Protocol.TCP);
-        return ServicePortEntry.builder(name).backends(backends).frontends(List.of(new ServiceFrontend(
-                Frontend.of(at, Protocol.TCP), FrontendType.CLUSTER_IP))).build();
+        return ServicePortEntry.builder(name)
+                .backends(backends)
+                .frontends(List.of(new ServiceFrontend(Frontend.of(at, Protocol.TCP), FrontendType.CLUSTER_IP)))
+                .build();
     }
 
     @Benchmark
@@ -202,7 +206,9 @@ public class ServiceTableBench {
         @Override
         public void put(InetSocketAddress key, Object value) {
             snapshot = ImmutableMap.<InetSocketAddress, Object>builderWithExpectedSize(snapshot.size() + 1)
-                    .putAll(snapshot).put(key, value).buildKeepingLast();
+                    .putAll(snapshot)
+                    .put(key, value)
+                    .buildKeepingLast();
         }
 
         @Override

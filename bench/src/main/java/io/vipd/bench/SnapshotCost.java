@@ -71,9 +71,16 @@ final class SnapshotCost implements Callable<Integer> {
                 restore[run] = t2 - t1;
             }
         }
-        System.out.printf(Locale.ROOT, "services=%d endpoints=%d bytes=%d write_ms=%.1f (min %.1f) restore_ms=%.1f"
-                        + " (min %.1f)%n", services, endpoints, bytes, Stats.median(write) / 1e6, min(write) / 1e6,
-                Stats.median(restore) / 1e6, min(restore) / 1e6);
+        System.out.printf(
+                Locale.ROOT,
+                "services=%d endpoints=%d bytes=%d write_ms=%.1f (min %.1f) restore_ms=%.1f" + " (min %.1f)%n",
+                services,
+                endpoints,
+                bytes,
+                Stats.median(write) / 1e6,
+                min(write) / 1e6,
+                Stats.median(restore) / 1e6,
+                min(restore) / 1e6);
         return 0;
     }
 
@@ -86,17 +93,28 @@ final class SnapshotCost implements Callable<Integer> {
                 // 198.18.0.0/16 holds 65,536 pods; larger sets reuse them, as pods back several services.
                 int host = (i * endpoints + e) & 0xffff;
                 InetAddress ip = InetAddress.getByAddress(new byte[] {(byte) 198, 18, (byte) (host >> 8), (byte) host});
-                backends.add(new Backend(ip, 8080, 1, e % 2 == 0 ? "node-a" : "node-b", e % 2 == 0 ? "zone-a" : "zone-b",
-                        io.vipd.lb.BackendState.READY, e % 2 == 0, java.util.Set.of(), java.util.Set.of()));
+                backends.add(new Backend(
+                        ip,
+                        8080,
+                        1,
+                        e % 2 == 0 ? "node-a" : "node-b",
+                        e % 2 == 0 ? "zone-a" : "zone-b",
+                        io.vipd.lb.BackendState.READY,
+                        e % 2 == 0,
+                        java.util.Set.of(),
+                        java.util.Set.of()));
             }
             BackendSet set = BackendSet.of(backends);
             InetAddress vip = InetAddress.getByAddress(new byte[] {(byte) 198, 19, (byte) (i >> 8), (byte) i});
-            list.add(ServicePortEntry.builder(ServicePortName.of("bench", String.format("svc-%05d", i), "http",
-                            Protocol.TCP))
-                    .frontends(List.of(new ServiceFrontend(new Frontend(vip, 80, Protocol.TCP), FrontendType.CLUSTER_IP),
-                            new ServiceFrontend(Frontend.nodePort(30000 + i % 2000, Protocol.TCP),
-                                    FrontendType.NODE_PORT)))
-                    .endpoints(set).categorized(false, set, null, true).build());
+            list.add(ServicePortEntry.builder(
+                            ServicePortName.of("bench", String.format("svc-%05d", i), "http", Protocol.TCP))
+                    .frontends(List.of(
+                            new ServiceFrontend(new Frontend(vip, 80, Protocol.TCP), FrontendType.CLUSTER_IP),
+                            new ServiceFrontend(
+                                    Frontend.nodePort(30000 + i % 2000, Protocol.TCP), FrontendType.NODE_PORT)))
+                    .endpoints(set)
+                    .categorized(false, set, null, true)
+                    .build());
         }
         return list;
     }

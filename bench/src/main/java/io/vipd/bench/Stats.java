@@ -4,8 +4,7 @@ import java.util.Arrays;
 
 /** Medians of repeated runs. Pure. */
 public final class Stats {
-    private Stats() {
-    }
+    private Stats() {}
 
     /** The median (mean of the middle two for an even count); NaN for no values. */
     public static double median(double[] values) {

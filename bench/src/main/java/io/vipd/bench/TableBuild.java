@@ -68,8 +68,8 @@ final class TableBuild implements Callable<Integer> {
                 change[run] = t2 - t1;
             }
         }
-        System.out.printf(Locale.ROOT, "build_ms=%.3f change_us=%.1f%n", Stats.median(build) / 1e6,
-                Stats.median(change) / 1e3);
+        System.out.printf(
+                Locale.ROOT, "build_ms=%.3f change_us=%.1f%n", Stats.median(build) / 1e6, Stats.median(change) / 1e3);
         return 0;
     }
 

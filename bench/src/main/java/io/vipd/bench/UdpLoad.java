@@ -47,8 +47,8 @@ final class UdpLoad implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         int colon = target.lastIndexOf(':');
-        InetSocketAddress to = new InetSocketAddress(target.substring(0, colon),
-                Integer.parseInt(target.substring(colon + 1)));
+        InetSocketAddress to =
+                new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
         long[] sentAt = new long[flows];
         DatagramChannel[] channels = new DatagramChannel[flows];
         long[] samples = new long[MAX_SAMPLES];
@@ -86,7 +86,7 @@ final class UdpLoad implements Callable<Integer> {
                             sentAt[i] = send(channels[i], request);
                         }
                     } catch (PortUnreachableException e) {
-                        lost++;   // re-sent when its timeout expires
+                        lost++; // re-sent when its timeout expires
                     }
                 }
                 selector.selectedKeys().clear();
@@ -106,8 +106,8 @@ final class UdpLoad implements Callable<Integer> {
         }
         Arrays.sort(samples, 0, count);
         double p99us = count == 0 ? Double.NaN : samples[Math.min(count - 1, (int) Math.ceil(count * 0.99) - 1)] / 1e3;
-        System.out.printf(Locale.ROOT, "requests=%d rate=%.1f p99_us=%.1f lost=%d%n", count, count / seconds,
-                p99us, lost);
+        System.out.printf(
+                Locale.ROOT, "requests=%d rate=%.1f p99_us=%.1f lost=%d%n", count, count / seconds, p99us, lost);
         return count > 0 ? 0 : 1;
     }
 

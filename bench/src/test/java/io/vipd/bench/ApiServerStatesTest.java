@@ -47,12 +47,18 @@ class ApiServerStatesTest {
             ApiServerStates server = new ApiServerStates(fake, states);
             fake.addHandler(ApiServerStates.PATH, server);
             assertThat(server.enter("one")).isEqualTo(3);
-            try (WatcherRuntime watcher = WatcherRuntime.create(null, "http://127.0.0.1:" + fake.port(),
-                    "bench-node", FeatureGates.defaults(), table, new SimpleMeterRegistry(), SyncObserver.NONE)) {
+            try (WatcherRuntime watcher = WatcherRuntime.create(
+                    null,
+                    "http://127.0.0.1:" + fake.port(),
+                    "bench-node",
+                    FeatureGates.defaults(),
+                    table,
+                    new SimpleMeterRegistry(),
+                    SyncObserver.NONE)) {
                 watcher.start();
                 await(() -> table.size() == 1);
-                assertThat(endpoints(table, "svc-00000")).containsExactlyInAnyOrder("198.18.2.10:9710",
-                        "198.18.2.11:9710");
+                assertThat(endpoints(table, "svc-00000"))
+                        .containsExactlyInAnyOrder("198.18.2.10:9710", "198.18.2.11:9710");
 
                 assertThat(server.enter("full")).isEqualTo(4);
                 await(() -> table.size() == 3);
@@ -94,7 +100,8 @@ class ApiServerStatesTest {
 
     private static HttpRequest post(FakeApiServer server, String state) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + ApiServerStates.PATH + state))
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
     }
 
     private static List<HasMetadata> withNode(List<BenchService> services) {

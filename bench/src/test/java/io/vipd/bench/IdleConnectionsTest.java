@@ -30,6 +30,7 @@ class IdleConnectionsTest {
                 vipd_connections_total{service="a"} 100.0
                 """;
 
-        assertThat(IdleConnections.sum(text, "vipd_connections_active\\{[^}]*}")).isEqualTo(7);
+        assertThat(IdleConnections.sum(text, "vipd_connections_active\\{[^}]*}"))
+                .isEqualTo(7);
     }
 }

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** The Service and EndpointSlice a bench service becomes, as kube-proxy would read them. */
 class KubeObjectsTest {
-    private final BenchService svc = ServiceSets.parse("2/tcp/198.19.0.1/80/8080/198.18.2.10+198.18.2.11").get(1);
+    private final BenchService svc = ServiceSets.parse("2/tcp/198.19.0.1/80/8080/198.18.2.10+198.18.2.11")
+            .get(1);
 
     @Test
     void serviceIsAClusterIpWithTheNamedPort() {
@@ -35,20 +36,23 @@ class KubeObjectsTest {
             assertThat(p.getName()).isEqualTo("p80");
             assertThat(p.getPort()).isEqualTo(8080);
         });
-        assertThat(slice.getEndpoints()).hasSize(2).allSatisfy(e -> assertThat(e.getConditions().getReady()).isTrue());
+        assertThat(slice.getEndpoints())
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.getConditions().getReady()).isTrue());
         assertThat(slice.getEndpoints().get(0).getAddresses()).containsExactly("198.18.2.10");
     }
 
     @Test
     void endpointsOnDifferentPortsAreRejected() {
-        BenchService mixed = svc.withEndpoints(List.of(new BenchService.Endpoint("198.18.2.10", 1),
-                new BenchService.Endpoint("198.18.2.11", 2)));
+        BenchService mixed = svc.withEndpoints(
+                List.of(new BenchService.Endpoint("198.18.2.10", 1), new BenchService.Endpoint("198.18.2.11", 2)));
         assertThatThrownBy(() -> KubeObjects.slice(mixed)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void objectsAreServicesThenSlices() {
-        assertThat(KubeObjects.of(List.of(svc))).extracting(o -> o.getKind()).containsExactly("Service",
-                "EndpointSlice");
+        assertThat(KubeObjects.of(List.of(svc)))
+                .extracting(o -> o.getKind())
+                .containsExactly("Service", "EndpointSlice");
     }
 }

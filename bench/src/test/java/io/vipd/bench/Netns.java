@@ -32,9 +32,15 @@ final class Netns implements AutoCloseable {
                 created.add(ns);
                 exec(ns, "ip", "link", "set", "lo", "up");
             }
-            run(List.of("ip", "-n", client, "link", "add", "c0", "type", "veth", "peer", "name", "n0", "netns", node),
+            run(
+                    List.of(
+                            "ip", "-n", client, "link", "add", "c0", "type", "veth", "peer", "name", "n0", "netns",
+                            node),
                     null);
-            run(List.of("ip", "-n", node, "link", "add", "n1", "type", "veth", "peer", "name", "eth0", "netns", pod),
+            run(
+                    List.of(
+                            "ip", "-n", node, "link", "add", "n1", "type", "veth", "peer", "name", "eth0", "netns",
+                            pod),
                     null);
             exec(client, "ip", "addr", "add", "198.18.1.2/24", "dev", "c0");
             exec(client, "ip", "link", "set", "c0", "up");
@@ -57,7 +63,14 @@ final class Netns implements AutoCloseable {
     /** Starts a TCP server in the pod on ip:port that answers every connection with "ep IP PORT from PEER"
      * (socat splits its address arguments at colons and commas, so the answer has neither). */
     void serveTcp(String ip, int port) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", pod, "socat", "-T", "2",
+        ProcessBuilder pb = new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                pod,
+                "socat",
+                "-T",
+                "2",
                 "TCP-LISTEN:" + port + ",bind=" + ip + ",reuseaddr,fork",
                 "SYSTEM:echo ep " + ip + " " + port + " from $SOCAT_PEERADDR");
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -68,8 +81,21 @@ final class Netns implements AutoCloseable {
     String connect(String ip, int port) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
-            String out = run(List.of("ip", "netns", "exec", client, "socat", "-T", "2", "-u",
-                    "TCP:" + ip + ":" + port + ",connect-timeout=2", "-"), null, false).trim();
+            String out = run(
+                            List.of(
+                                    "ip",
+                                    "netns",
+                                    "exec",
+                                    client,
+                                    "socat",
+                                    "-T",
+                                    "2",
+                                    "-u",
+                                    "TCP:" + ip + ":" + port + ",connect-timeout=2",
+                                    "-"),
+                            null,
+                            false)
+                    .trim();
             if (!out.isEmpty() || System.nanoTime() > deadline) {
                 return out;
             }

@@ -38,11 +38,15 @@ class RulesInNamespaceTest {
             assertRoutedToAnEndpoint(net);
 
             BenchService after = set.get(0).withEndpoints(List.of(new BenchService.Endpoint("198.18.2.11", 8081)));
-            net.execWithInput(net.node, IptablesRules.endpointChange(List.of(after), CLUSTER_CIDR, set.get(0), after),
-                    "iptables-restore", "--noflush");
+            net.execWithInput(
+                    net.node,
+                    IptablesRules.endpointChange(List.of(after), CLUSTER_CIDR, set.get(0), after),
+                    "iptables-restore",
+                    "--noflush");
             assertThat(net.connect(VIP, 80)).isEqualTo("ep 198.18.2.11 8081 from 198.18.2.1");
             assertThat(net.exec(net.node, "iptables-save", "-t", "nat"))
-                    .doesNotContain(KubeProxyNames.iptablesEndpointChain(set.get(0), set.get(0).endpoints().get(0)));
+                    .doesNotContain(KubeProxyNames.iptablesEndpointChain(
+                            set.get(0), set.get(0).endpoints().get(0)));
         }
     }
 
@@ -55,7 +59,8 @@ class RulesInNamespaceTest {
             assertRoutedToAnEndpoint(net);
 
             BenchService after = set.get(0).withEndpoints(List.of(new BenchService.Endpoint("198.18.2.11", 8081)));
-            net.execWithInput(net.node, NftablesRules.endpointChange(set.get(0), after, CLUSTER_CIDR), "nft", "-f", "-");
+            net.execWithInput(
+                    net.node, NftablesRules.endpointChange(set.get(0), after, CLUSTER_CIDR), "nft", "-f", "-");
             assertThat(net.connect(VIP, 80)).isEqualTo("ep 198.18.2.11 8081 from 198.18.2.1");
         }
     }
@@ -75,12 +80,15 @@ class RulesInNamespaceTest {
         for (int i = 0; i < 3; i++) {
             answers.add(net.connect(VIP, 80));
         }
-        assertThat(answers).allSatisfy(a -> assertThat(a).isIn(
-                "ep 198.18.2.10 8080 from 198.18.2.1", "ep 198.18.2.11 8080 from 198.18.2.1"));
+        assertThat(answers)
+                .allSatisfy(a -> assertThat(a)
+                        .isIn("ep 198.18.2.10 8080 from 198.18.2.1", "ep 198.18.2.11 8080 from 198.18.2.1"));
     }
 
     private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+        for (String dir : System.getenv()
+                .getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .split(":")) {
             if (Files.isExecutable(Path.of(dir, tool))) {
                 return true;
             }

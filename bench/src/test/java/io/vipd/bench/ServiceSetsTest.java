@@ -15,14 +15,16 @@ class ServiceSetsTest {
         assertThat(set.get(255).vip()).isEqualTo("198.19.1.0");
         assertThat(set.get(299).vip()).isEqualTo("198.19.1.44");
         assertThat(set.get(299).servicePortName()).isEqualTo("bench/svc-00299:p80");
-        assertThat(set.get(0).endpoints()).extracting(Object::toString)
+        assertThat(set.get(0).endpoints())
+                .extracting(Object::toString)
                 .containsExactly("198.18.2.10:8080", "198.18.2.11:8080");
     }
 
     @Test
     void rejectsVipsOutsideTheBenchmarkingRange() {
         assertThatThrownBy(() -> ServiceSets.parse("1/tcp/10.0.0.1/80/80/198.18.2.10"))
-                .hasMessageContaining("10.0.0.1").hasMessageContaining("198.19.0.0/16");
+                .hasMessageContaining("10.0.0.1")
+                .hasMessageContaining("198.19.0.0/16");
         assertThatThrownBy(() -> ServiceSets.parse("300/tcp/198.19.255.1/80/80/198.18.2.10"))
                 .hasMessageContaining("leave 198.19.0.0/16");
     }

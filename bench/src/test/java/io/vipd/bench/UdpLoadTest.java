@@ -28,15 +28,24 @@ class UdpLoadTest {
             int exit;
             try {
                 System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-                exit = new CommandLine(new Harness()).execute("udp-load", "--target",
-                        "127.0.0.1:" + echo.getLocalPort(), "--flows", "4", "--seconds", "0.3",
-                        "--warmup-seconds", "0.1");
+                exit = new CommandLine(new Harness())
+                        .execute(
+                                "udp-load",
+                                "--target",
+                                "127.0.0.1:" + echo.getLocalPort(),
+                                "--flows",
+                                "4",
+                                "--seconds",
+                                "0.3",
+                                "--warmup-seconds",
+                                "0.1");
             } finally {
                 System.setOut(previous);
             }
             String out = captured.toString(StandardCharsets.UTF_8);
             assertThat(exit).as(out).isZero();
-            Matcher m = Pattern.compile("requests=(\\d+) rate=([0-9.]+) p99_us=([0-9.]+) lost=(\\d+)").matcher(out);
+            Matcher m = Pattern.compile("requests=(\\d+) rate=([0-9.]+) p99_us=([0-9.]+) lost=(\\d+)")
+                    .matcher(out);
             assertThat(m.find()).as(out).isTrue();
             assertThat(Long.parseLong(m.group(1))).isPositive();
             assertThat(Double.parseDouble(m.group(3))).isPositive();
@@ -53,8 +62,17 @@ class UdpLoadTest {
         int exit;
         try {
             System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new Harness()).execute("udp-load", "--target", "127.0.0.1:" + closedPort,
-                    "--flows", "2", "--seconds", "0.2", "--warmup-seconds", "0");
+            exit = new CommandLine(new Harness())
+                    .execute(
+                            "udp-load",
+                            "--target",
+                            "127.0.0.1:" + closedPort,
+                            "--flows",
+                            "2",
+                            "--seconds",
+                            "0.2",
+                            "--warmup-seconds",
+                            "0");
         } finally {
             System.setOut(previous);
         }

@@ -51,6 +51,7 @@ public final class ChangeTracker {
     private boolean fullSyncNeeded = true;
     /** The node's eligibility changed: a sync (even one with nothing to rebuild) carries it to /healthz. */
     private boolean nodeEligibilityChanged;
+
     private boolean servicesSynced;
     private boolean endpointSlicesSynced;
     private volatile NodeInfo node;
@@ -62,8 +63,7 @@ public final class ChangeTracker {
         this(nodeName, gates, table, registry, Clock.systemUTC());
     }
 
-    public ChangeTracker(String nodeName, FeatureGates gates, ServiceTable table, MeterRegistry registry,
-                         Clock clock) {
+    public ChangeTracker(String nodeName, FeatureGates gates, ServiceTable table, MeterRegistry registry, Clock clock) {
         this.nodeName = nodeName == null ? "" : nodeName;
         this.gates = Objects.requireNonNull(gates, "gates");
         this.table = Objects.requireNonNull(table, "table");
@@ -139,7 +139,9 @@ public final class ChangeTracker {
             NodeInfo old = node;
             node = new NodeInfo(nodeName, next.labels(), next.eligible(), next.addresses());
             if (!old.zone().equals(next.zone()) || !old.addresses().equals(next.addresses())) {
-                log.atInfo().addKeyValue("zone", next.zone()).addKeyValue("previousZone", old.zone())
+                log.atInfo()
+                        .addKeyValue("zone", next.zone())
+                        .addKeyValue("previousZone", old.zone())
                         .log("node topology changed; full resync");
                 fullSyncNeeded = true;
             }
@@ -203,7 +205,10 @@ public final class ChangeTracker {
     }
 
     private boolean pendingLocked() {
-        return fullSyncNeeded || nodeEligibilityChanged || services.hasPending() || endpoints.hasPending()
+        return fullSyncNeeded
+                || nodeEligibilityChanged
+                || services.hasPending()
+                || endpoints.hasPending()
                 || !retry.isEmpty();
     }
 

@@ -40,7 +40,8 @@ public final class EndpointSliceConversions {
     /** The service a slice belongs to (label {@value #SERVICE_NAME_LABEL}), or null. */
     public static NamespacedName serviceKey(EndpointSlice slice) {
         NamespacedName key = sliceKey(slice);
-        Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
+        Map<String, String> labels =
+                slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
         String svc = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
         if (key == null || svc == null || svc.isEmpty()) {
             return null;
@@ -50,9 +51,11 @@ public final class EndpointSliceConversions {
 
     /** Whether the slice belongs to a headless service or another proxy: treated as absent. */
     public static boolean excluded(EndpointSlice slice) {
-        Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
-        return labels != null && (labels.containsKey(HEADLESS_LABEL)
-                || labels.containsKey(ServiceConversions.SERVICE_PROXY_NAME_LABEL));
+        Map<String, String> labels =
+                slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
+        return labels != null
+                && (labels.containsKey(HEADLESS_LABEL)
+                        || labels.containsKey(ServiceConversions.SERVICE_PROXY_NAME_LABEL));
     }
 
     /**
@@ -95,8 +98,8 @@ public final class EndpointSliceConversions {
                     continue;
                 }
                 if (p.getPort() < 0 || p.getPort() > 65535) {
-                    skips.skipped(SkipReason.PORT_WITHOUT_NUMBER, object, "port \"" + p.getName() + "\" is "
-                            + p.getPort());
+                    skips.skipped(
+                            SkipReason.PORT_WITHOUT_NUMBER, object, "port \"" + p.getName() + "\" is " + p.getPort());
                     continue;
                 }
                 Protocol protocol;
@@ -121,12 +124,17 @@ public final class EndpointSliceConversions {
                 try {
                     ip = Addresses.parseIp(e.getAddresses().get(0));
                 } catch (IllegalArgumentException | NullPointerException ex) {
-                    skips.skipped(SkipReason.BAD_ADDRESS, object, "address \"" + e.getAddresses().get(0) + "\"");
+                    skips.skipped(
+                            SkipReason.BAD_ADDRESS,
+                            object,
+                            "address \"" + e.getAddresses().get(0) + "\"");
                     continue;
                 }
                 if (ip.getAddress().length != wantLength) {
-                    skips.skipped(SkipReason.BAD_ADDRESS, object, "address " + Addresses.ipString(ip)
-                            + " in a slice of addressType " + type);
+                    skips.skipped(
+                            SkipReason.BAD_ADDRESS,
+                            object,
+                            "address " + Addresses.ipString(ip) + " in a slice of addressType " + type);
                     continue;
                 }
                 endpoints.add(endpoint(ip, e));
@@ -163,7 +171,8 @@ public final class EndpointSliceConversions {
 
     /** The slice's {@value #TRIGGER_TIME_ANNOTATION}, or null when absent or unparsable. */
     public static Instant triggerTime(EndpointSlice slice) {
-        Map<String, String> a = slice.getMetadata() == null ? null : slice.getMetadata().getAnnotations();
+        Map<String, String> a =
+                slice.getMetadata() == null ? null : slice.getMetadata().getAnnotations();
         String v = a == null ? null : a.get(TRIGGER_TIME_ANNOTATION);
         if (v == null || v.isEmpty()) {
             return null;

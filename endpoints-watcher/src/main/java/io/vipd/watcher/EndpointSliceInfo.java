@@ -9,8 +9,8 @@ import java.util.Objects;
  * One EndpointSlice, projected: the service it belongs to, its usable ports and endpoints. A value, so a
  * re-delivered or metadata-only update compares equal and collapses.
  */
-public record EndpointSliceInfo(NamespacedName service, String sliceName, List<Port> ports,
-                                List<EndpointInfo> endpoints) {
+public record EndpointSliceInfo(
+        NamespacedName service, String sliceName, List<Port> ports, List<EndpointInfo> endpoints) {
     public EndpointSliceInfo {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(sliceName, "sliceName");

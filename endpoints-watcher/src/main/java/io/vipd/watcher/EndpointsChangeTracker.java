@@ -24,6 +24,7 @@ final class EndpointsChangeTracker {
     private final WatcherMetrics metrics;
     /** Changes triggered before this instant happened before vipd started: they are not vipd's latency. */
     private final Instant startTime;
+
     private final Object lock = new Object();
     // Guarded by lock.
     private final EndpointSliceCache cache = new EndpointSliceCache();
@@ -50,10 +51,14 @@ final class EndpointsChangeTracker {
             metrics.skipped(SkipReason.MISSING_METADATA, "EndpointSlice", "no metadata.name");
             return false;
         }
-        if (!removed && EndpointSliceConversions.serviceKey(slice) == null && !EndpointSliceConversions.excluded(slice)) {
+        if (!removed
+                && EndpointSliceConversions.serviceKey(slice) == null
+                && !EndpointSliceConversions.excluded(slice)) {
             // As kube-proxy: an update without the service-name label is reported and ignored, so the slice's
             // last good state stays.
-            metrics.skipped(SkipReason.SLICE_WITHOUT_SERVICE_LABEL, "EndpointSlice " + sliceKey,
+            metrics.skipped(
+                    SkipReason.SLICE_WITHOUT_SERVICE_LABEL,
+                    "EndpointSlice " + sliceKey,
                     "no label " + EndpointSliceConversions.SERVICE_NAME_LABEL);
             return false;
         }

@@ -24,8 +24,8 @@ import java.util.TreeMap;
 final class EntryFactory {
     private EntryFactory() {}
 
-    static PortInput input(ServicePortInfo info, Collection<EndpointSliceInfo> slices, NodeInfo node,
-                           FeatureGates gates) {
+    static PortInput input(
+            ServicePortInfo info, Collection<EndpointSliceInfo> slices, NodeInfo node, FeatureGates gates) {
         Set<Integer> families = info.familyLengths();
         // Sorted by ip:port as it goes, so every key is computed once.
         Map<String, Backend> byKey = new TreeMap<>();
@@ -52,8 +52,12 @@ final class EntryFactory {
             zoneHints |= !b.zoneHints().isEmpty();
             nodeHints |= !b.nodeHints().isEmpty();
         }
-        return new PortInput(info, List.copyOf(byKey.values()), nodeHints ? node.name() : "",
-                zoneHints ? node.zone() : "", nodeHints && gates.preferSameTrafficDistribution(),
+        return new PortInput(
+                info,
+                List.copyOf(byKey.values()),
+                nodeHints ? node.name() : "",
+                zoneHints ? node.zone() : "",
+                nodeHints && gates.preferSameTrafficDistribution(),
                 sourceRanges(info, node));
     }
 
@@ -72,8 +76,16 @@ final class EntryFactory {
         // publishNotReadyAddresses: the EndpointSlice controller then marks every endpoint ready; applying the
         // same rule here is a no-op for controller-made slices and right for hand-written ones.
         BackendState state = BackendState.of(e.ready() || publishNotReady, e.serving(), e.terminating());
-        return new Backend(e.ip(), port, Backend.DEFAULT_WEIGHT, e.nodeName(), e.zone(), state, local,
-                e.zoneHints(), e.nodeHints());
+        return new Backend(
+                e.ip(),
+                port,
+                Backend.DEFAULT_WEIGHT,
+                e.nodeName(),
+                e.zone(),
+                state,
+                local,
+                e.zoneHints(),
+                e.nodeHints());
     }
 
     /**
@@ -117,17 +129,23 @@ final class EntryFactory {
             // kube-proxy runs one proxier per family: each categorizes only its own family's endpoints.
             List<Backend> ofFamily = families.size() == 1 ? in.endpoints() : ofFamily(in.endpoints(), length);
             BackendSet familySet = ofFamily.size() == all.size() ? all : BackendSet.of(ofFamily);
-            Topology.Categorized c = Topology.categorize(ofFamily, info.usesClusterEndpoints(),
-                    info.usesLocalEndpoints(), in.nodeName(), in.zone(), in.preferSameNode());
+            Topology.Categorized c = Topology.categorize(
+                    ofFamily,
+                    info.usesClusterEndpoints(),
+                    info.usesLocalEndpoints(),
+                    in.nodeName(),
+                    in.zone(),
+                    in.preferSameNode());
             // The lists are subsets of the family's endpoints, so an equal size means the same set: share it.
-            BackendSet cluster = c.cluster() == null ? null
+            BackendSet cluster = c.cluster() == null
+                    ? null
                     : c.cluster().size() == familySet.size() ? familySet : BackendSet.of(c.cluster());
-            BackendSet local = c.local() == null ? null
+            BackendSet local = c.local() == null
+                    ? null
                     : c.local().size() == familySet.size() ? familySet : BackendSet.of(c.local());
             b.categorized(length == 16, cluster, local, c.hasAny());
         }
-        b
-                .frontends(info.frontends())
+        b.frontends(info.frontends())
                 .algorithm(info.algorithm())
                 .affinityTimeoutSeconds(info.affinityTimeoutSeconds())
                 .proxyProtocol(info.proxyProtocol())

@@ -37,8 +37,8 @@ public record FeatureGates(boolean preferSameTrafficDistribution) {
             String name = t.substring(0, eq).trim();
             String value = t.substring(eq + 1).trim().toLowerCase(Locale.ROOT);
             if (!value.equals("true") && !value.equals("false")) {
-                throw new IllegalArgumentException("feature gate " + name + " has value \"" + value
-                        + "\" (want true or false)");
+                throw new IllegalArgumentException(
+                        "feature gate " + name + " has value \"" + value + "\" (want true or false)");
             }
             if (name.equals(PREFER_SAME_TRAFFIC_DISTRIBUTION)) {
                 preferSame = Boolean.parseBoolean(value);

@@ -33,8 +33,12 @@ public final class FileSource {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     /** The objects read from files, and what could not be read (each naming its file and object). */
-    public record Loaded(List<Service> services, List<EndpointSlice> endpointSlices, List<Node> nodes,
-                         List<String> errors, int ignored) {
+    public record Loaded(
+            List<Service> services,
+            List<EndpointSlice> endpointSlices,
+            List<Node> nodes,
+            List<String> errors,
+            int ignored) {
         public Loaded {
             services = List.copyOf(services);
             endpointSlices = List.copyOf(endpointSlices);
@@ -150,8 +154,13 @@ public final class FileSource {
     }
 
     /** Returns 1 when the object is of a kind this source ignores. */
-    private static int decode(Object item, String where, List<Service> services, List<EndpointSlice> slices,
-                              List<Node> nodes, List<String> errors) {
+    private static int decode(
+            Object item,
+            String where,
+            List<Service> services,
+            List<EndpointSlice> slices,
+            List<Node> nodes,
+            List<String> errors) {
         if (!(item instanceof Map<?, ?> map)) {
             errors.add(where + ": not a Kubernetes object");
             return 0;
@@ -226,7 +235,8 @@ public final class FileSource {
             sync |= tracker.onEndpointSliceUpdate(s, false);
         }
         for (Node n : loaded.nodes()) {
-            if (n.getMetadata() != null && tracker.nodeName().equals(n.getMetadata().getName())) {
+            if (n.getMetadata() != null
+                    && tracker.nodeName().equals(n.getMetadata().getName())) {
                 sync |= tracker.onNodeUpdate(n);
             }
         }
@@ -258,7 +268,8 @@ public final class FileSource {
         Map<Frontend, NamespacedName> frontends = new LinkedHashMap<>();
         for (Map.Entry<NamespacedName, Service> e : servicesByKey(loaded).entrySet()) {
             // Skips are reported once, when the tracker converts the same Service.
-            for (ServicePortInfo port : ServiceConversions.servicePorts(e.getValue(), Skips.IGNORE).values()) {
+            for (ServicePortInfo port :
+                    ServiceConversions.servicePorts(e.getValue(), Skips.IGNORE).values()) {
                 for (ServiceFrontend f : port.frontends()) {
                     frontends.put(f.frontend(), e.getKey());
                 }

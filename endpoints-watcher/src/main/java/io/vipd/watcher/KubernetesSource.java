@@ -15,12 +15,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Feeds the {@link ChangeTracker} from the Kubernetes API, as kube-proxy's {@code pkg/proxy/config} does: fabric8
@@ -61,8 +60,12 @@ public final class KubernetesSource implements AutoCloseable {
      * @param nodeName    this node's name, whose Node object supplies the zone and eligibility; null to not watch it
      * @param registry    where the informer health metrics go
      */
-    public KubernetesSource(KubernetesClient client, ChangeTracker tracker, Runnable requestSync, String nodeName,
-                            MeterRegistry registry) {
+    public KubernetesSource(
+            KubernetesClient client,
+            ChangeTracker tracker,
+            Runnable requestSync,
+            String nodeName,
+            MeterRegistry registry) {
         this.client = Objects.requireNonNull(client, "client");
         this.tracker = Objects.requireNonNull(tracker, "tracker");
         this.requestSync = Objects.requireNonNull(requestSync, "requestSync");
@@ -75,15 +78,29 @@ public final class KubernetesSource implements AutoCloseable {
         if (!informers.isEmpty() || closed) {
             throw new IllegalStateException("KubernetesSource can be started once");
         }
-        start("services", client.services().inAnyNamespace()
-                .withoutLabel(SERVICE_PROXY_NAME_LABEL).withoutLabel(HEADLESS_LABEL), new ServiceHandler());
-        start("endpointslices", client.discovery().v1().endpointSlices().inAnyNamespace()
-                .withoutLabel(SERVICE_PROXY_NAME_LABEL).withoutLabel(HEADLESS_LABEL), new EndpointSliceHandler());
+        start(
+                "services",
+                client.services()
+                        .inAnyNamespace()
+                        .withoutLabel(SERVICE_PROXY_NAME_LABEL)
+                        .withoutLabel(HEADLESS_LABEL),
+                new ServiceHandler());
+        start(
+                "endpointslices",
+                client.discovery()
+                        .v1()
+                        .endpointSlices()
+                        .inAnyNamespace()
+                        .withoutLabel(SERVICE_PROXY_NAME_LABEL)
+                        .withoutLabel(HEADLESS_LABEL),
+                new EndpointSliceHandler());
         if (nodeName != null) {
             start("node", client.nodes().withName(nodeName), new NodeHandler());
         }
-        log.atInfo().addKeyValue("master", client.getConfiguration().getMasterUrl())
-                .addKeyValue("node", nodeName).log("Kubernetes informers started");
+        log.atInfo()
+                .addKeyValue("master", client.getConfiguration().getMasterUrl())
+                .addKeyValue("node", nodeName)
+                .log("Kubernetes informers started");
     }
 
     /** True while every informer has an open watch. */
@@ -110,16 +127,19 @@ public final class KubernetesSource implements AutoCloseable {
         SharedIndexInformer<T> informer = source.runnableInformer(0);
         informer.removeNamespaceIndex();
         informer.itemStore(new LeanItemStore<>());
-        Counter errors = Counter.builder("vipd.watcher.informer.errors").tag("resource", resource)
+        Counter errors = Counter.builder("vipd.watcher.informer.errors")
+                .tag("resource", resource)
                 .description("Failed lists and terminal watch errors of an informer (retried unless unreadable)")
                 .register(registry);
-        Counter relists = Counter.builder("vipd.watcher.informer.lists").tag("resource", resource)
+        Counter relists = Counter.builder("vipd.watcher.informer.lists")
+                .tag("resource", resource)
                 .description("Full lists of an informer: the initial one and each re-list after 410 or an error")
                 .register(registry);
         meters.add(errors);
         meters.add(relists);
         meters.add(Gauge.builder("vipd.watcher.informer.watching", informer, i -> i.isWatching() ? 1 : 0)
-                .tag("resource", resource).description("1 while the informer has an open watch")
+                .tag("resource", resource)
+                .description("1 while the informer has an open watch")
                 .register(registry));
         informer.exceptionHandler((started, t) -> retry(resource, errors, started, t));
         informer.addEventHandler(new ListCounter<>(relists));
@@ -127,7 +147,9 @@ public final class KubernetesSource implements AutoCloseable {
         informer.stopped().whenComplete((ignored, t) -> {
             if (t != null && !closed) {
                 failure = t;
-                log.atError().addKeyValue("resource", resource).setCause(t)
+                log.atError()
+                        .addKeyValue("resource", resource)
+                        .setCause(t)
                         .log("Kubernetes informer stopped for good; the table keeps its last state");
             }
         });
@@ -139,12 +161,17 @@ public final class KubernetesSource implements AutoCloseable {
     private static boolean retry(String resource, Counter errors, boolean started, Throwable t) {
         errors.increment();
         if (ExceptionHandler.isDeserializationException(t)) {
-            log.atError().addKeyValue("resource", resource).setCause(t)
+            log.atError()
+                    .addKeyValue("resource", resource)
+                    .setCause(t)
                     .log("Kubernetes object cannot be read; informer stops");
             return false;
         }
-        log.atWarn().addKeyValue("resource", resource).addKeyValue("started", started)
-                .addKeyValue("error", String.valueOf(t)).log("Kubernetes list/watch failed; retrying");
+        log.atWarn()
+                .addKeyValue("resource", resource)
+                .addKeyValue("started", started)
+                .addKeyValue("error", String.valueOf(t))
+                .log("Kubernetes list/watch failed; retrying");
         return true;
     }
 
@@ -206,16 +233,13 @@ public final class KubernetesSource implements AutoCloseable {
         }
 
         @Override
-        public void onAdd(T obj) {
-        }
+        public void onAdd(T obj) {}
 
         @Override
-        public void onUpdate(T oldObj, T newObj) {
-        }
+        public void onUpdate(T oldObj, T newObj) {}
 
         @Override
-        public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-        }
+        public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
     }
 
     private final class ServiceHandler implements ResourceEventHandler<Service> {

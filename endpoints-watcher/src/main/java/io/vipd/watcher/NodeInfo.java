@@ -45,8 +45,10 @@ public record NodeInfo(String name, Map<String, String> labels, boolean eligible
     /** Reads a Node object; unparsable addresses are left out. */
     public static NodeInfo of(Node node) {
         String name = node.getMetadata() == null ? "" : node.getMetadata().getName();
-        Map<String, String> labels = node.getMetadata() == null ? null : node.getMetadata().getLabels();
-        boolean deleting = node.getMetadata() != null && node.getMetadata().getDeletionTimestamp() != null
+        Map<String, String> labels =
+                node.getMetadata() == null ? null : node.getMetadata().getLabels();
+        boolean deleting = node.getMetadata() != null
+                && node.getMetadata().getDeletionTimestamp() != null
                 && !node.getMetadata().getDeletionTimestamp().isEmpty();
         boolean tainted = false;
         if (node.getSpec() != null && node.getSpec().getTaints() != null) {

@@ -15,5 +15,10 @@ import java.util.List;
  * @param preferSameNode the PreferSameTrafficDistribution gate
  * @param sourceRanges   the effective loadBalancerSourceRanges (with the LB VIPs added on node hairpin)
  */
-record PortInput(ServicePortInfo info, List<Backend> endpoints, String nodeName, String zone,
-                 boolean preferSameNode, List<Cidr> sourceRanges) {}
+record PortInput(
+        ServicePortInfo info,
+        List<Backend> endpoints,
+        String nodeName,
+        String zone,
+        boolean preferSameNode,
+        List<Cidr> sourceRanges) {}

@@ -43,8 +43,8 @@ final class ServiceChangeTracker {
             metrics.skipped(SkipReason.MISSING_METADATA, "Service", "no metadata.name");
             return false;
         }
-        Map<ServicePortName, ServicePortInfo> ports = current == null ? Map.of()
-                : Map.copyOf(ServiceConversions.servicePorts(current, metrics));
+        Map<ServicePortName, ServicePortInfo> ports =
+                current == null ? Map.of() : Map.copyOf(ServiceConversions.servicePorts(current, metrics));
         synchronized (lock) {
             Map<ServicePortName, ServicePortInfo> old = latest.getOrDefault(key, Map.of());
             if (old.equals(ports)) {

@@ -75,8 +75,10 @@ public final class ServiceConversions {
         String object = "Service " + svc;
         ServiceSpec spec = service.getSpec();
         List<InetAddress> clusterIPs = new ArrayList<>();
-        List<String> rawIPs = spec.getClusterIPs() == null || spec.getClusterIPs().isEmpty()
-                ? List.of(spec.getClusterIP()) : spec.getClusterIPs();
+        List<String> rawIPs =
+                spec.getClusterIPs() == null || spec.getClusterIPs().isEmpty()
+                        ? List.of(spec.getClusterIP())
+                        : spec.getClusterIPs();
         for (String raw : rawIPs) {
             InetAddress ip = parseIp(raw, object + " spec.clusterIPs", skips);
             if (ip != null && clusterIPs.stream().noneMatch(c -> c.getAddress().length == ip.getAddress().length)) {
@@ -99,11 +101,13 @@ public final class ServiceConversions {
             }
         }
         List<InetAddress> lbIPs = new ArrayList<>();
-        if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null
+        if (service.getStatus() != null
+                && service.getStatus().getLoadBalancer() != null
                 && service.getStatus().getLoadBalancer().getIngress() != null) {
             for (LoadBalancerIngress ing : service.getStatus().getLoadBalancer().getIngress()) {
                 // Hostname-only entries are not captured; ipMode Proxy means the LB delivers to the node itself.
-                if (ing.getIp() == null || ing.getIp().isEmpty()
+                if (ing.getIp() == null
+                        || ing.getIp().isEmpty()
                         || !(ing.getIpMode() == null || "VIP".equals(ing.getIpMode()))) {
                     continue;
                 }
@@ -122,18 +126,20 @@ public final class ServiceConversions {
                         sourceRanges.add(c);
                     }
                 } catch (IllegalArgumentException e) {
-                    skips.skipped(SkipReason.BAD_SERVICE_FIELD, object + " spec.loadBalancerSourceRanges",
-                            e.getMessage());
+                    skips.skipped(
+                            SkipReason.BAD_SERVICE_FIELD, object + " spec.loadBalancerSourceRanges", e.getMessage());
                 }
             }
         }
         int affinity = affinitySeconds(spec, object, skips);
-        boolean typeExternal = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType())
-                || !externalIPs.isEmpty();
+        boolean typeExternal =
+                "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType()) || !externalIPs.isEmpty();
         boolean externalLocal = typeExternal && "Local".equals(spec.getExternalTrafficPolicy());
         boolean internalLocal = "Local".equals(spec.getInternalTrafficPolicy());
-        int healthCheckNodePort = "LoadBalancer".equals(spec.getType()) && externalLocal
-                && spec.getHealthCheckNodePort() != null ? spec.getHealthCheckNodePort() : 0;
+        int healthCheckNodePort =
+                "LoadBalancer".equals(spec.getType()) && externalLocal && spec.getHealthCheckNodePort() != null
+                        ? spec.getHealthCheckNodePort()
+                        : 0;
         boolean publishNotReady = Boolean.TRUE.equals(spec.getPublishNotReadyAddresses());
         Map<String, String> annotations = service.getMetadata().getAnnotations();
         Algorithm algorithm = Algorithm.MAGLEV;
@@ -142,13 +148,17 @@ public final class ServiceConversions {
             try {
                 algorithm = Algorithm.parse(annotations.get(ALGORITHM_ANNOTATION));
             } catch (IllegalArgumentException e) {
-                skips.skipped(SkipReason.BAD_SERVICE_FIELD, object + " annotation " + ALGORITHM_ANNOTATION,
+                skips.skipped(
+                        SkipReason.BAD_SERVICE_FIELD,
+                        object + " annotation " + ALGORITHM_ANNOTATION,
                         e.getMessage() + "; using maglev");
             }
             try {
                 proxyProtocol = ProxyProtocol.parse(annotations.get(PROXY_PROTOCOL_ANNOTATION));
             } catch (IllegalArgumentException e) {
-                skips.skipped(SkipReason.BAD_SERVICE_FIELD, object + " annotation " + PROXY_PROTOCOL_ANNOTATION,
+                skips.skipped(
+                        SkipReason.BAD_SERVICE_FIELD,
+                        object + " annotation " + PROXY_PROTOCOL_ANNOTATION,
                         e.getMessage() + "; sending none");
             }
         }
@@ -176,9 +186,23 @@ public final class ServiceConversions {
                 nodePort = 0;
             }
             ServicePortName name = new ServicePortName(svc, portName, protocol);
-            ports.put(name, new ServicePortInfo(name, p.getPort(), clusterIPs, nodePort, externalIPs, lbIPs,
-                    sourceRanges, affinity, internalLocal, externalLocal, healthCheckNodePort, publishNotReady,
-                    algorithm, proxyProtocol));
+            ports.put(
+                    name,
+                    new ServicePortInfo(
+                            name,
+                            p.getPort(),
+                            clusterIPs,
+                            nodePort,
+                            externalIPs,
+                            lbIPs,
+                            sourceRanges,
+                            affinity,
+                            internalLocal,
+                            externalLocal,
+                            healthCheckNodePort,
+                            publishNotReady,
+                            algorithm,
+                            proxyProtocol));
         }
         return ports;
     }
@@ -187,13 +211,17 @@ public final class ServiceConversions {
         if (!"ClientIP".equals(spec.getSessionAffinity())) {
             return 0;
         }
-        Integer t = spec.getSessionAffinityConfig() == null || spec.getSessionAffinityConfig().getClientIP() == null
-                ? null : spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+        Integer t = spec.getSessionAffinityConfig() == null
+                        || spec.getSessionAffinityConfig().getClientIP() == null
+                ? null
+                : spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
         if (t == null) {
             return DEFAULT_AFFINITY_SECONDS;
         }
         if (t < 1 || t > MAX_AFFINITY_SECONDS) {
-            skips.skipped(SkipReason.BAD_SERVICE_FIELD, object + " sessionAffinityConfig.clientIP.timeoutSeconds",
+            skips.skipped(
+                    SkipReason.BAD_SERVICE_FIELD,
+                    object + " sessionAffinityConfig.clientIP.timeoutSeconds",
                     t + " outside 1.." + MAX_AFFINITY_SECONDS + "; using " + DEFAULT_AFFINITY_SECONDS);
             return DEFAULT_AFFINITY_SECONDS;
         }

@@ -33,11 +33,21 @@ import java.util.Set;
  * @param algorithm              the vipd.io/algorithm annotation, Maglev by default
  * @param proxyProtocol          the vipd.io/proxy-protocol annotation
  */
-public record ServicePortInfo(ServicePortName name, int port, List<InetAddress> clusterIPs, int nodePort,
-                              List<InetAddress> externalIPs, List<InetAddress> loadBalancerIPs,
-                              List<Cidr> sourceRanges, int affinityTimeoutSeconds, boolean internalPolicyLocal,
-                              boolean externalPolicyLocal, int healthCheckNodePort,
-                              boolean publishNotReadyAddresses, Algorithm algorithm, ProxyProtocol proxyProtocol) {
+public record ServicePortInfo(
+        ServicePortName name,
+        int port,
+        List<InetAddress> clusterIPs,
+        int nodePort,
+        List<InetAddress> externalIPs,
+        List<InetAddress> loadBalancerIPs,
+        List<Cidr> sourceRanges,
+        int affinityTimeoutSeconds,
+        boolean internalPolicyLocal,
+        boolean externalPolicyLocal,
+        int healthCheckNodePort,
+        boolean publishNotReadyAddresses,
+        Algorithm algorithm,
+        ProxyProtocol proxyProtocol) {
     public ServicePortInfo {
         Objects.requireNonNull(name, "name");
         clusterIPs = List.copyOf(clusterIPs);

@@ -46,8 +46,13 @@ final class ServiceTableSync {
      */
     record Outcome(SyncResult result, List<NamespacedName> failed, RuntimeException firstFailure) {}
 
-    ServiceTableSync(ServiceChangeTracker services, EndpointsChangeTracker endpoints, FeatureGates gates,
-                     ServiceTable table, WatcherMetrics metrics, Clock clock) {
+    ServiceTableSync(
+            ServiceChangeTracker services,
+            EndpointsChangeTracker endpoints,
+            FeatureGates gates,
+            ServiceTable table,
+            WatcherMetrics metrics,
+            Clock clock) {
         this.services = services;
         this.endpoints = endpoints;
         this.gates = gates;
@@ -90,7 +95,9 @@ final class ServiceTableSync {
             } catch (RuntimeException ex) {
                 failed.add(svc);
                 firstFailure = firstFailure == null ? ex : firstFailure;
-                log.atError().addKeyValue("service", svc.toString()).setCause(ex)
+                log.atError()
+                        .addKeyValue("service", svc.toString())
+                        .setCause(ex)
                         .log("could not build the service's entries; keeping the previous ones");
             }
         }
@@ -104,9 +111,13 @@ final class ServiceTableSync {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         recordMetrics(full, took, triggerTimes);
         if (failed.isEmpty() && (full || !upserted.isEmpty() || !removed.isEmpty())) {
-            log.atDebug().addKeyValue("full", full).addKeyValue("services", touched.size())
-                    .addKeyValue("upserted", upserted.size()).addKeyValue("removed", removed.size())
-                    .addKeyValue("generation", table.generation()).addKeyValue("millis", took.toMillis())
+            log.atDebug()
+                    .addKeyValue("full", full)
+                    .addKeyValue("services", touched.size())
+                    .addKeyValue("upserted", upserted.size())
+                    .addKeyValue("removed", removed.size())
+                    .addKeyValue("generation", table.generation())
+                    .addKeyValue("millis", took.toMillis())
                     .log("synced service table");
         }
         SyncResult result = new SyncResult(full, touched.size(), upserted, removed, table.generation(), took);
@@ -126,9 +137,13 @@ final class ServiceTableSync {
         }
     }
 
-    private void syncService(NamespacedName svc, Map<ServicePortName, ServicePortInfo> ports,
-                             List<EndpointSliceInfo> sliceList, NodeInfo n, List<ServicePortEntry> upserts,
-                             List<ServicePortName> removals) {
+    private void syncService(
+            NamespacedName svc,
+            Map<ServicePortName, ServicePortInfo> ports,
+            List<EndpointSliceInfo> sliceList,
+            NodeInfo n,
+            List<ServicePortEntry> upserts,
+            List<ServicePortName> removals) {
         Map<ServicePortName, Built> old = built.getOrDefault(svc, Map.of());
         Map<ServicePortName, Built> next = new HashMap<>();
         List<ServicePortEntry> myUpserts = new ArrayList<>();
@@ -163,9 +178,10 @@ final class ServiceTableSync {
 
     /** kube-proxy's no_local_endpoints condition: a Local policy, endpoints somewhere, none here. */
     private static boolean noLocal(ServicePortInfo info, ServicePortEntry entry, boolean external) {
-        boolean policyLocal = external ? info.externalPolicyLocal() && info.externallyAccessible()
-                : info.internalPolicyLocal();
-        return policyLocal && entry.hasAnyEndpoints()
+        boolean policyLocal =
+                external ? info.externalPolicyLocal() && info.externallyAccessible() : info.internalPolicyLocal();
+        return policyLocal
+                && entry.hasAnyEndpoints()
                 && (entry.localEndpoints() == null || entry.localEndpoints().isEmpty());
     }
 

@@ -3,7 +3,7 @@ package io.vipd.watcher;
 /** Where conversions report what they left out: one log line and one counter per skip. */
 @FunctionalInterface
 public interface Skips {
-    Skips IGNORE = (reason, object, detail) -> { };
+    Skips IGNORE = (reason, object, detail) -> {};
 
     /**
      * @param reason why

@@ -14,8 +14,13 @@ import java.util.Set;
  * @param generation       the table generation after the sync
  * @param duration         how long the sync took
  */
-public record SyncResult(boolean full, int servicesExamined, Set<ServicePortName> upserted,
-                         Set<ServicePortName> removed, long generation, Duration duration) {
+public record SyncResult(
+        boolean full,
+        int servicesExamined,
+        Set<ServicePortName> upserted,
+        Set<ServicePortName> removed,
+        long generation,
+        Duration duration) {
     public SyncResult {
         upserted = Set.copyOf(upserted);
         removed = Set.copyOf(removed);

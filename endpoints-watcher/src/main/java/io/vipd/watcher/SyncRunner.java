@@ -46,13 +46,17 @@ public final class SyncRunner implements AutoCloseable {
     private long nextAt;
     private Future<?> next;
 
-    public SyncRunner(String name, Callable<?> fn, Duration minInterval, Duration retryInterval,
-                      Duration maxInterval) {
+    public SyncRunner(String name, Callable<?> fn, Duration minInterval, Duration retryInterval, Duration maxInterval) {
         this(name, fn, minInterval, retryInterval, maxInterval, threadScheduler(name));
     }
 
-    public SyncRunner(String name, Callable<?> fn, Duration minInterval, Duration retryInterval,
-                      Duration maxInterval, Scheduler scheduler) {
+    public SyncRunner(
+            String name,
+            Callable<?> fn,
+            Duration minInterval,
+            Duration retryInterval,
+            Duration maxInterval,
+            Scheduler scheduler) {
         this.name = Objects.requireNonNull(name, "name");
         this.fn = Objects.requireNonNull(fn, "fn");
         this.minNanos = minInterval.toNanos();

@@ -42,8 +42,13 @@ public final class Topology {
      * @param zone           this node's topology.kubernetes.io/zone label, "" when absent
      * @param preferSameNode the PreferSameTrafficDistribution gate
      */
-    public static Categorized categorize(List<Backend> endpoints, boolean usesCluster, boolean usesLocal,
-                                         String nodeName, String zone, boolean preferSameNode) {
+    public static Categorized categorize(
+            List<Backend> endpoints,
+            boolean usesCluster,
+            boolean usesLocal,
+            String nodeName,
+            String zone,
+            boolean preferSameNode) {
         if (endpoints.isEmpty()) {
             return new Categorized(null, null, null, false);
         }
@@ -123,8 +128,7 @@ public final class Topology {
     }
 
     /** Which hints to obey: PreferSameNode, PreferSameZone or none (""). Looks only at ready endpoints. */
-    static String topologyModeFromHints(List<Backend> endpoints, String nodeName, String zone,
-                                        boolean preferSameNode) {
+    static String topologyModeFromHints(List<Backend> endpoints, String nodeName, String zone, boolean preferSameNode) {
         boolean hasReady = false;
         boolean hasForNode = false;
         boolean hasForZone = false;

@@ -50,36 +50,52 @@ final class WatcherMetrics implements Skips {
                 .serviceLevelObjectives(networkProgrammingBuckets())
                 .register(registry);
         endpointChanges = Counter.builder("kubeproxy_sync_proxy_rules_endpoint_changes_total")
-                .description("Cumulative proxy rules EndpointSlice changes").register(registry);
+                .description("Cumulative proxy rules EndpointSlice changes")
+                .register(registry);
         serviceChanges = Counter.builder("kubeproxy_sync_proxy_rules_service_changes_total")
-                .description("Cumulative proxy rules Service changes").register(registry);
+                .description("Cumulative proxy rules Service changes")
+                .register(registry);
         Gauge.builder("kubeproxy_sync_proxy_rules_endpoint_changes_pending", endpointChangesPending, AtomicLong::get)
-                .description("Pending proxy rules EndpointSlice changes").register(registry);
+                .description("Pending proxy rules EndpointSlice changes")
+                .register(registry);
         Gauge.builder("kubeproxy_sync_proxy_rules_service_changes_pending", serviceChangesPending, AtomicLong::get)
-                .description("Pending proxy rules Service changes").register(registry);
+                .description("Pending proxy rules Service changes")
+                .register(registry);
         Gauge.builder("kubeproxy_sync_proxy_rules_last_timestamp_seconds", lastSyncMillis, v -> v.get() / 1000.0)
-                .description("The last time proxy rules were successfully synced").register(registry);
-        Gauge.builder("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", lastQueuedMillis,
+                .description("The last time proxy rules were successfully synced")
+                .register(registry);
+        Gauge.builder(
+                        "kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds",
+                        lastQueuedMillis,
                         v -> v.get() / 1000.0)
-                .description("The last time a sync of proxy rules was queued").register(registry);
+                .description("The last time a sync of proxy rules was queued")
+                .register(registry);
         Gauge.builder("kubeproxy_sync_proxy_rules_no_local_endpoints_total", noLocalInternal, AtomicLong::get)
                 .tag("traffic_policy", "internal")
-                .description("Number of services with a Local traffic policy and no endpoints").register(registry);
+                .description("Number of services with a Local traffic policy and no endpoints")
+                .register(registry);
         Gauge.builder("kubeproxy_sync_proxy_rules_no_local_endpoints_total", noLocalExternal, AtomicLong::get)
                 .tag("traffic_policy", "external")
-                .description("Number of services with a Local traffic policy and no endpoints").register(registry);
+                .description("Number of services with a Local traffic policy and no endpoints")
+                .register(registry);
         for (SkipReason r : SkipReason.values()) {
-            skipped.put(r, Counter.builder("vipd_watcher_skipped_objects_total").tag("reason", r.label())
-                    .description("Objects or parts of objects left out because they were invalid")
-                    .register(registry));
+            skipped.put(
+                    r,
+                    Counter.builder("vipd_watcher_skipped_objects_total")
+                            .tag("reason", r.label())
+                            .description("Objects or parts of objects left out because they were invalid")
+                            .register(registry));
         }
     }
 
     @Override
     public void skipped(SkipReason reason, String object, String detail) {
         skipped.get(reason).increment();
-        log.atWarn().addKeyValue("reason", reason.label()).addKeyValue("object", object)
-                .addKeyValue("detail", detail).log("skipped invalid Kubernetes object or field");
+        log.atWarn()
+                .addKeyValue("reason", reason.label())
+                .addKeyValue("object", object)
+                .addKeyValue("detail", detail)
+                .log("skipped invalid Kubernetes object or field");
     }
 
     double skippedCount(SkipReason reason) {

@@ -3,15 +3,12 @@ package io.vipd.watcher;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vipd.lb.FrontendEntry;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.lb.TableListener;
-import io.micrometer.core.instrument.MeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Kubernetes side of {@code vipd node} in one piece: API client, {@link ChangeTracker}, {@link SyncRunner} and
@@ -38,6 +37,7 @@ import java.util.Set;
 public final class WatcherRuntime implements AutoCloseable {
     /** The runner's defaults: react within ms, retry a failed sync after 1 s, reconcile everything hourly. */
     public static final Duration MIN_SYNC_INTERVAL = Duration.ofMillis(10);
+
     public static final Duration RETRY_INTERVAL = Duration.ofSeconds(1);
     public static final Duration MAX_SYNC_INTERVAL = Duration.ofHours(1);
 
@@ -57,9 +57,16 @@ public final class WatcherRuntime implements AutoCloseable {
      * @param nodeName this node's name (kube-proxy's hostname); its Node object is watched
      * @param observer told about queued changes and finished syncs (healthz)
      */
-    public WatcherRuntime(KubernetesClient client, String nodeName, FeatureGates gates, ServiceTable table,
-                          MeterRegistry registry, SyncObserver observer, Duration minSyncInterval,
-                          Duration retryInterval, Duration maxSyncInterval) {
+    public WatcherRuntime(
+            KubernetesClient client,
+            String nodeName,
+            FeatureGates gates,
+            ServiceTable table,
+            MeterRegistry registry,
+            SyncObserver observer,
+            Duration minSyncInterval,
+            Duration retryInterval,
+            Duration maxSyncInterval) {
         this.client = Objects.requireNonNull(client, "client");
         this.table = Objects.requireNonNull(table, "table");
         Objects.requireNonNull(observer, "observer");
@@ -77,12 +84,27 @@ public final class WatcherRuntime implements AutoCloseable {
      * @param masterUrl overrides the API server address of either; null to keep it
      * @throws IllegalArgumentException when the kubeconfig cannot be read, naming the file
      */
-    public static WatcherRuntime create(Path kubeconfig, String masterUrl, String nodeName, FeatureGates gates,
-                                        ServiceTable table, MeterRegistry registry, SyncObserver observer) {
+    public static WatcherRuntime create(
+            Path kubeconfig,
+            String masterUrl,
+            String nodeName,
+            FeatureGates gates,
+            ServiceTable table,
+            MeterRegistry registry,
+            SyncObserver observer) {
         KubernetesClient client = new KubernetesClientBuilder()
-                .withConfig(clientConfig(kubeconfig, masterUrl, nodeName)).build();
-        return new WatcherRuntime(client, nodeName, gates, table, registry, observer, MIN_SYNC_INTERVAL,
-                RETRY_INTERVAL, MAX_SYNC_INTERVAL);
+                .withConfig(clientConfig(kubeconfig, masterUrl, nodeName))
+                .build();
+        return new WatcherRuntime(
+                client,
+                nodeName,
+                gates,
+                table,
+                registry,
+                observer,
+                MIN_SYNC_INTERVAL,
+                RETRY_INTERVAL,
+                MAX_SYNC_INTERVAL);
     }
 
     /** The client configuration: the given kubeconfig or auto-configuration, with a per-node reconnect jitter. */
@@ -101,7 +123,8 @@ public final class WatcherRuntime implements AutoCloseable {
             // Mutated rather than copied into a ConfigBuilder, so the service-account token keeps being refreshed.
             config = Config.autoConfigure(null);
             if (masterUrl == null && System.getenv("KUBERNETES_SERVICE_HOST") != null) {
-                log.atInfo().addKeyValue("master", config.getMasterUrl())
+                log.atInfo()
+                        .addKeyValue("master", config.getMasterUrl())
                         .log("Using the in-cluster API address from KUBERNETES_SERVICE_HOST; if it is the kubernetes "
                                 + "Service ClusterIP, vipd depends on itself: prefer --master/--kubeconfig or override "
                                 + "KUBERNETES_SERVICE_HOST with the real API server address");
@@ -111,8 +134,8 @@ public final class WatcherRuntime implements AutoCloseable {
             config.setMasterUrl(masterUrl);
         }
         if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
-            throw new IllegalArgumentException("no Kubernetes API server address: give --kubeconfig or --master, "
-                    + "or run in a pod");
+            throw new IllegalArgumentException(
+                    "no Kubernetes API server address: give --kubeconfig or --master, " + "or run in a pod");
         }
         config.setWatchReconnectInterval(reconnectIntervalMillis(nodeName));
         return config;
@@ -178,7 +201,9 @@ public final class WatcherRuntime implements AutoCloseable {
             }
             return new InetSocketAddress(InetAddress.getByName(host), port);
         } catch (IllegalArgumentException | UnknownHostException e) {
-            log.atWarn().addKeyValue("master", masterUrl).addKeyValue("error", e.toString())
+            log.atWarn()
+                    .addKeyValue("master", masterUrl)
+                    .addKeyValue("error", e.toString())
                     .log("Cannot resolve the API server address; skipping the self-dependency check");
             return null;
         }
@@ -199,7 +224,9 @@ public final class WatcherRuntime implements AutoCloseable {
             boolean was = programmed;
             programmed = e != null;
             if (e != null && !was) {
-                log.atWarn().addKeyValue("api", api).addKeyValue("service", e.entry().name())
+                log.atWarn()
+                        .addKeyValue("api", api)
+                        .addKeyValue("service", e.entry().name())
                         .addKeyValue("frontend", e.type().displayName())
                         .log("The API server address is a Service frontend that vipd itself programs: if vipd stops "
                                 + "forwarding it, vipd cannot reach the API server to repair it. Set --master or "

@@ -13,8 +13,11 @@ class EndpointSliceCacheTest {
     private final NamespacedName api = NamespacedName.of("ns", "api");
 
     private static EndpointSliceInfo slice(NamespacedName service, int port) {
-        return new EndpointSliceInfo(service, "web-1", List.of(new EndpointSliceInfo.Port("http",
-                io.vipd.lb.Protocol.TCP, port)), List.of());
+        return new EndpointSliceInfo(
+                service,
+                "web-1",
+                List.of(new EndpointSliceInfo.Port("http", io.vipd.lb.Protocol.TCP, port)),
+                List.of());
     }
 
     @Test

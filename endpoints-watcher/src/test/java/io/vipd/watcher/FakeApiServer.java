@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -61,7 +60,10 @@ public final class FakeApiServer implements AutoCloseable {
     /** The resources the watcher reads. */
     public enum Kind {
         SERVICES("/api/v1/services", "v1", "ServiceList", "Service"),
-        ENDPOINT_SLICES("/apis/discovery.k8s.io/v1/endpointslices", "discovery.k8s.io/v1", "EndpointSliceList",
+        ENDPOINT_SLICES(
+                "/apis/discovery.k8s.io/v1/endpointslices",
+                "discovery.k8s.io/v1",
+                "EndpointSliceList",
                 "EndpointSlice"),
         NODES("/api/v1/nodes", "v1", "NodeList", "Node");
 
@@ -107,6 +109,7 @@ public final class FakeApiServer implements AutoCloseable {
         private final String ownUidJson;
         /** The JSON cut at its two marks, so that filling them in is one string concatenation. */
         private final String[] parts;
+
         private final boolean rvFirst;
 
         private Snapshot(Kind kind, ObjectMeta meta, String template, String ownUidJson) {
@@ -121,9 +124,11 @@ public final class FakeApiServer implements AutoCloseable {
             rvFirst = rv < uid;
             int first = Math.min(rv, uid);
             int second = Math.max(rv, uid);
-            parts = new String[] {template.substring(0, first),
-                    template.substring(first + (rvFirst ? RV_MARK : UID_MARK).length(), second),
-                    template.substring(second + (rvFirst ? UID_MARK : RV_MARK).length())};
+            parts = new String[] {
+                template.substring(0, first),
+                template.substring(first + (rvFirst ? RV_MARK : UID_MARK).length(), second),
+                template.substring(second + (rvFirst ? UID_MARK : RV_MARK).length())
+            };
         }
 
         public Kind kind() {
@@ -144,13 +149,17 @@ public final class FakeApiServer implements AutoCloseable {
 
         private String json(long rv, String uidJson) {
             String rvJson = "\"" + rv + "\"";
-            return rvFirst ? parts[0] + rvJson + parts[1] + uidJson + parts[2]
+            return rvFirst
+                    ? parts[0] + rvJson + parts[1] + uidJson + parts[2]
                     : parts[0] + uidJson + parts[1] + rvJson + parts[2];
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Snapshot s && kind == s.kind && rvFirst == s.rvFirst && Arrays.equals(parts, s.parts)
+            return o instanceof Snapshot s
+                    && kind == s.kind
+                    && rvFirst == s.rvFirst
+                    && Arrays.equals(parts, s.parts)
                     && Objects.equals(ownUidJson, s.ownUidJson);
         }
 
@@ -172,16 +181,14 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     /** One change: previous == null for a create, current == null for a delete. */
-    private record Change(long rv, Stored previous, Stored current) {
-    }
+    private record Change(long rv, Stored previous, Stored current) {}
 
     /** What a watch stream is told to write next. */
     private record Frame(String json, boolean drop) {
         static final Frame DROP = new Frame(null, true);
     }
 
-    private record OpenWatch(Kind kind, WatchSelector selector, BlockingQueue<Frame> frames) {
-    }
+    private record OpenWatch(Kind kind, WatchSelector selector, BlockingQueue<Frame> frames) {}
 
     private final KubernetesSerialization serialization = new KubernetesSerialization();
     private final Object lock = new Object();
@@ -198,6 +205,7 @@ public final class FakeApiServer implements AutoCloseable {
     private int goneSent;
     /** New uids: random per server, then counted (a SecureRandom UUID per object would slow bench's bursts). */
     private final long uidSeed = new SecureRandom().nextLong();
+
     private long uidCount;
     private volatile boolean closed;
 
@@ -284,7 +292,8 @@ public final class FakeApiServer implements AutoCloseable {
         synchronized (lock) {
             Stored previous = objects.get(kind).get(object.key);
             long rv = ++resourceVersion;
-            String uidJson = previous != null ? previous.uidJson()
+            String uidJson = previous != null
+                    ? previous.uidJson()
                     : object.ownUidJson != null ? object.ownUidJson : "\"" + new UUID(uidSeed, ++uidCount) + "\"";
             Stored current = new Stored(object, rv, uidJson);
             objects.get(kind).put(object.key, current);
@@ -421,7 +430,9 @@ public final class FakeApiServer implements AutoCloseable {
                 return;
             }
             Map<String, String> query = parseQuery(rawQuery);
-            WatchSelector selector = new WatchSelector(query.get("labelSelector"), query.get("fieldSelector"),
+            WatchSelector selector = new WatchSelector(
+                    query.get("labelSelector"),
+                    query.get("fieldSelector"),
                     "true".equals(query.get("allowWatchBookmarks")));
             if ("true".equals(query.get("watch"))) {
                 watch(exchange, kind, selector, query.get("resourceVersion"));
@@ -450,11 +461,19 @@ public final class FakeApiServer implements AutoCloseable {
         awaitRelease(() -> watchesHeld);
         synchronized (lock) {
             long from = rvParam == null || rvParam.isEmpty() || "0".equals(rvParam)
-                    ? resourceVersion : Long.parseLong(rvParam);
+                    ? resourceVersion
+                    : Long.parseLong(rvParam);
             if (from < compactedRv) {
                 goneSent++;
-                w.frames().add(new Frame("{\"type\":\"ERROR\",\"object\":" + statusJson(410, "Expired",
-                        "too old resource version: " + from + " (" + compactedRv + ")") + "}", false));
+                w.frames()
+                        .add(new Frame(
+                                "{\"type\":\"ERROR\",\"object\":"
+                                        + statusJson(
+                                                410,
+                                                "Expired",
+                                                "too old resource version: " + from + " (" + compactedRv + ")")
+                                        + "}",
+                                false));
                 w.frames().add(Frame.DROP);
             } else {
                 if (selector.bookmarks) {
@@ -543,8 +562,8 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     private static String statusJson(int code, String reason, String message) {
-        return "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"code\":" + code
-                + ",\"reason\":\"" + reason + "\",\"message\":\"" + message + "\",\"metadata\":{}}";
+        return "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"code\":" + code + ",\"reason\":\""
+                + reason + "\",\"message\":\"" + message + "\",\"metadata\":{}}";
     }
 
     private static void respond(HttpExchange exchange, int code, String body) throws IOException {

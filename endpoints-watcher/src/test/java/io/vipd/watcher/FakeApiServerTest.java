@@ -1,5 +1,8 @@
 package io.vipd.watcher;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -8,16 +11,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The fixture itself, driven by a bare fabric8 informer: it must speak the protocol the client expects. */
 class FakeApiServerTest {
@@ -57,8 +56,13 @@ class FakeApiServerTest {
         server.upsert(service("x"));
         server.delete(FakeApiServer.Kind.SERVICES, "default", "x");
         // Outside the informer's label selector: no event reaches it, so only the bookmark can move it this far.
-        long invisible = server.upsert(new ServiceBuilder().withNewMetadata().withName("other").withNamespace("default")
-                .addToLabels("service.kubernetes.io/service-proxy-name", "foreign").endMetadata().build());
+        long invisible = server.upsert(new ServiceBuilder()
+                .withNewMetadata()
+                .withName("other")
+                .withNamespace("default")
+                .addToLabels("service.kubernetes.io/service-proxy-name", "foreign")
+                .endMetadata()
+                .build());
         server.bookmark();
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> Long.parseLong(informer.lastSyncResourceVersion()) >= invisible);
@@ -83,7 +87,9 @@ class FakeApiServerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("delete gone true"));
         assertThat(server.goneSent()).isGreaterThanOrEqualTo(1);
         assertThat(events).containsSubsequence("before-list", "list", "before-list", "delete gone true", "list");
-        assertThat(informer.getStore().list()).extracting(s -> s.getMetadata().getName()).containsExactly("keep");
+        assertThat(informer.getStore().list())
+                .extracting(s -> s.getMetadata().getName())
+                .containsExactly("keep");
         informer.close();
     }
 
@@ -93,7 +99,11 @@ class FakeApiServerTest {
         SharedIndexInformer<Service> informer = start();
         await().atMost(Duration.ofSeconds(10)).until(() -> server.openWatches() == 1);
         String uid = informer.getStore().getByKey("default/a").getMetadata().getUid();
-        Service movedService = new ServiceBuilder(service("a")).editSpec().withClusterIP("10.0.0.2").endSpec().build();
+        Service movedService = new ServiceBuilder(service("a"))
+                .editSpec()
+                .withClusterIP("10.0.0.2")
+                .endSpec()
+                .build();
         FakeApiServer.Snapshot moved = server.snapshot(movedService);
         long rv = server.upsert(moved);
         await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("update a"));
@@ -107,9 +117,12 @@ class FakeApiServerTest {
 
     @Test
     void aWebSocketWatchFallsBackToHttp() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(server.url()).withRequestRetryBackoffLimit(0)
+        Config config = new ConfigBuilder(Config.empty())
+                .withMasterUrl(server.url())
+                .withRequestRetryBackoffLimit(0)
                 .build();
-        try (KubernetesClient webSocketFirst = new KubernetesClientBuilder().withConfig(config).build()) {
+        try (KubernetesClient webSocketFirst =
+                new KubernetesClientBuilder().withConfig(config).build()) {
             client.close();
             client = webSocketFirst;
             server.upsert(service("a"));
@@ -122,8 +135,10 @@ class FakeApiServerTest {
     }
 
     private SharedIndexInformer<Service> start() {
-        SharedIndexInformer<Service> informer = client.services().inAnyNamespace()
-                .withoutLabel("service.kubernetes.io/service-proxy-name").runnableInformer(0);
+        SharedIndexInformer<Service> informer = client.services()
+                .inAnyNamespace()
+                .withoutLabel("service.kubernetes.io/service-proxy-name")
+                .runnableInformer(0);
         informer.addEventHandler(new ResourceEventHandler<Service>() {
             @Override
             public void onBeforeList(String lastSyncResourceVersion) {
@@ -155,7 +170,14 @@ class FakeApiServerTest {
     }
 
     static Service service(String name) {
-        return new ServiceBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
-                .withNewSpec().withClusterIP("10.0.0.1").endSpec().build();
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("default")
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.0.0.1")
+                .endSpec()
+                .build();
     }
 }

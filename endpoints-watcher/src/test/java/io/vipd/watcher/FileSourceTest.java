@@ -39,7 +39,10 @@ class FileSourceTest {
         assertThat(loaded.ok()).isTrue();
         assertThat(loaded.services()).hasSize(1);
         assertThat(loaded.ignored()).isEqualTo(1);
-        assertThat(FileSource.entries(loaded, "n", FeatureGates.defaults()).get(0).name()).hasToString("ns/b:p/UDP");
+        assertThat(FileSource.entries(loaded, "n", FeatureGates.defaults())
+                        .get(0)
+                        .name())
+                .hasToString("ns/b:p/UDP");
     }
 
     @Test
@@ -68,7 +71,8 @@ class FileSourceTest {
         assertThat(loaded.errors().get(2)).contains("document 4").contains("no apiVersion or kind");
         assertThat(loaded.errors().get(3)).contains("absent.yaml").contains("cannot read");
         assertThatThrownBy(() -> FileSource.entries(new Path[] {bad}, "n", FeatureGates.defaults()))
-                .isInstanceOf(FileSource.ManifestException.class).hasMessageContaining("ns/broken");
+                .isInstanceOf(FileSource.ManifestException.class)
+                .hasMessageContaining("ns/broken");
     }
 
     @Test
@@ -77,12 +81,16 @@ class FileSourceTest {
         FileSource.Loaded fromText = FileSource.load(TWO_DOCS.toString(), Files.readString(TWO_DOCS));
         assertThat(fromText).isEqualTo(fromFile);
 
-        FileSource.Loaded bad = FileSource.load("m.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
-                + "spec: {ports: 7}\n---\n[unclosed\n");
+        FileSource.Loaded bad = FileSource.load(
+                "m.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n" + "spec: {ports: 7}\n---\n[unclosed\n");
         assertThat(bad.errors()).hasSize(1);
         assertThat(bad.errors().get(0)).startsWith("m.yaml: not valid YAML");
         assertThat(FileSource.load("m.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: 7}\n")
-                .errors()).singleElement().asString().startsWith("m.yaml: document 1 (Service a): ");
+                        .errors())
+                .singleElement()
+                .asString()
+                .startsWith("m.yaml: document 1 (Service a): ");
     }
 
     @Test
@@ -106,12 +114,14 @@ class FileSourceTest {
         FileSource.Loaded loaded = FileSource.load(file);
 
         assertThat(FileSource.frontends(loaded)).hasSize(3).containsValue(io.vipd.lb.NamespacedName.of("ns", "a"));
-        assertThat(FileSource.frontends(loaded).keySet()).extracting(Object::toString)
+        assertThat(FileSource.frontends(loaded).keySet())
+                .extracting(Object::toString)
                 .containsExactly("10.96.0.1:80/TCP", "*:30080/TCP", "192.0.2.1:80/TCP");
         TrackerHarness h = new TrackerHarness(FeatureGates.defaults(), false);
         new FileSource(h.tracker).apply(loaded);
         h.tracker.sync();
-        assertThat(h.entry("ns", "a", "http").frontends()).extracting(f -> f.frontend())
+        assertThat(h.entry("ns", "a", "http").frontends())
+                .extracting(f -> f.frontend())
                 .containsExactlyElementsOf(FileSource.frontends(loaded).keySet());
     }
 

@@ -34,19 +34,28 @@ class IncrementalSyncProperties {
     @Provide
     Arbitrary<List<Op>> ops() {
         Arbitrary<Op> op = Combinators.combine(
-                Arbitraries.integers().between(0, 4), Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 7),
-                Arbitraries.integers().between(0, 53).list().ofMaxSize(5)).as(Op::new);
+                        Arbitraries.integers().between(0, 4),
+                        Arbitraries.integers().between(0, 2),
+                        Arbitraries.integers().between(0, 2),
+                        Arbitraries.integers().between(0, 7),
+                        Arbitraries.integers().between(0, 53).list().ofMaxSize(5))
+                .as(Op::new);
         return op.list().ofMinSize(1).ofMaxSize(40);
     }
 
     static Service service(int s, int variant) {
-        return TestObjects.service("ns", "svc" + s, "10.96.0." + (s + 1),
-                List.of(TestObjects.nodePort("http", "TCP", 80, variant % 2 == 0 ? 0 : 30080 + s),
+        return TestObjects.service(
+                "ns",
+                "svc" + s,
+                "10.96.0." + (s + 1),
+                List.of(
+                        TestObjects.nodePort("http", "TCP", 80, variant % 2 == 0 ? 0 : 30080 + s),
                         TestObjects.port("dns", "UDP", 53)),
-                b -> b.editSpec().withInternalTrafficPolicy((variant & 2) != 0 ? "Local" : "Cluster")
+                b -> b.editSpec()
+                        .withInternalTrafficPolicy((variant & 2) != 0 ? "Local" : "Cluster")
                         .withExternalTrafficPolicy((variant & 4) != 0 ? "Local" : "Cluster")
-                        .withType(variant % 2 == 0 ? "ClusterIP" : "NodePort").endSpec());
+                        .withType(variant % 2 == 0 ? "ClusterIP" : "NodePort")
+                        .endSpec());
     }
 
     /** Endpoint code: ip (6) x node (3) x conditions (3: ready, serving-terminating, not serving). */
@@ -56,13 +65,27 @@ class IncrementalSyncProperties {
             int cond = code % 3;
             String node = NODES[(code / 3) % 3];
             String ip = IPS[(code / 9) % IPS.length];
-            eps.add(new EndpointBuilder().withAddresses(ip).withNodeName(node.isEmpty() ? null : node)
-                    .withNewConditions().withReady(cond == 0).withServing(cond != 2).withTerminating(cond != 0)
-                    .endConditions().withNewHints().addNewForZone(variant % 3 == 0 ? "zone-a" : "zone-b").endHints()
+            eps.add(new EndpointBuilder()
+                    .withAddresses(ip)
+                    .withNodeName(node.isEmpty() ? null : node)
+                    .withNewConditions()
+                    .withReady(cond == 0)
+                    .withServing(cond != 2)
+                    .withTerminating(cond != 0)
+                    .endConditions()
+                    .withNewHints()
+                    .addNewForZone(variant % 3 == 0 ? "zone-a" : "zone-b")
+                    .endHints()
                     .build());
         }
-        return TestObjects.slice("ns", "svc" + s + "-" + k, "svc" + s, "IPv4",
-                List.of(TestObjects.slicePort("http", "TCP", 8080 + variant % 2), TestObjects.slicePort("dns", "UDP", 53)),
+        return TestObjects.slice(
+                "ns",
+                "svc" + s + "-" + k,
+                "svc" + s,
+                "IPv4",
+                List.of(
+                        TestObjects.slicePort("http", "TCP", 8080 + variant % 2),
+                        TestObjects.slicePort("dns", "UDP", 53)),
                 eps.toArray(new Endpoint[0]));
     }
 
@@ -119,12 +142,22 @@ class IncrementalSyncProperties {
             for (ServiceFrontend f : e.frontends()) {
                 sb.append(' ').append(f.type().displayName()).append('=').append(f.frontend());
             }
-            sb.append(" all=").append(e.endpoints().backends().stream().map(b -> b.key() + "/" + b.state()
-                    + "/" + b.local()).toList());
-            sb.append(" cluster=").append(e.clusterEndpoints()).append(" local=").append(e.localEndpoints())
-                    .append(" any=").append(e.hasAnyEndpoints())
-                    .append(" internal=").append(e.internalRoute().action()).append(e.internalRoute().backends())
-                    .append(" external=").append(e.externalRoute().action()).append(e.externalRoute().backends());
+            sb.append(" all=")
+                    .append(e.endpoints().backends().stream()
+                            .map(b -> b.key() + "/" + b.state() + "/" + b.local())
+                            .toList());
+            sb.append(" cluster=")
+                    .append(e.clusterEndpoints())
+                    .append(" local=")
+                    .append(e.localEndpoints())
+                    .append(" any=")
+                    .append(e.hasAnyEndpoints())
+                    .append(" internal=")
+                    .append(e.internalRoute().action())
+                    .append(e.internalRoute().backends())
+                    .append(" external=")
+                    .append(e.externalRoute().action())
+                    .append(e.externalRoute().backends());
             out.add(sb.toString());
         }
         return out;

@@ -1,20 +1,5 @@
 package io.vipd.watcher;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.TaintBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vipd.lb.ServiceTable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static io.vipd.watcher.KubernetesSourceFixtures.TIMEOUT;
 import static io.vipd.watcher.KubernetesSourceFixtures.backends;
 import static io.vipd.watcher.KubernetesSourceFixtures.familySlice;
@@ -24,6 +9,20 @@ import static io.vipd.watcher.KubernetesSourceFixtures.service;
 import static io.vipd.watcher.KubernetesSourceFixtures.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vipd.lb.ServiceTable;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Services, EndpointSlices and the Node through real fabric8 informers against the fabric8 mock API server in CRUD
@@ -140,21 +139,32 @@ class KubernetesSourceCrudTest {
 
         Node draining = node("zone-a");
         draining.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
-        draining.getSpec().setTaints(List.of(new TaintBuilder().withKey(NodeInfo.TO_BE_DELETED_TAINT)
-                .withEffect("NoSchedule").build()));
+        draining.getSpec()
+                .setTaints(List.of(new TaintBuilder()
+                        .withKey(NodeInfo.TO_BE_DELETED_TAINT)
+                        .withEffect("NoSchedule")
+                        .build()));
         apply(draining);
         await().atMost(TIMEOUT).until(() -> !runtime.node().eligible());
 
         apply(labelled(node("zone-b"), "other", "x"));
-        await().atMost(TIMEOUT).until(() -> runtime.node().eligible() && "zone-b".equals(runtime.node().zone()));
+        await().atMost(TIMEOUT)
+                .until(() -> runtime.node().eligible()
+                        && "zone-b".equals(runtime.node().zone()));
     }
 
     @Test
     void informerHealthIsExported() {
         await().atMost(TIMEOUT).until(() -> runtime.source().watching());
-        assertThat(registry.get("vipd.watcher.informer.watching").tag("resource", "endpointslices").gauge().value())
+        assertThat(registry.get("vipd.watcher.informer.watching")
+                        .tag("resource", "endpointslices")
+                        .gauge()
+                        .value())
                 .isEqualTo(1.0);
-        assertThat(registry.get("vipd.watcher.informer.lists").tag("resource", "services").counter().count())
+        assertThat(registry.get("vipd.watcher.informer.lists")
+                        .tag("resource", "services")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
     }
 
@@ -164,6 +174,7 @@ class KubernetesSourceCrudTest {
     }
 
     private void awaitBackends(String ip, int port, List<String> expected) {
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(backends(table, ip, port)).isEqualTo(expected));
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(backends(table, ip, port)).isEqualTo(expected));
     }
 }

@@ -1,5 +1,12 @@
 package io.vipd.watcher;
 
+import static io.vipd.watcher.KubernetesSourceFixtures.TIMEOUT;
+import static io.vipd.watcher.KubernetesSourceFixtures.backends;
+import static io.vipd.watcher.KubernetesSourceFixtures.service;
+import static io.vipd.watcher.KubernetesSourceFixtures.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.ListMeta;
 import io.fabric8.kubernetes.api.model.ListMetaBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -13,17 +20,9 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vipd.lb.ServiceTable;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
-import static io.vipd.watcher.KubernetesSourceFixtures.TIMEOUT;
-import static io.vipd.watcher.KubernetesSourceFixtures.backends;
-import static io.vipd.watcher.KubernetesSourceFixtures.service;
-import static io.vipd.watcher.KubernetesSourceFixtures.slice;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Scripted API server answers (the fabric8 mock's expectation mode): 410 Gone in the middle of a watch, and a
@@ -31,8 +30,8 @@ import static org.awaitility.Awaitility.await;
  */
 @EnableKubernetesMockClient(https = false)
 class KubernetesSourceExpectationTest {
-    private static final String SELECTOR = "labelSelector=%21service.kubernetes.io%2Fservice-proxy-name"
-            + "%2C%21service.kubernetes.io%2Fheadless";
+    private static final String SELECTOR =
+            "labelSelector=%21service.kubernetes.io%2Fservice-proxy-name" + "%2C%21service.kubernetes.io%2Fheadless";
     private static final String SERVICES = "/api/v1/services";
     private static final String SLICES = "/apis/discovery.k8s.io/v1/endpointslices";
 
@@ -54,48 +53,112 @@ class KubernetesSourceExpectationTest {
 
     @Test
     void watchEndingIn410RelistsAndDropsWhatTheRelistNoLongerHas() {
-        server.expect().get().withPath(SERVICES + "?" + SELECTOR + "&resourceVersion=0")
-                .andReturn(200, new ServiceListBuilder().withMetadata(rv("11"))
-                        .withItems(service("a", 80, "10.96.0.1"), service("b", 80, "10.96.0.2")).build())
+        server.expect()
+                .get()
+                .withPath(SERVICES + "?" + SELECTOR + "&resourceVersion=0")
+                .andReturn(
+                        200,
+                        new ServiceListBuilder()
+                                .withMetadata(rv("11"))
+                                .withItems(service("a", 80, "10.96.0.1"), service("b", 80, "10.96.0.2"))
+                                .build())
                 .once();
         // Long enough for the initial sync to program "a"; then a bookmark (rv 15) and 410 Gone.
-        server.expect().get().withPath(watch(SERVICES, "11"))
-                .andUpgradeToWebSocket().open()
-                .waitFor(2000).andEmit(bookmark("15"))
-                .waitFor(100).andEmit(new WatchEventBuilder().withType("ERROR")
-                        .withObject(new StatusBuilder().withCode(410).withReason("Expired").build()).build())
-                .done().once();
-        server.expect().get().withPath(SERVICES + "?" + SELECTOR)
-                .andReturn(200, new ServiceListBuilder().withMetadata(rv("20"))
-                        .withItems(service("b", 80, "10.96.0.2")).build())
+        server.expect()
+                .get()
+                .withPath(watch(SERVICES, "11"))
+                .andUpgradeToWebSocket()
+                .open()
+                .waitFor(2000)
+                .andEmit(bookmark("15"))
+                .waitFor(100)
+                .andEmit(new WatchEventBuilder()
+                        .withType("ERROR")
+                        .withObject(new StatusBuilder()
+                                .withCode(410)
+                                .withReason("Expired")
+                                .build())
+                        .build())
+                .done()
                 .once();
-        server.expect().get().withPath(watch(SERVICES, "20"))
-                .andUpgradeToWebSocket().open().waitFor(KEEP_OPEN_MILLIS).andEmit(bookmark("20")).done().once();
-        server.expect().get().withPath(SLICES + "?" + SELECTOR + "&resourceVersion=0")
-                .andReturn(200, new EndpointSliceListBuilder().withMetadata(rv("11"))
-                        .withItems(slice("a-1", "a", "10.1.0.1"), slice("b-1", "b", "10.1.0.2")).build())
+        server.expect()
+                .get()
+                .withPath(SERVICES + "?" + SELECTOR)
+                .andReturn(
+                        200,
+                        new ServiceListBuilder()
+                                .withMetadata(rv("20"))
+                                .withItems(service("b", 80, "10.96.0.2"))
+                                .build())
                 .once();
-        server.expect().get().withPath(watch(SLICES, "11"))
-                .andUpgradeToWebSocket().open().waitFor(KEEP_OPEN_MILLIS).andEmit(bookmark("11")).done().once();
+        server.expect()
+                .get()
+                .withPath(watch(SERVICES, "20"))
+                .andUpgradeToWebSocket()
+                .open()
+                .waitFor(KEEP_OPEN_MILLIS)
+                .andEmit(bookmark("20"))
+                .done()
+                .once();
+        server.expect()
+                .get()
+                .withPath(SLICES + "?" + SELECTOR + "&resourceVersion=0")
+                .andReturn(
+                        200,
+                        new EndpointSliceListBuilder()
+                                .withMetadata(rv("11"))
+                                .withItems(slice("a-1", "a", "10.1.0.1"), slice("b-1", "b", "10.1.0.2"))
+                                .build())
+                .once();
+        server.expect()
+                .get()
+                .withPath(watch(SLICES, "11"))
+                .andUpgradeToWebSocket()
+                .open()
+                .waitFor(KEEP_OPEN_MILLIS)
+                .andEmit(bookmark("11"))
+                .done()
+                .once();
 
         start();
 
-        await().atMost(TIMEOUT).untilAsserted(
-                () -> assertThat(backends(table, "10.96.0.1", 80)).containsExactly("10.1.0.1:8080"));
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(backends(table, "10.96.0.1", 80)).isNull());
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> assertThat(backends(table, "10.96.0.1", 80)).containsExactly("10.1.0.1:8080"));
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> assertThat(backends(table, "10.96.0.1", 80)).isNull());
         assertThat(backends(table, "10.96.0.2", 80)).containsExactly("10.1.0.2:8080");
-        assertThat(registry.get("vipd.watcher.informer.lists").tag("resource", "services").counter().count())
+        assertThat(registry.get("vipd.watcher.informer.lists")
+                        .tag("resource", "services")
+                        .counter()
+                        .count())
                 .isEqualTo(2.0);
     }
 
     @Test
     void unreadableResponseStopsTheInformerAndIsReported() {
-        server.expect().get().withPath(SERVICES + "?" + SELECTOR + "&resourceVersion=0")
-                .andReturn(200, "{\"apiVersion\":\"v1\",\"kind\":\"ServiceList\",\"items\":[{\"metadata\":").always();
-        server.expect().get().withPath(SLICES + "?" + SELECTOR + "&resourceVersion=0")
-                .andReturn(200, new EndpointSliceListBuilder().withMetadata(rv("11")).build()).always();
-        server.expect().get().withPath(watch(SLICES, "11"))
-                .andUpgradeToWebSocket().open().waitFor(KEEP_OPEN_MILLIS).andEmit(bookmark("11")).done().always();
+        server.expect()
+                .get()
+                .withPath(SERVICES + "?" + SELECTOR + "&resourceVersion=0")
+                .andReturn(200, "{\"apiVersion\":\"v1\",\"kind\":\"ServiceList\",\"items\":[{\"metadata\":")
+                .always();
+        server.expect()
+                .get()
+                .withPath(SLICES + "?" + SELECTOR + "&resourceVersion=0")
+                .andReturn(
+                        200,
+                        new EndpointSliceListBuilder().withMetadata(rv("11")).build())
+                .always();
+        server.expect()
+                .get()
+                .withPath(watch(SLICES, "11"))
+                .andUpgradeToWebSocket()
+                .open()
+                .waitFor(KEEP_OPEN_MILLIS)
+                .andEmit(bookmark("11"))
+                .done()
+                .always();
         start();
 
         await().atMost(TIMEOUT).until(() -> runtime.source().failure() != null);
@@ -104,8 +167,16 @@ class KubernetesSourceExpectationTest {
     }
 
     private void start() {
-        runtime = new WatcherRuntime(server.createClient(), null, FeatureGates.defaults(), table, registry,
-                SyncObserver.NONE, Duration.ZERO, Duration.ofMillis(100), Duration.ofHours(1));
+        runtime = new WatcherRuntime(
+                server.createClient(),
+                null,
+                FeatureGates.defaults(),
+                table,
+                registry,
+                SyncObserver.NONE,
+                Duration.ZERO,
+                Duration.ofMillis(100),
+                Duration.ofHours(1));
         runtime.start();
     }
 
@@ -116,8 +187,13 @@ class KubernetesSourceExpectationTest {
 
     /** A BOOKMARK: valid for either informer, it only moves the resourceVersion. */
     private static WatchEvent bookmark(String rv) {
-        return new WatchEventBuilder().withType("BOOKMARK").withObject(new ServiceBuilder()
-                .withMetadata(new ObjectMetaBuilder().withResourceVersion(rv).build()).build()).build();
+        return new WatchEventBuilder()
+                .withType("BOOKMARK")
+                .withObject(new ServiceBuilder()
+                        .withMetadata(
+                                new ObjectMetaBuilder().withResourceVersion(rv).build())
+                        .build())
+                .build();
     }
 
     private static ListMeta rv(String rv) {

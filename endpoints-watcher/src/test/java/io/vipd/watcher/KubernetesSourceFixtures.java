@@ -19,7 +19,6 @@ import io.vipd.lb.Addresses;
 import io.vipd.lb.FrontendEntry;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.ServiceTable;
-
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,8 +32,7 @@ final class KubernetesSourceFixtures {
     static final String NODE = "node-a";
     static final Duration TIMEOUT = Duration.ofSeconds(15);
 
-    private KubernetesSourceFixtures() {
-    }
+    private KubernetesSourceFixtures() {}
 
     /** A ClusterIP Service with one TCP port "http" per given port number, one ClusterIP per given address. */
     static Service service(String name, int port, String... clusterIps) {
@@ -44,30 +42,55 @@ final class KubernetesSourceFixtures {
             families.add(ip.contains(":") ? "IPv6" : "IPv4");
         }
         return new ServiceBuilder()
-                .withNewMetadata().withNamespace("default").withName(name).endMetadata()
-                .withNewSpec().withType("ClusterIP").withClusterIP(clusterIps[0]).withClusterIPs(clusterIps)
-                .withIpFamilies(families).withIpFamilyPolicy(dual ? "RequireDualStack" : "SingleStack")
-                .addNewPort().withName("http").withPort(port).withProtocol("TCP")
-                .withTargetPort(new IntOrString(8080)).endPort()
-                .endSpec().build();
+                .withNewMetadata()
+                .withNamespace("default")
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withClusterIP(clusterIps[0])
+                .withClusterIPs(clusterIps)
+                .withIpFamilies(families)
+                .withIpFamilyPolicy(dual ? "RequireDualStack" : "SingleStack")
+                .addNewPort()
+                .withName("http")
+                .withPort(port)
+                .withProtocol("TCP")
+                .withTargetPort(new IntOrString(8080))
+                .endPort()
+                .endSpec()
+                .build();
     }
 
     /** An EndpointSlice of a service: port "http" 8080/TCP, every address ready, serving and not terminating. */
     static EndpointSlice familySlice(String name, String service, String addressType, String... ips) {
         List<Endpoint> endpoints = new ArrayList<>();
         for (String ip : ips) {
-            endpoints.add(new EndpointBuilder().withAddresses(ip).withNodeName(NODE)
-                    .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions()
+            endpoints.add(new EndpointBuilder()
+                    .withAddresses(ip)
+                    .withNodeName(NODE)
+                    .withNewConditions()
+                    .withReady(true)
+                    .withServing(true)
+                    .withTerminating(false)
+                    .endConditions()
                     .build());
         }
         return new EndpointSliceBuilder()
-                .withNewMetadata().withNamespace("default").withName(name)
+                .withNewMetadata()
+                .withNamespace("default")
+                .withName(name)
                 .addToLabels("kubernetes.io/service-name", service)
                 .addToLabels("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io")
                 .endMetadata()
                 .withAddressType(addressType)
-                .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort()
-                .withEndpoints(endpoints).build();
+                .addNewPort()
+                .withName("http")
+                .withPort(8080)
+                .withProtocol("TCP")
+                .endPort()
+                .withEndpoints(endpoints)
+                .build();
     }
 
     static EndpointSlice slice(String name, String service, String... ipv4s) {
@@ -75,14 +98,19 @@ final class KubernetesSourceFixtures {
     }
 
     static Node node(String zone) {
-        return new NodeBuilder().withNewMetadata().withName(NODE)
-                .addToLabels("topology.kubernetes.io/zone", zone).endMetadata().build();
+        return new NodeBuilder()
+                .withNewMetadata()
+                .withName(NODE)
+                .addToLabels("topology.kubernetes.io/zone", zone)
+                .endMetadata()
+                .build();
     }
 
     /** The object with one more label (null value: the label removed). */
     static <T extends HasMetadata> T labelled(T object, String key, String value) {
         Map<String, String> labels = object.getMetadata().getLabels() == null
-                ? new HashMap<>() : new HashMap<>(object.getMetadata().getLabels());
+                ? new HashMap<>()
+                : new HashMap<>(object.getMetadata().getLabels());
         if (value == null) {
             labels.remove(key);
         } else {
@@ -121,9 +149,17 @@ final class KubernetesSourceFixtures {
     }
 
     /** Tracker, runner and source around a client, syncing as fast as it can. */
-    static WatcherRuntime runtime(KubernetesClient client, ServiceTable table, SimpleMeterRegistry registry,
-                                  SyncObserver observer) {
-        return new WatcherRuntime(client, NODE, FeatureGates.defaults(), table, registry, observer, Duration.ZERO,
-                Duration.ofMillis(100), Duration.ofHours(1));
+    static WatcherRuntime runtime(
+            KubernetesClient client, ServiceTable table, SimpleMeterRegistry registry, SyncObserver observer) {
+        return new WatcherRuntime(
+                client,
+                NODE,
+                FeatureGates.defaults(),
+                table,
+                registry,
+                observer,
+                Duration.ZERO,
+                Duration.ofMillis(100),
+                Duration.ofHours(1));
     }
 }

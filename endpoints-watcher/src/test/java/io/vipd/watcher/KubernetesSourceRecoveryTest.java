@@ -1,20 +1,5 @@
 package io.vipd.watcher;
 
-import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vipd.lb.ServiceTable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import static io.vipd.watcher.KubernetesSourceFixtures.TIMEOUT;
 import static io.vipd.watcher.KubernetesSourceFixtures.backends;
 import static io.vipd.watcher.KubernetesSourceFixtures.labelled;
@@ -22,6 +7,20 @@ import static io.vipd.watcher.KubernetesSourceFixtures.service;
 import static io.vipd.watcher.KubernetesSourceFixtures.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vipd.lb.ServiceTable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Start-up ordering, API server outages, 410 Gone and re-lists, against {@link FakeApiServer}, which has the real
@@ -33,8 +32,7 @@ class KubernetesSourceRecoveryTest {
     private final AtomicInteger synced = new AtomicInteger();
     private final SyncObserver observer = new SyncObserver() {
         @Override
-        public void queued() {
-        }
+        public void queued() {}
 
         @Override
         public void synced() {
@@ -68,8 +66,9 @@ class KubernetesSourceRecoveryTest {
         assertThat(synced.get()).isZero();
 
         server.releaseLists();
-        await().atMost(TIMEOUT).untilAsserted(
-                () -> assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080"));
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080"));
         assertThat(synced.get()).isPositive();
     }
 
@@ -83,8 +82,9 @@ class KubernetesSourceRecoveryTest {
         // Created after the watches opened, so the client has seen watch events and resumes from their rv.
         server.upsert(service("gone", 80, "10.96.0.20"));
         server.upsert(slice("gone-1", "gone", "10.1.0.2"));
-        await().atMost(TIMEOUT).untilAsserted(
-                () -> assertThat(backends(table, "10.96.0.20", 80)).containsExactly("10.1.0.2:8080"));
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> assertThat(backends(table, "10.96.0.20", 80)).containsExactly("10.1.0.2:8080"));
         int servicesListsBefore = lists("services");
 
         server.holdWatches();
@@ -94,7 +94,9 @@ class KubernetesSourceRecoveryTest {
         server.compact();
         server.releaseWatches();
 
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(backends(table, "10.96.0.20", 80)).isNull());
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> assertThat(backends(table, "10.96.0.20", 80)).isNull());
         assertThat(server.goneSent()).isPositive();
         assertThat(lists("services")).isGreaterThan(servicesListsBefore);
         assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080");
@@ -111,8 +113,9 @@ class KubernetesSourceRecoveryTest {
         server = FakeApiServer.start(port);
         server.upsert(service("web", 80, "10.96.0.10"));
         server.upsert(slice("web-1", "web", "10.1.0.1"));
-        await().atMost(TIMEOUT).untilAsserted(
-                () -> assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080"));
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080"));
         await().atMost(TIMEOUT).until(() -> runtime.source().watching());
     }
 
@@ -124,8 +127,9 @@ class KubernetesSourceRecoveryTest {
         server.upsert(slice("web-1", "web", "10.1.0.1"));
         server.upsert(service("old", 80, "10.96.0.20"));
         startRuntime(port);
-        await().atMost(TIMEOUT).untilAsserted(
-                () -> assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080"));
+        await().atMost(TIMEOUT)
+                .untilAsserted(
+                        () -> assertThat(backends(table, "10.96.0.10", 80)).containsExactly("10.1.0.1:8080"));
         await().atMost(TIMEOUT).until(() -> runtime.source().watching());
 
         server.close();
@@ -154,8 +158,8 @@ class KubernetesSourceRecoveryTest {
         int servicesLists = lists("services");
         // Changes the selector hides move the resourceVersion on without any event reaching the client...
         for (int i = 0; i < 3; i++) {
-            server.upsert(labelled(service("foreign", 80, "10.96.0.99"), KubernetesSource.SERVICE_PROXY_NAME_LABEL,
-                    "other-" + i));
+            server.upsert(labelled(
+                    service("foreign", 80, "10.96.0.99"), KubernetesSource.SERVICE_PROXY_NAME_LABEL, "other-" + i));
         }
         // ...except the bookmark, which is written before the stream ends.
         server.bookmark();
@@ -164,8 +168,11 @@ class KubernetesSourceRecoveryTest {
         server.compact();
         server.releaseWatches();
 
-        await().atMost(TIMEOUT).until(() -> server.requests().stream()
-                .filter(r -> r.startsWith("GET /api/v1/services?") && r.contains("watch=true")).count() >= 2);
+        await().atMost(TIMEOUT)
+                .until(() -> server.requests().stream()
+                                .filter(r -> r.startsWith("GET /api/v1/services?") && r.contains("watch=true"))
+                                .count()
+                        >= 2);
         await().atMost(TIMEOUT).until(() -> runtime.source().watching());
         assertThat(server.goneSent()).isZero();
         assertThat(lists("services")).isEqualTo(servicesLists);
@@ -176,8 +183,12 @@ class KubernetesSourceRecoveryTest {
     void cachedObjectsDropManagedFields() throws IOException {
         server = FakeApiServer.start();
         Service web = service("web", 80, "10.96.0.10");
-        web.getMetadata().setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("kubectl")
-                .withOperation("Update").withApiVersion("v1").build()));
+        web.getMetadata()
+                .setManagedFields(List.of(new ManagedFieldsEntryBuilder()
+                        .withManager("kubectl")
+                        .withOperation("Update")
+                        .withApiVersion("v1")
+                        .build()));
         server.upsert(web);
         startRuntime(server.port());
         await().atMost(TIMEOUT).until(() -> runtime.tracker().initialized());
@@ -194,11 +205,17 @@ class KubernetesSourceRecoveryTest {
     }
 
     private int lists(String resource) {
-        return (int) registry.get("vipd.watcher.informer.lists").tag("resource", resource).counter().count();
+        return (int) registry.get("vipd.watcher.informer.lists")
+                .tag("resource", resource)
+                .counter()
+                .count();
     }
 
     private int errors(String resource) {
-        return (int) registry.get("vipd.watcher.informer.errors").tag("resource", resource).counter().count();
+        return (int) registry.get("vipd.watcher.informer.errors")
+                .tag("resource", resource)
+                .counter()
+                .count();
     }
 
     private static int freePort() throws IOException {

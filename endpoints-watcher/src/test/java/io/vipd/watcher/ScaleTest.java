@@ -28,11 +28,11 @@ class ScaleTest {
         Endpoint[] eps = new Endpoint[ENDPOINTS];
         for (int e = 0; e < ENDPOINTS; e++) {
             int host = i * ENDPOINTS + e + generation;
-            eps[e] = TestObjects.ep("10." + (64 + host / 65536) + "." + (host / 256 % 256) + "." + (host % 256),
-                    "node-" + (e % 5));
+            eps[e] = TestObjects.ep(
+                    "10." + (64 + host / 65536) + "." + (host / 256 % 256) + "." + (host % 256), "node-" + (e % 5));
         }
-        return TestObjects.slice("ns" + (i % 100), "svc" + i + "-abc", "svc" + i, TestObjects.slicePort("http", "TCP", 8080),
-                eps);
+        return TestObjects.slice(
+                "ns" + (i % 100), "svc" + i + "-abc", "svc" + i, TestObjects.slicePort("http", "TCP", 8080), eps);
     }
 
     @Test
@@ -54,10 +54,15 @@ class ScaleTest {
             assertThat(e.clusterEndpoints().size()).isEqualTo(ENDPOINTS);
             assertThat(e.internalRoute().action()).isEqualTo(Action.FORWARD);
             List<String> expected = slice(i, 0).getEndpoints().stream()
-                    .map(ep -> ep.getAddresses().get(0) + ":8080").sorted().toList();
+                    .map(ep -> ep.getAddresses().get(0) + ":8080")
+                    .sorted()
+                    .toList();
             assertThat(e.clusterEndpoints().keys()).containsExactlyElementsOf(expected);
-            assertThat(e.endpoints().backends().stream().filter(b -> b.local()).count()).isEqualTo(2);
-            assertThat(h.table.lookup(Protocol.TCP, new java.net.InetSocketAddress(clusterIP(i), 80)).entry())
+            assertThat(e.endpoints().backends().stream().filter(b -> b.local()).count())
+                    .isEqualTo(2);
+            assertThat(h.table
+                            .lookup(Protocol.TCP, new java.net.InetSocketAddress(clusterIP(i), 80))
+                            .entry())
                     .isSameAs(e);
         }
 
@@ -67,8 +72,11 @@ class ScaleTest {
         assertThat(one.full()).isFalse();
         assertThat(one.upserted()).extracting(Object::toString).containsExactly("ns42/svc4242:http/TCP");
         assertThat(h.entry("ns1", "svc1", "http", Protocol.TCP)).isSameAs(untouched);
-        assertThat(h.entry("ns42", "svc4242", "http", Protocol.TCP).clusterEndpoints().keys())
-                .contains("10.64.165.190:8080").doesNotContain("10.64.165.180:8080");
+        assertThat(h.entry("ns42", "svc4242", "http", Protocol.TCP)
+                        .clusterEndpoints()
+                        .keys())
+                .contains("10.64.165.190:8080")
+                .doesNotContain("10.64.165.180:8080");
 
         h.tracker.requestFullSync();
         SyncResult full = h.tracker.sync();

@@ -10,7 +10,8 @@ import io.vipd.lb.NamespacedName;
 import org.junit.jupiter.api.Test;
 
 class ServiceChangeTrackerTest {
-    private final ServiceChangeTracker tracker = new ServiceChangeTracker(new WatcherMetrics(new SimpleMeterRegistry()));
+    private final ServiceChangeTracker tracker =
+            new ServiceChangeTracker(new WatcherMetrics(new SimpleMeterRegistry()));
     private final NamespacedName web = NamespacedName.of("ns", "web");
     private final Service v1 = service("ns", "web", "10.96.0.1", port("http", "TCP", 80));
     private final Service v2 = service("ns", "web", "10.96.0.1", port("http", "TCP", 8080));

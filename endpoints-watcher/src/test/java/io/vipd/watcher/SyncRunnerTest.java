@@ -21,8 +21,8 @@ class SyncRunnerTest {
     static final class FakeScheduler implements SyncRunner.Scheduler {
         private long now = 1_000_000_000L;
         private long seq;
-        private final PriorityQueue<Task> queue = new PriorityQueue<>(
-                Comparator.comparingLong((Task t) -> t.due).thenComparingLong(t -> t.seq));
+        private final PriorityQueue<Task> queue =
+                new PriorityQueue<>(Comparator.comparingLong((Task t) -> t.due).thenComparingLong(t -> t.seq));
 
         final class Task implements ScheduledFuture<Object> {
             final long due;
@@ -106,13 +106,19 @@ class SyncRunnerTest {
     private final AtomicInteger failuresLeft = new AtomicInteger();
 
     private SyncRunner runner(Duration min, Duration retry, Duration max) {
-        return new SyncRunner("test", () -> {
-            runs.add(clock.nanoTime());
-            if (failuresLeft.getAndDecrement() > 0) {
-                throw new IllegalStateException("boom");
-            }
-            return null;
-        }, min, retry, max, clock);
+        return new SyncRunner(
+                "test",
+                () -> {
+                    runs.add(clock.nanoTime());
+                    if (failuresLeft.getAndDecrement() > 0) {
+                        throw new IllegalStateException("boom");
+                    }
+                    return null;
+                },
+                min,
+                retry,
+                max,
+                clock);
     }
 
     private long ms(long nanos) {
@@ -199,11 +205,16 @@ class SyncRunnerTest {
     void realThreadRunsWithoutBlockingTheCaller() throws Exception {
         CountDownLatch first = new CountDownLatch(1);
         CountDownLatch second = new CountDownLatch(2);
-        try (SyncRunner r = new SyncRunner("real", () -> {
-            first.countDown();
-            second.countDown();
-            return null;
-        }, Duration.ZERO, Duration.ofSeconds(1), Duration.ofHours(1))) {
+        try (SyncRunner r = new SyncRunner(
+                "real",
+                () -> {
+                    first.countDown();
+                    second.countDown();
+                    return null;
+                },
+                Duration.ZERO,
+                Duration.ofSeconds(1),
+                Duration.ofHours(1))) {
             r.start();
             assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
             r.run();

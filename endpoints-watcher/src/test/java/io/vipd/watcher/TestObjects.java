@@ -21,20 +21,36 @@ final class TestObjects {
     private TestObjects() {}
 
     static ServicePort port(String name, String protocol, int port) {
-        return new ServicePortBuilder().withName(name).withProtocol(protocol).withPort(port).build();
+        return new ServicePortBuilder()
+                .withName(name)
+                .withProtocol(protocol)
+                .withPort(port)
+                .build();
     }
 
     static ServicePort nodePort(String name, String protocol, int port, int nodePort) {
-        return new ServicePortBuilder().withName(name).withProtocol(protocol).withPort(port).withNodePort(nodePort)
+        return new ServicePortBuilder()
+                .withName(name)
+                .withProtocol(protocol)
+                .withPort(port)
+                .withNodePort(nodePort)
                 .build();
     }
 
     /** A ClusterIP service; {@code edit} adjusts it further. */
-    static Service service(String ns, String name, String clusterIP, List<ServicePort> ports,
-                           UnaryOperator<ServiceBuilder> edit) {
-        ServiceBuilder b = new ServiceBuilder().withNewMetadata().withNamespace(ns).withName(name).endMetadata()
-                .withNewSpec().withType("ClusterIP").withClusterIP(clusterIP).withClusterIPs(clusterIP)
-                .withPorts(ports).endSpec();
+    static Service service(
+            String ns, String name, String clusterIP, List<ServicePort> ports, UnaryOperator<ServiceBuilder> edit) {
+        ServiceBuilder b = new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withClusterIP(clusterIP)
+                .withClusterIPs(clusterIP)
+                .withPorts(ports)
+                .endSpec();
         return edit.apply(b).build();
     }
 
@@ -43,7 +59,11 @@ final class TestObjects {
     }
 
     static EndpointPort slicePort(String name, String protocol, Integer port) {
-        return new EndpointPortBuilder().withName(name).withProtocol(protocol).withPort(port).build();
+        return new EndpointPortBuilder()
+                .withName(name)
+                .withProtocol(protocol)
+                .withPort(port)
+                .build();
     }
 
     /** A ready endpoint on a node ("" for none). */
@@ -56,16 +76,34 @@ final class TestObjects {
     }
 
     static Endpoint ep(String ip, String node, Boolean ready, Boolean serving, Boolean terminating) {
-        return new EndpointBuilder().withAddresses(ip).withNodeName(node.isEmpty() ? null : node)
-                .withNewConditions().withReady(ready).withServing(serving).withTerminating(terminating)
-                .endConditions().build();
+        return new EndpointBuilder()
+                .withAddresses(ip)
+                .withNodeName(node.isEmpty() ? null : node)
+                .withNewConditions()
+                .withReady(ready)
+                .withServing(serving)
+                .withTerminating(terminating)
+                .endConditions()
+                .build();
     }
 
-    static EndpointSlice slice(String ns, String name, String service, String addressType, List<EndpointPort> ports,
-                               Endpoint... endpoints) {
-        return new EndpointSliceBuilder().withNewMetadata().withNamespace(ns).withName(name)
-                .addToLabels(EndpointSliceConversions.SERVICE_NAME_LABEL, service).endMetadata()
-                .withAddressType(addressType).withPorts(ports).withEndpoints(endpoints).build();
+    static EndpointSlice slice(
+            String ns,
+            String name,
+            String service,
+            String addressType,
+            List<EndpointPort> ports,
+            Endpoint... endpoints) {
+        return new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(name)
+                .addToLabels(EndpointSliceConversions.SERVICE_NAME_LABEL, service)
+                .endMetadata()
+                .withAddressType(addressType)
+                .withPorts(ports)
+                .withEndpoints(endpoints)
+                .build();
     }
 
     static EndpointSlice slice(String ns, String name, String service, EndpointPort port, Endpoint... endpoints) {
@@ -73,7 +111,11 @@ final class TestObjects {
     }
 
     static Node node(String name, String zone) {
-        return new NodeBuilder().withNewMetadata().withName(name).addToLabels(NodeInfo.ZONE_LABEL, zone)
-                .endMetadata().build();
+        return new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels(NodeInfo.ZONE_LABEL, zone)
+                .endMetadata()
+                .build();
     }
 }

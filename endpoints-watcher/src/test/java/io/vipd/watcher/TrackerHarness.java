@@ -46,6 +46,9 @@ final class TrackerHarness {
     }
 
     double skipped(SkipReason reason) {
-        return registry.get("vipd_watcher_skipped_objects_total").tag("reason", reason.label()).counter().count();
+        return registry.get("vipd_watcher_skipped_objects_total")
+                .tag("reason", reason.label())
+                .counter()
+                .count();
     }
 }

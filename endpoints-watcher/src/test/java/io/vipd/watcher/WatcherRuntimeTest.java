@@ -1,17 +1,5 @@
 package io.vipd.watcher;
 
-import io.fabric8.kubernetes.client.Config;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vipd.lb.ServiceTable;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
 import static io.vipd.watcher.KubernetesSourceFixtures.TIMEOUT;
 import static io.vipd.watcher.KubernetesSourceFixtures.backends;
 import static io.vipd.watcher.KubernetesSourceFixtures.service;
@@ -19,6 +7,17 @@ import static io.vipd.watcher.KubernetesSourceFixtures.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.Config;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vipd.lb.ServiceTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WatcherRuntimeTest {
     private static final String KUBECONFIG = """
@@ -69,19 +68,23 @@ class WatcherRuntimeTest {
     void unreadableKubeconfigIsAnErrorNamingTheFile() throws Exception {
         Path missing = dir.resolve("missing");
         assertThatThrownBy(() -> WatcherRuntime.clientConfig(missing, null, "n"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(missing.toString());
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(missing.toString());
         Path garbage = Files.writeString(dir.resolve("garbage"), "clusters: [unclosed");
         assertThatThrownBy(() -> WatcherRuntime.clientConfig(garbage, null, "n"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(garbage.toString());
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(garbage.toString());
     }
 
     @Test
     void apiServerAddressProgrammedAsAServiceIsDetected() throws Exception {
         ServiceTable table = new ServiceTable();
         try (FakeApiServer server = FakeApiServer.start();
-             WatcherRuntime runtime = KubernetesSourceFixtures.runtime(
-                     KubernetesSourceFixtures.fakeServerClient(server.port()), table, new SimpleMeterRegistry(),
-                     SyncObserver.NONE)) {
+                WatcherRuntime runtime = KubernetesSourceFixtures.runtime(
+                        KubernetesSourceFixtures.fakeServerClient(server.port()),
+                        table,
+                        new SimpleMeterRegistry(),
+                        SyncObserver.NONE)) {
             server.upsert(service("web", 80, "10.96.0.10"));
             runtime.start();
             await().atMost(TIMEOUT).until(() -> backends(table, "10.96.0.10", 80) != null);
@@ -91,8 +94,9 @@ class WatcherRuntimeTest {
             server.upsert(service("kubernetes", server.port(), "127.0.0.1"));
             server.upsert(slice("kubernetes-1", "kubernetes", "127.0.0.1"));
             await().atMost(TIMEOUT).until(runtime::apiServerBehindOwnFrontend);
-            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(backends(table, "127.0.0.1", server.port()))
-                    .isEqualTo(List.of("127.0.0.1:8080")));
+            await().atMost(TIMEOUT)
+                    .untilAsserted(() -> assertThat(backends(table, "127.0.0.1", server.port()))
+                            .isEqualTo(List.of("127.0.0.1:8080")));
         }
     }
 }

@@ -53,8 +53,7 @@ public final class HandoverClient {
      * @throws HandoverException when a running process refused (another mode, a hand-over under way) or the
      *                           conversation broke off; the running process then goes on serving
      */
-    public static Optional<Takeover> request(Path path, String mode, Duration stepTimeout)
-            throws HandoverException {
+    public static Optional<Takeover> request(Path path, String mode, Duration stepTimeout) throws HandoverException {
         if (!Files.exists(path)) {
             return Optional.empty();
         }
@@ -62,21 +61,31 @@ public final class HandoverClient {
             throw new HandoverException("a vipd may be running on " + path + ", but taking its listeners needs"
                     + " native epoll: " + Epoll.unavailabilityCause());
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, r -> {
-            Thread t = new Thread(r, "vipd-takeover");
-            t.setDaemon(true);
-            return t;
-        }, EpollIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                1,
+                r -> {
+                    Thread t = new Thread(r, "vipd-takeover");
+                    t.setDaemon(true);
+                    return t;
+                },
+                EpollIoHandler.newFactory());
         BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-        ChannelFuture connected = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
+        ChannelFuture connected = new Bootstrap()
+                .group(group)
+                .channel(EpollDomainSocketChannel.class)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new LineBasedFrameDecoder(HandoverProtocol.MAX_LINE),
-                                new StringDecoder(StandardCharsets.US_ASCII),
-                                new StringEncoder(StandardCharsets.US_ASCII), new Conversation(inbox));
+                        ch.pipeline()
+                                .addLast(
+                                        new LineBasedFrameDecoder(HandoverProtocol.MAX_LINE),
+                                        new StringDecoder(StandardCharsets.US_ASCII),
+                                        new StringEncoder(StandardCharsets.US_ASCII),
+                                        new Conversation(inbox));
                     }
-                }).connect(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
+                })
+                .connect(new DomainSocketAddress(path.toFile()))
+                .awaitUninterruptibly();
         if (!connected.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             if (isRefused(connected.cause())) {
@@ -88,8 +97,10 @@ public final class HandoverClient {
                 }
                 return Optional.empty();
             }
-            throw new HandoverException("cannot reach the running vipd on " + path + ": "
-                    + connected.cause().getMessage(), connected.cause());
+            throw new HandoverException(
+                    "cannot reach the running vipd on " + path + ": "
+                            + connected.cause().getMessage(),
+                    connected.cause());
         }
         Takeover t = new Takeover(connected.channel(), group, inbox, stepTimeout);
         try {
@@ -151,8 +162,11 @@ public final class HandoverClient {
                 }
             }
             // Descriptors only arrive in this mode; nothing else is sent until we have them all.
-            channel.eventLoop().submit(() -> ((EpollDomainSocketChannel) channel).config()
-                    .setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS)).awaitUninterruptibly();
+            channel.eventLoop()
+                    .submit(() -> ((EpollDomainSocketChannel) channel)
+                            .config()
+                            .setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS))
+                    .awaitUninterruptibly();
             channel.writeAndFlush(HandoverProtocol.SEND + "\n");
             Map<ListenerAddress, List<FileDescriptor>> received = new LinkedHashMap<>();
             for (ListenerAddress a : addresses) {
@@ -163,8 +177,9 @@ public final class HandoverClient {
                 }
                 received.computeIfAbsent(a, k -> new ArrayList<>()).add(fd);
             }
-            channel.eventLoop().submit(() -> ((EpollDomainSocketChannel) channel).config()
-                    .setReadMode(DomainSocketReadMode.BYTES)).awaitUninterruptibly();
+            channel.eventLoop()
+                    .submit(() -> ((EpollDomainSocketChannel) channel).config().setReadMode(DomainSocketReadMode.BYTES))
+                    .awaitUninterruptibly();
             listeners = new InheritedListeners(received);
             log.atInfo().addKeyValue("listeners", n).log("received the running vipd's listeners");
         }

@@ -68,26 +68,38 @@ public final class HandoverServer implements AutoCloseable {
         this.held = held;
         this.events = events;
         this.stepTimeout = stepTimeout;
-        this.group = new MultiThreadIoEventLoopGroup(1, r -> {
-            Thread t = new Thread(r, "vipd-handover");
-            t.setDaemon(true);
-            return t;
-        }, EpollIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(
+                1,
+                r -> {
+                    Thread t = new Thread(r, "vipd-handover");
+                    t.setDaemon(true);
+                    return t;
+                },
+                EpollIoHandler.newFactory());
         // A file left here is a predecessor's that finished its hand-over or died: nobody answers on it.
         Files.deleteIfExists(path);
-        ChannelFuture bound = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerDomainSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new ReadTimeoutHandler(stepTimeout.toMillis(), TimeUnit.MILLISECONDS),
-                                new LineBasedFrameDecoder(HandoverProtocol.MAX_LINE),
-                                new StringDecoder(StandardCharsets.US_ASCII),
-                                new StringEncoder(StandardCharsets.US_ASCII), new Session());
+                        ch.pipeline()
+                                .addLast(
+                                        new ReadTimeoutHandler(stepTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                                        new LineBasedFrameDecoder(HandoverProtocol.MAX_LINE),
+                                        new StringDecoder(StandardCharsets.US_ASCII),
+                                        new StringEncoder(StandardCharsets.US_ASCII),
+                                        new Session());
                     }
-                }).bind(new DomainSocketAddress(path.toFile())).awaitUninterruptibly();
+                })
+                .bind(new DomainSocketAddress(path.toFile()))
+                .awaitUninterruptibly();
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IOException("cannot listen on hand-over socket " + path + ": " + bound.cause().getMessage(),
+            throw new IOException(
+                    "cannot listen on hand-over socket " + path + ": "
+                            + bound.cause().getMessage(),
                     bound.cause());
         }
         this.server = bound.channel();
@@ -99,8 +111,8 @@ public final class HandoverServer implements AutoCloseable {
      * @param mode        "node" or "edge": a successor of another mode is refused
      * @param stepTimeout how long a successor may take for one step before the hand-over is abandoned
      */
-    public static HandoverServer listen(Path path, String mode, HeldListeners held, Events events,
-                                        Duration stepTimeout) throws IOException {
+    public static HandoverServer listen(Path path, String mode, HeldListeners held, Events events, Duration stepTimeout)
+            throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("hand-over needs native epoll: " + Epoll.unavailabilityCause());
         }
@@ -124,13 +136,20 @@ public final class HandoverServer implements AutoCloseable {
 
     /** One successor's conversation. Runs on the hand-over's single thread. */
     private final class Session extends SimpleChannelInboundHandler<String> {
-        private enum Step { HELLO, OFFERED, SENT, RELEASED, DONE }
+        private enum Step {
+            HELLO,
+            OFFERED,
+            SENT,
+            RELEASED,
+            DONE
+        }
 
         private Step step = Step.HELLO;
         private boolean owner;
         private List<HeldListeners.Held> offered = List.of();
         /** autoRead of each offered listener before the pause, restored if the hand-over is abandoned. */
         private boolean[] autoReadBefore = new boolean[0];
+
         private String successor = "?";
 
         @Override
@@ -165,12 +184,16 @@ public final class HandoverServer implements AutoCloseable {
             }
             owner = true;
             offered = held.snapshot();
-            StringBuilder offer = new StringBuilder(HandoverProtocol.OFFER).append(' ').append(offered.size())
+            StringBuilder offer = new StringBuilder(HandoverProtocol.OFFER)
+                    .append(' ')
+                    .append(offered.size())
                     .append('\n');
             for (HeldListeners.Held h : offered) {
                 offer.append(h.address().toLine()).append('\n');
             }
-            log.atInfo().addKeyValue("successor_pid", successor).addKeyValue("listeners", offered.size())
+            log.atInfo()
+                    .addKeyValue("successor_pid", successor)
+                    .addKeyValue("listeners", offered.size())
                     .log("a successor asks for the listeners");
             ctx.writeAndFlush(offer.toString());
             step = Step.OFFERED;
@@ -234,14 +257,19 @@ public final class HandoverServer implements AutoCloseable {
             if (line.equals(wanted)) {
                 then.run();
             } else {
-                log.atWarn().addKeyValue("successor_pid", successor).addKeyValue("expected", wanted)
-                        .addKeyValue("got", line).log("hand-over broken off: unexpected message");
+                log.atWarn()
+                        .addKeyValue("successor_pid", successor)
+                        .addKeyValue("expected", wanted)
+                        .addKeyValue("got", line)
+                        .log("hand-over broken off: unexpected message");
                 ctx.close();
             }
         }
 
         private void refuse(ChannelHandlerContext ctx, String why) {
-            log.atWarn().addKeyValue("successor_pid", successor).addKeyValue("reason", why)
+            log.atWarn()
+                    .addKeyValue("successor_pid", successor)
+                    .addKeyValue("reason", why)
                     .log("hand-over refused");
             step = Step.DONE;
             ctx.writeAndFlush(HandoverProtocol.REFUSED + " " + why + "\n").addListener(f -> ctx.close());
@@ -254,7 +282,9 @@ public final class HandoverServer implements AutoCloseable {
             }
             if (!handedOver) {
                 resume();
-                log.atWarn().addKeyValue("successor_pid", successor).addKeyValue("step", step)
+                log.atWarn()
+                        .addKeyValue("successor_pid", successor)
+                        .addKeyValue("step", step)
                         .log("hand-over abandoned by the successor; serving on as before");
             }
             busy.set(false);
@@ -272,7 +302,9 @@ public final class HandoverServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.atWarn().addKeyValue("successor_pid", successor).addKeyValue("reason", String.valueOf(cause))
+            log.atWarn()
+                    .addKeyValue("successor_pid", successor)
+                    .addKeyValue("reason", String.valueOf(cause))
                     .log("hand-over connection failed");
             ctx.close();
         }

@@ -69,7 +69,10 @@ public final class InheritedListeners {
                 try {
                     fd.close();
                 } catch (IOException ex) {
-                    log.atDebug().addKeyValue("listener", e.getKey()).setCause(ex).log("close failed");
+                    log.atDebug()
+                            .addKeyValue("listener", e.getKey())
+                            .setCause(ex)
+                            .log("close failed");
                 }
             }
         }

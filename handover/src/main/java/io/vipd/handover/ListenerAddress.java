@@ -35,8 +35,8 @@ public record ListenerAddress(Transport transport, InetSocketAddress address) {
 
     /** One line of the hand-over's offer: {@code tcp 198.19.0.1 80}. */
     String toLine() {
-        return transport.name().toLowerCase(java.util.Locale.ROOT) + " " + address.getAddress().getHostAddress()
-                + " " + address.getPort();
+        return transport.name().toLowerCase(java.util.Locale.ROOT) + " "
+                + address.getAddress().getHostAddress() + " " + address.getPort();
     }
 
     static ListenerAddress parseLine(String line) {

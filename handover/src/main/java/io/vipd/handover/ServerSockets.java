@@ -32,8 +32,9 @@ public final class ServerSockets {
      * @return the listening channel, already in {@code held}
      * @throws Exception the bind's failure (address in use, permission, ...)
      */
-    public static Channel bindOrAdopt(ServerBootstrap bootstrap, InetSocketAddress address, HeldListeners held,
-                                      InheritedListeners inherited) throws Exception {
+    public static Channel bindOrAdopt(
+            ServerBootstrap bootstrap, InetSocketAddress address, HeldListeners held, InheritedListeners inherited)
+            throws Exception {
         ListenerAddress key = ListenerAddress.tcp(address);
         List<Integer> fds = inherited.claim(key);
         ChannelFuture f;

@@ -41,9 +41,11 @@ public final class StateDirectory {
      * root, else under $XDG_RUNTIME_DIR or the temporary directory.
      */
     public static Path edgeDefault(Path configFile, boolean root, String xdgRuntimeDir) {
-        Path base = root ? Path.of("/run/vipd")
-                : xdgRuntimeDir != null && !xdgRuntimeDir.isBlank() ? Path.of(xdgRuntimeDir, "vipd")
-                : Path.of(System.getProperty("java.io.tmpdir"), "vipd-" + System.getProperty("user.name"));
+        Path base = root
+                ? Path.of("/run/vipd")
+                : xdgRuntimeDir != null && !xdgRuntimeDir.isBlank()
+                        ? Path.of(xdgRuntimeDir, "vipd")
+                        : Path.of(System.getProperty("java.io.tmpdir"), "vipd-" + System.getProperty("user.name"));
         String abs = configFile.toAbsolutePath().normalize().toString();
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(abs.getBytes(StandardCharsets.UTF_8));
@@ -71,7 +73,8 @@ public final class StateDirectory {
             return;
         }
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
             Files.createDirectories(dir);
         }

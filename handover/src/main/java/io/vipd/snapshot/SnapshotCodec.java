@@ -82,8 +82,8 @@ public final class SnapshotCodec {
             }
             int version = in.readInt();
             if (version != VERSION) {
-                throw new SnapshotFormatException("snapshot format version " + version + ", this vipd reads "
-                        + VERSION);
+                throw new SnapshotFormatException(
+                        "snapshot format version " + version + ", this vipd reads " + VERSION);
             }
             int length = in.readInt();
             if (length < 0 || length > file.length) {
@@ -272,16 +272,21 @@ public final class SnapshotCodec {
                 Protocol p = Protocol.valueOf(string());
                 frontends.add(new ServiceFrontend(new Frontend(a, port, p), FrontendType.valueOf(string())));
             }
-            ServicePortEntry.Builder b = ServicePortEntry.builder(name).frontends(frontends)
-                    .algorithm(Algorithm.valueOf(string())).affinityTimeoutSeconds(in.readInt())
+            ServicePortEntry.Builder b = ServicePortEntry.builder(name)
+                    .frontends(frontends)
+                    .algorithm(Algorithm.valueOf(string()))
+                    .affinityTimeoutSeconds(in.readInt())
                     .proxyProtocol(ProxyProtocol.valueOf(string()));
             int nr = count();
             List<Cidr> ranges = new ArrayList<>(nr);
             for (int i = 0; i < nr; i++) {
                 ranges.add(Cidr.parse(string()));
             }
-            b.sourceRanges(ranges).healthCheckNodePort(in.readInt()).internalPolicyLocal(in.readBoolean())
-                    .externalPolicyLocal(in.readBoolean()).maglevTableSize(in.readInt());
+            b.sourceRanges(ranges)
+                    .healthCheckNodePort(in.readInt())
+                    .internalPolicyLocal(in.readBoolean())
+                    .externalPolicyLocal(in.readBoolean())
+                    .maglevTableSize(in.readInt());
             BackendSet endpoints = set();
             if (in.readBoolean()) {
                 for (boolean ipv6 : new boolean[] {false, true}) {

@@ -37,8 +37,8 @@ public final class SnapshotStore {
         byte[] bytes = SnapshotCodec.encode(snapshot);
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -63,7 +63,9 @@ public final class SnapshotStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            log.atWarn().addKeyValue("file", file).addKeyValue("reason", e.toString())
+            log.atWarn()
+                    .addKeyValue("file", file)
+                    .addKeyValue("reason", e.toString())
                     .log("cannot read the table snapshot; starting without it");
             return Optional.empty();
         }
@@ -71,12 +73,16 @@ public final class SnapshotStore {
         try {
             s = SnapshotCodec.decode(bytes);
         } catch (SnapshotFormatException e) {
-            log.atWarn().addKeyValue("file", file).addKeyValue("reason", e.getMessage())
+            log.atWarn()
+                    .addKeyValue("file", file)
+                    .addKeyValue("reason", e.getMessage())
                     .log("ignoring the table snapshot");
             return Optional.empty();
         }
         if (!s.mode().equals(mode)) {
-            log.atWarn().addKeyValue("file", file).addKeyValue("snapshot_mode", s.mode())
+            log.atWarn()
+                    .addKeyValue("file", file)
+                    .addKeyValue("snapshot_mode", s.mode())
                     .log("ignoring a table snapshot of vipd " + s.mode() + " in a vipd " + mode + "'s state directory");
             return Optional.empty();
         }

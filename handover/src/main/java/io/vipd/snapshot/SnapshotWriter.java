@@ -42,8 +42,8 @@ public final class SnapshotWriter implements TableListener, AutoCloseable {
     private volatile long failures;
     private volatile boolean closed;
 
-    public SnapshotWriter(SnapshotStore store, String mode, String source, ServiceTable table, Duration minInterval,
-                          Clock clock) {
+    public SnapshotWriter(
+            SnapshotStore store, String mode, String source, ServiceTable table, Duration minInterval, Clock clock) {
         this.store = store;
         this.mode = mode;
         this.source = source;
@@ -75,7 +75,9 @@ public final class SnapshotWriter implements TableListener, AutoCloseable {
             writes++;
         } catch (IOException | RuntimeException e) {
             failures++;
-            log.atWarn().addKeyValue("file", store.file()).addKeyValue("reason", e.toString())
+            log.atWarn()
+                    .addKeyValue("file", store.file())
+                    .addKeyValue("reason", e.toString())
                     .log("cannot write the table snapshot; a restart may serve an older table");
         } finally {
             lastWriteNanos = System.nanoTime();

@@ -42,6 +42,7 @@ class HandoverTest {
 
     @TempDir
     Path dir;
+
     private Path socket;
     private EventLoopGroup oldLoops;
     private EventLoopGroup newLoops;
@@ -57,8 +58,12 @@ class HandoverTest {
         socket = dir.resolve("handover.sock");
         oldLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         newLoops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        oldListener = new ServerBootstrap().group(oldLoops).channel(EpollServerSocketChannel.class)
-                .childHandler(greeter("old")).bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly()
+        oldListener = new ServerBootstrap()
+                .group(oldLoops)
+                .channel(EpollServerSocketChannel.class)
+                .childHandler(greeter("old"))
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .syncUninterruptibly()
                 .channel();
         address = (InetSocketAddress) oldListener.localAddress();
         held.add(ListenerAddress.tcp(address), oldListener);
@@ -70,15 +75,18 @@ class HandoverTest {
             c.close();
         }
         if (oldLoops != null) {
-            oldLoops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-            newLoops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            oldLoops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
+                    .syncUninterruptibly();
+            newLoops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
+                    .syncUninterruptibly();
         }
     }
 
     @Test
     void theListenerMovesWithTheConnectionsQueuedInIt() throws Exception {
         HandoverServer server = listen("edge");
-        HandoverClient.Takeover takeover = HandoverClient.request(socket, "edge", STEP).orElseThrow();
+        HandoverClient.Takeover takeover =
+                HandoverClient.request(socket, "edge", STEP).orElseThrow();
         List<Integer> fds = takeover.listeners().claim(ListenerAddress.tcp(address));
         assertThat(fds).hasSize(1);
         assertThat(greeting()).as("the old process serves until it releases").isEqualTo("old");
@@ -87,33 +95,44 @@ class HandoverTest {
         // Accepted by the kernel into the socket's queue; nobody accepts it yet.
         Socket queued = new Socket(address.getAddress(), address.getPort());
         closeLater.add(queued);
-        Channel adopted = new ServerBootstrap().group(newLoops)
-                .channelFactory(() -> new EpollServerSocketChannel(fds.get(0))).childHandler(greeter("new"))
-                .register().syncUninterruptibly().channel();
+        Channel adopted = new ServerBootstrap()
+                .group(newLoops)
+                .channelFactory(() -> new EpollServerSocketChannel(fds.get(0)))
+                .childHandler(greeter("new"))
+                .register()
+                .syncUninterruptibly()
+                .channel();
         takeover.serving();
 
-        assertThat(readLine(queued)).as("the queued connection reached the new process").isEqualTo("new");
+        assertThat(readLine(queued))
+                .as("the queued connection reached the new process")
+                .isEqualTo("new");
         assertThat(greeting()).isEqualTo("new");
         assertThat(adopted.localAddress()).isEqualTo(address);
         await().until(() -> !oldListener.isOpen());
         assertThat(server.handedOver()).isTrue();
         assertThat(handedOver).hasSize(1);
         assertThat(held.snapshot()).isEmpty();
-        assertThat(socket).as("the old process removed its socket file before saying goodbye").doesNotExist();
+        assertThat(socket)
+                .as("the old process removed its socket file before saying goodbye")
+                .doesNotExist();
         adopted.close().syncUninterruptibly();
     }
 
     @Test
     void aSuccessorThatGivesUpAfterTheReleaseLeavesTheOldProcessServing() throws Exception {
         listen("edge");
-        HandoverClient.Takeover takeover = HandoverClient.request(socket, "edge", STEP).orElseThrow();
+        HandoverClient.Takeover takeover =
+                HandoverClient.request(socket, "edge", STEP).orElseThrow();
         takeover.awaitRelease();
         Socket queued = new Socket(address.getAddress(), address.getPort());
         closeLater.add(queued);
 
         takeover.close();
 
-        assertThat(readLine(queued)).as("the connection queued during the pause").isEqualTo("old");
+        assertThat(readLine(queued))
+                .as("the connection queued during the pause")
+                .isEqualTo("old");
         assertThat(greeting()).isEqualTo("old");
         assertThat(oldListener.isOpen()).isTrue();
         assertThat(handedOver).isEmpty();
@@ -122,11 +141,13 @@ class HandoverTest {
     @Test
     void aSuccessorThatGivesUpBeforeTheReleaseLeavesTheOldProcessServing() throws Exception {
         listen("edge");
-        HandoverClient.Takeover takeover = HandoverClient.request(socket, "edge", STEP).orElseThrow();
+        HandoverClient.Takeover takeover =
+                HandoverClient.request(socket, "edge", STEP).orElseThrow();
         takeover.close();
         assertThat(greeting()).isEqualTo("old");
         // The same process can hand over later.
-        HandoverClient.Takeover again = HandoverClient.request(socket, "edge", STEP).orElseThrow();
+        HandoverClient.Takeover again =
+                HandoverClient.request(socket, "edge", STEP).orElseThrow();
         assertThat(again.listeners().size()).isEqualTo(1);
         again.close();
         assertThat(greeting()).isEqualTo("old");
@@ -136,16 +157,19 @@ class HandoverTest {
     void aSuccessorOfAnotherModeIsRefused() throws Exception {
         listen("node");
         assertThatThrownBy(() -> HandoverClient.request(socket, "edge", STEP))
-                .isInstanceOf(HandoverException.class).hasMessageContaining("belongs to a vipd node");
+                .isInstanceOf(HandoverException.class)
+                .hasMessageContaining("belongs to a vipd node");
         assertThat(greeting()).isEqualTo("old");
     }
 
     @Test
     void aSecondSuccessorWaitsForTheFirst() throws Exception {
         listen("edge");
-        HandoverClient.Takeover first = HandoverClient.request(socket, "edge", STEP).orElseThrow();
+        HandoverClient.Takeover first =
+                HandoverClient.request(socket, "edge", STEP).orElseThrow();
         assertThatThrownBy(() -> HandoverClient.request(socket, "edge", STEP))
-                .isInstanceOf(HandoverException.class).hasMessageContaining("under way");
+                .isInstanceOf(HandoverException.class)
+                .hasMessageContaining("under way");
         first.close();
     }
 
@@ -160,7 +184,8 @@ class HandoverTest {
 
         assertThat(none).isEmpty();
         assertThat(socket).doesNotExist();
-        assertThat(HandoverClient.request(dir.resolve("missing.sock"), "edge", STEP)).isEmpty();
+        assertThat(HandoverClient.request(dir.resolve("missing.sock"), "edge", STEP))
+                .isEmpty();
     }
 
     @Test

@@ -42,6 +42,7 @@ public final class AffinityTable {
     /** Per service port, so that neither a hit nor a miss allocates a composite key. */
     private final ConcurrentHashMap<ServicePortName, ConcurrentHashMap<InetAddress, Entry>> ports =
             new ConcurrentHashMap<>();
+
     private final AtomicInteger size = new AtomicInteger();
     private final int maxEntries;
     private final LongSupplier nanoClock;

@@ -29,7 +29,7 @@ public enum Algorithm {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unknown algorithm \"" + value
-                + "\" (want maglev, random, round-robin or least-connections)");
+        throw new IllegalArgumentException(
+                "unknown algorithm \"" + value + "\" (want maglev, random, round-robin or least-connections)");
     }
 }

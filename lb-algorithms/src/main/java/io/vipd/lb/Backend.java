@@ -18,8 +18,16 @@ import java.util.Set;
  * @param zoneHints EndpointSlice hints.forZones names
  * @param nodeHints EndpointSlice hints.forNodes names
  */
-public record Backend(InetAddress ip, int port, int weight, String nodeName, String zone, BackendState state,
-                      boolean local, Set<String> zoneHints, Set<String> nodeHints) {
+public record Backend(
+        InetAddress ip,
+        int port,
+        int weight,
+        String nodeName,
+        String zone,
+        BackendState state,
+        boolean local,
+        Set<String> zoneHints,
+        Set<String> nodeHints) {
     public static final int DEFAULT_WEIGHT = 1;
 
     public Backend {
@@ -41,8 +49,8 @@ public record Backend(InetAddress ip, int port, int weight, String nodeName, Str
     }
 
     public static Backend of(InetSocketAddress address, int weight) {
-        return new Backend(address.getAddress(), address.getPort(), weight, "", "", BackendState.READY, false,
-                Set.of(), Set.of());
+        return new Backend(
+                address.getAddress(), address.getPort(), weight, "", "", BackendState.READY, false, Set.of(), Set.of());
     }
 
     /** Parses "ip:port" or "[v6]:port". */

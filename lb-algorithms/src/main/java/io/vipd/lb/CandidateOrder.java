@@ -24,8 +24,7 @@ public final class CandidateOrder {
      * @param out        receives the order; its length bounds how many backends a flow tries
      * @return how many indexes were written to {@code out}
      */
-    public static int order(BackendSet set, int[] preference, int n, EjectedBackends ejected, int sticky,
-                            int[] out) {
+    public static int order(BackendSet set, int[] preference, int n, EjectedBackends ejected, int sticky, int[] out) {
         int k = 0;
         for (int i = 0; i < n && k < out.length; i++) {
             if (!ejected.isEjected(set.key(preference[i]))) {

@@ -24,16 +24,15 @@ final class FamilyRoutes {
      *                 and the algorithm did not change; null for none
      * @param given    whether the family was given at all (a single-stack service's other family was not)
      */
-    FamilyRoutes(Policy policy, BackendSet cluster, BackendSet local, boolean hasAny, FamilyRoutes previous,
-                 boolean given) {
+    FamilyRoutes(
+            Policy policy, BackendSet cluster, BackendSet local, boolean hasAny, FamilyRoutes previous, boolean given) {
         this.policy = policy;
         this.given = given;
         this.cluster = cluster;
         this.local = local;
         this.hasAny = hasAny;
         if (hasAny) {
-            clusterRoute = routeOver(cluster, Action.REJECT, previous == null ? null : previous.clusterRoute,
-                    previous);
+            clusterRoute = routeOver(cluster, Action.REJECT, previous == null ? null : previous.clusterRoute, previous);
             localRoute = routeOver(local, Action.DROP, previous == null ? null : previous.localRoute, previous);
         } else {
             clusterRoute = Route.REJECT;
@@ -54,7 +53,11 @@ final class FamilyRoutes {
         if (set == null || set.isEmpty() || set.eligibleCount() == 0) {
             return whenEmpty == Action.DROP ? Route.DROP : Route.REJECT;
         }
-        return Route.forward(set, policy.algorithm(), policy.maglevTableSize(), previous,
+        return Route.forward(
+                set,
+                policy.algorithm(),
+                policy.maglevTableSize(),
+                previous,
                 prev == null ? null : prev.policy.algorithm());
     }
 }

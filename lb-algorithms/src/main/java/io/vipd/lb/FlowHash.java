@@ -55,13 +55,20 @@ public final class FlowHash {
         }
         byte[] b = ip.getAddress();
         // Inet6Address has no copy-free accessor: 16 bytes per call (C2 did not elide it; bench/README.md).
-        return mix(mix(h, bigEndianLong(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])),
+        return mix(
+                mix(h, bigEndianLong(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])),
                 bigEndianLong(b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]));
     }
 
     private static long bigEndianLong(byte b0, byte b1, byte b2, byte b3, byte b4, byte b5, byte b6, byte b7) {
-        return (b0 & 0xffL) << 56 | (b1 & 0xffL) << 48 | (b2 & 0xffL) << 40 | (b3 & 0xffL) << 32
-                | (b4 & 0xffL) << 24 | (b5 & 0xffL) << 16 | (b6 & 0xffL) << 8 | (b7 & 0xffL);
+        return (b0 & 0xffL) << 56
+                | (b1 & 0xffL) << 48
+                | (b2 & 0xffL) << 40
+                | (b3 & 0xffL) << 32
+                | (b4 & 0xffL) << 24
+                | (b5 & 0xffL) << 16
+                | (b6 & 0xffL) << 8
+                | (b7 & 0xffL);
     }
 
     private static long mix(long h, long value) {

@@ -13,8 +13,7 @@ import java.util.Arrays;
  * computes the same schedule. Each turn claims a slot through {@link MaglevSlotClaimer}.
  */
 final class MaglevSchedule {
-    private MaglevSchedule() {
-    }
+    private MaglevSchedule() {}
 
     /** Largest-remainder apportionment of m slots by weight: each quota is floor or ceil of w/Σw·m. */
     static int[] quotas(int[] weights, long totalWeight, int m) {

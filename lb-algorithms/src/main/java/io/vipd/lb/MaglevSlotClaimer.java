@@ -18,9 +18,11 @@ final class MaglevSlotClaimer {
     private final double reciprocalM;
     /** Start bounding probes by scans when this many slots remain free. */
     private final int scanBelow;
+
     private int free;
     /** Free slots once scanning starts; slots claimed by probing are dropped lazily by the next scan. */
     private int[] freeList;
+
     private int freeListLength;
     /** skip⁻¹ mod M per backend, computed on its first scan; 0 = not yet. */
     private int[] inverseSkip;

@@ -35,8 +35,10 @@ public final class MaglevTable {
     /** The fixed MurmurHash3 seed for offset and skip. MUST NOT change. */
     public static final int SEED = 0x6d61676c; // "magl"
     /** Table sizes vipd chooses from: the smallest with M ≥ 100·N (Maglev paper §3.4 rule of thumb). */
-    public static final int[] SIZE_LADDER = {251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65537, 131071,
-        262139, 524287, 1048573};
+    public static final int[] SIZE_LADDER = {
+        251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65537, 131071, 262139, 524287, 1048573
+    };
+
     public static final int MAX_BACKENDS = 65535;
     /** The largest explicit size accepted (Envoy's limit), so a typo cannot allocate gigabytes. */
     public static final int MAX_SIZE = 5_000_011;

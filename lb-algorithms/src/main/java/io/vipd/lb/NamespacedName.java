@@ -16,7 +16,8 @@ public record NamespacedName(String namespace, String name) implements Comparabl
     /** Parses "namespace/name"; a bare "name" is in namespace "default". */
     public static NamespacedName parse(String text) {
         int slash = text.indexOf('/');
-        return slash < 0 ? new NamespacedName("default", text)
+        return slash < 0
+                ? new NamespacedName("default", text)
                 : new NamespacedName(text.substring(0, slash), text.substring(slash + 1));
     }
 

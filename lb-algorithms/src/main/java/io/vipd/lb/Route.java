@@ -23,8 +23,7 @@ public record Route(Action action, BackendSet backends, Picker picker) {
     }
 
     /** A FORWARD route over the backends, reusing {@code previous}'s picker when nothing it depends on changed. */
-    public static Route forward(BackendSet backends, Algorithm algorithm, Route previous,
-                                Algorithm previousAlgorithm) {
+    public static Route forward(BackendSet backends, Algorithm algorithm, Route previous, Algorithm previousAlgorithm) {
         return forward(backends, algorithm, 0, previous, previousAlgorithm);
     }
 
@@ -32,9 +31,15 @@ public record Route(Action action, BackendSet backends, Picker picker) {
      * As above with an explicit Maglev table size (0: the default); callers pass {@code previous} only if it
      * was built with the same size.
      */
-    public static Route forward(BackendSet backends, Algorithm algorithm, int maglevTableSize, Route previous,
-                                Algorithm previousAlgorithm) {
-        if (previous != null && previous.action == Action.FORWARD && previousAlgorithm == algorithm
+    public static Route forward(
+            BackendSet backends,
+            Algorithm algorithm,
+            int maglevTableSize,
+            Route previous,
+            Algorithm previousAlgorithm) {
+        if (previous != null
+                && previous.action == Action.FORWARD
+                && previousAlgorithm == algorithm
                 && previous.backends.equals(backends)) {
             return previous;
         }

@@ -36,6 +36,7 @@ public final class ServicePortEntry {
     private final FamilyRoutes[] families;
     /** The family {@link #route(FrontendType, boolean)} and the family-less accessors use. */
     private final FamilyRoutes primary;
+
     private final int maglevTableSize;
 
     private ServicePortEntry(Builder b, ServicePortEntry previous) {
@@ -53,12 +54,17 @@ public final class ServicePortEntry {
         if (previous != null && previous.maglevTableSize != maglevTableSize) {
             previous = null; // its pickers were built for another table size
         }
-        FamilyRoutes.Policy policy = new FamilyRoutes.Policy(algorithm, maglevTableSize, internalPolicyLocal,
-                externalPolicyLocal);
+        FamilyRoutes.Policy policy =
+                new FamilyRoutes.Policy(algorithm, maglevTableSize, internalPolicyLocal, externalPolicyLocal);
         families = new FamilyRoutes[2];
         if (!b.familySet[0] && !b.familySet[1]) {
-            FamilyRoutes shared = new FamilyRoutes(policy, b.clusterEndpoints, b.localEndpoints,
-                    b.hasAnyEndpoints, previous == null ? null : previous.families[0], true);
+            FamilyRoutes shared = new FamilyRoutes(
+                    policy,
+                    b.clusterEndpoints,
+                    b.localEndpoints,
+                    b.hasAnyEndpoints,
+                    previous == null ? null : previous.families[0],
+                    true);
             families[0] = shared;
             families[1] = shared;
             primary = shared;
@@ -68,11 +74,17 @@ public final class ServicePortEntry {
         } else {
             for (int i = 0; i < 2; i++) {
                 // A family never given (a single-stack service's other family) has nothing to route to.
-                families[i] = new FamilyRoutes(policy, b.familyCluster[i], b.familyLocal[i], b.familyHasAny[i],
-                        previous == null ? null : previous.families[i], b.familySet[i]);
+                families[i] = new FamilyRoutes(
+                        policy,
+                        b.familyCluster[i],
+                        b.familyLocal[i],
+                        b.familyHasAny[i],
+                        previous == null ? null : previous.families[i],
+                        b.familySet[i]);
             }
             boolean both = b.familySet[0] && b.familySet[1];
-            primary = !both ? families[b.familySet[0] ? 0 : 1]
+            primary = !both
+                    ? families[b.familySet[0] ? 0 : 1]
                     : !families[0].hasAny && families[1].hasAny ? families[1] : families[0];
             clusterEndpoints = both ? union(families[0].cluster, families[1].cluster) : primary.cluster;
             localEndpoints = both ? union(families[0].local, families[1].local) : primary.local;

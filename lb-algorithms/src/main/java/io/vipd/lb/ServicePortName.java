@@ -10,7 +10,8 @@ import java.util.Objects;
 public record ServicePortName(NamespacedName service, String port, Protocol protocol)
         implements Comparable<ServicePortName> {
     private static final Comparator<ServicePortName> ORDER = Comparator.comparing(ServicePortName::service)
-            .thenComparing(ServicePortName::port).thenComparing(ServicePortName::protocol);
+            .thenComparing(ServicePortName::port)
+            .thenComparing(ServicePortName::protocol);
 
     public ServicePortName {
         Objects.requireNonNull(service, "service");

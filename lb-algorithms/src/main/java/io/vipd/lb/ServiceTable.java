@@ -144,11 +144,15 @@ public final class ServiceTable {
                 continue;
             }
             if (fe.isNodePort()) {
-                byNodePort.get(fe.protocol()).computeIfPresent(fe.port(),
-                        (k, v) -> v.entry().name().equals(old.name()) ? null : v);
+                byNodePort
+                        .get(fe.protocol())
+                        .computeIfPresent(fe.port(), (k, v) -> v.entry().name().equals(old.name()) ? null : v);
             } else {
-                byAddress.get(fe.protocol()).computeIfPresent(new InetSocketAddress(fe.address(), fe.port()),
-                        (k, v) -> v.entry().name().equals(old.name()) ? null : v);
+                byAddress
+                        .get(fe.protocol())
+                        .computeIfPresent(
+                                new InetSocketAddress(fe.address(), fe.port()),
+                                (k, v) -> v.entry().name().equals(old.name()) ? null : v);
             }
         }
     }

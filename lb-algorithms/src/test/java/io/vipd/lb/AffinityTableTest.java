@@ -17,8 +17,8 @@ class AffinityTableTest {
 
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final AffinityTable table = new AffinityTable(3, now::get);
-    private final BackendSet backends = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"),
-            Backend.parse("10.0.0.3:80"));
+    private final BackendSet backends =
+            BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"), Backend.parse("10.0.0.3:80"));
 
     private void advanceSeconds(long s) {
         now.addAndGet(TimeUnit.SECONDS.toNanos(s));
@@ -34,10 +34,14 @@ class AffinityTableTest {
         assertThat(table.record(WEB, CLIENT, "10.0.0.2:80", TIMEOUT)).isTrue();
         advanceSeconds(TIMEOUT);
         advanceNanos(-1);
-        assertThat(table.lookup(WEB, CLIENT, backends, TIMEOUT)).as("last instant of the window").isEqualTo(1);
+        assertThat(table.lookup(WEB, CLIENT, backends, TIMEOUT))
+                .as("last instant of the window")
+                .isEqualTo(1);
         // That hit refreshed the window: it now ends TIMEOUT after the hit.
         advanceSeconds(TIMEOUT);
-        assertThat(table.lookup(WEB, CLIENT, backends, TIMEOUT)).as("exactly last_used + timeout").isEqualTo(-1);
+        assertThat(table.lookup(WEB, CLIENT, backends, TIMEOUT))
+                .as("exactly last_used + timeout")
+                .isEqualTo(-1);
         assertThat(table.size()).isZero();
     }
 
@@ -83,8 +87,8 @@ class AffinityTableTest {
     @Test
     void aHitOnABackendWithWeightZeroMisses() {
         table.record(WEB, CLIENT, "10.0.0.2:80", TIMEOUT);
-        BackendSet drained = BackendSet.of(Backend.parse("10.0.0.1:80"),
-                Backend.parse("10.0.0.2:80").withWeight(0));
+        BackendSet drained = BackendSet.of(
+                Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80").withWeight(0));
         assertThat(table.lookup(WEB, CLIENT, drained, TIMEOUT)).isEqualTo(-1);
     }
 
@@ -111,8 +115,12 @@ class AffinityTableTest {
 
     @Test
     void whenFullNewClientsAreNotInsertedButExistingOnesStillWork() {
-        InetAddress[] clients = {TestBackends.ip("198.18.0.1"), TestBackends.ip("198.18.0.2"),
-            TestBackends.ip("198.18.0.3"), TestBackends.ip("198.18.0.4")};
+        InetAddress[] clients = {
+            TestBackends.ip("198.18.0.1"),
+            TestBackends.ip("198.18.0.2"),
+            TestBackends.ip("198.18.0.3"),
+            TestBackends.ip("198.18.0.4")
+        };
         for (int i = 0; i < 3; i++) {
             assertThat(table.record(WEB, clients[i], "10.0.0.1:80", TIMEOUT)).isTrue();
         }
@@ -165,7 +173,8 @@ class AffinityTableTest {
 
     @Test
     void rejectsANonPositiveBound() {
-        assertThatThrownBy(() -> new AffinityTable(0, now::get)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new AffinityTable(0, now::get))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxEntries");
     }
 }

@@ -15,11 +15,15 @@ class BackendSetTest {
 
     @Test
     void sortsByCanonicalKey() {
-        BackendSet set = BackendSet.of(Backend.parse("[fd00::1]:80"), Backend.parse("10.0.0.10:80"),
-                Backend.parse("10.0.0.2:80"), Backend.parse("10.0.0.2:443"), Backend.parse("[::1]:80"));
+        BackendSet set = BackendSet.of(
+                Backend.parse("[fd00::1]:80"),
+                Backend.parse("10.0.0.10:80"),
+                Backend.parse("10.0.0.2:80"),
+                Backend.parse("10.0.0.2:443"),
+                Backend.parse("[::1]:80"));
         // Plain string order of the keys, the order every node agrees on.
-        assertThat(set.keys()).containsExactly("10.0.0.10:80", "10.0.0.2:443", "10.0.0.2:80", "[::1]:80",
-                "[fd00::1]:80");
+        assertThat(set.keys())
+                .containsExactly("10.0.0.10:80", "10.0.0.2:443", "10.0.0.2:80", "[::1]:80", "[fd00::1]:80");
         assertThat(set.indexOf("10.0.0.2:80")).isEqualTo(2);
         assertThat(set.indexOf("10.0.0.3:80")).isEqualTo(-1);
         assertThat(set.containsKey("[::1]:80")).isTrue();
@@ -28,8 +32,12 @@ class BackendSetTest {
 
     @Test
     void deduplicatesPreferringTheLocalCopy() {
-        BackendSet set = BackendSet.of(at("10.0.0.1:80", false, "a"), at("10.0.0.1:80", true, "b"),
-                at("10.0.0.1:80", false, "c"), at("10.0.0.2:80", false, "d"), at("10.0.0.2:80", false, "e"));
+        BackendSet set = BackendSet.of(
+                at("10.0.0.1:80", false, "a"),
+                at("10.0.0.1:80", true, "b"),
+                at("10.0.0.1:80", false, "c"),
+                at("10.0.0.2:80", false, "d"),
+                at("10.0.0.2:80", false, "e"));
         assertThat(set.size()).isEqualTo(2);
         assertThat(set.get(0).local()).isTrue();
         assertThat(set.get(0).nodeName()).isEqualTo("b");
@@ -48,7 +56,9 @@ class BackendSetTest {
 
     @Test
     void weightsAndEligibility() {
-        BackendSet set = BackendSet.of(Backend.parse("10.0.0.1:80").withWeight(0), Backend.parse("10.0.0.2:80"),
+        BackendSet set = BackendSet.of(
+                Backend.parse("10.0.0.1:80").withWeight(0),
+                Backend.parse("10.0.0.2:80"),
                 Backend.parseWeighted("10.0.0.3:80=5"));
         assertThat(set.weights()).containsExactly(0, 1, 5);
         assertThat(set.eligibleCount()).isEqualTo(2);

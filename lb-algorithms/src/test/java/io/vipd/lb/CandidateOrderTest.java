@@ -10,8 +10,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class CandidateOrderTest {
     /** Indexes 0..5 of this set are the backends the cases name. */
-    private static final BackendSet SET = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"),
-            Backend.parse("10.0.0.3:80"), Backend.parse("10.0.0.4:80"), Backend.parse("10.0.0.5:80"),
+    private static final BackendSet SET = BackendSet.of(
+            Backend.parse("10.0.0.1:80"),
+            Backend.parse("10.0.0.2:80"),
+            Backend.parse("10.0.0.3:80"),
+            Backend.parse("10.0.0.4:80"),
+            Backend.parse("10.0.0.5:80"),
             Backend.parse("10.0.0.6:80"));
 
     @ParameterizedTest(name = "{0}")
@@ -34,7 +38,8 @@ class CandidateOrderTest {
             """)
     void ordersCandidates(String name, String preference, String ejected, int sticky, int room, String expected) {
         int[] pref = indexes(preference);
-        Set<String> ejectedKeys = Arrays.stream(indexes(ejected)).mapToObj(SET::key).collect(Collectors.toSet());
+        Set<String> ejectedKeys =
+                Arrays.stream(indexes(ejected)).mapToObj(SET::key).collect(Collectors.toSet());
         int[] out = new int[room];
 
         int n = CandidateOrder.order(SET, pref, pref.length, ejectedKeys::contains, sticky, out);
@@ -43,7 +48,10 @@ class CandidateOrderTest {
     }
 
     private static int[] indexes(String s) {
-        return s == null || s.isBlank() ? new int[0] : Arrays.stream(s.trim().split("\\s+")).mapToInt(Integer::parseInt)
-                .toArray();
+        return s == null || s.isBlank()
+                ? new int[0]
+                : Arrays.stream(s.trim().split("\\s+"))
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
     }
 }

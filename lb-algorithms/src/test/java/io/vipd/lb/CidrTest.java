@@ -41,8 +41,9 @@ class CidrTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.0.0.0/33", "10.0.0.0/-1", "fd00::/129", "10.0.0.0/x", "10.0.0/8", "", "/8",
-        "host.example/8"})
+    @ValueSource(
+            strings = {"10.0.0.0/33", "10.0.0.0/-1", "fd00::/129", "10.0.0.0/x", "10.0.0/8", "", "/8", "host.example/8"
+            })
     void rejectsBadCidrs(String input) {
         assertThatThrownBy(() -> Cidr.parse(input)).isInstanceOf(IllegalArgumentException.class);
     }

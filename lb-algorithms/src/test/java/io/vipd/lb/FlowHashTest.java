@@ -39,11 +39,16 @@ class FlowHashTest {
     @Test
     void everyTupleFieldMatters() {
         long base = FlowHash.of(at("198.18.0.1", 40000), at("10.96.0.10", 80), Protocol.TCP);
-        assertThat(FlowHash.of(at("198.18.0.2", 40000), at("10.96.0.10", 80), Protocol.TCP)).isNotEqualTo(base);
-        assertThat(FlowHash.of(at("198.18.0.1", 40001), at("10.96.0.10", 80), Protocol.TCP)).isNotEqualTo(base);
-        assertThat(FlowHash.of(at("198.18.0.1", 40000), at("10.96.0.11", 80), Protocol.TCP)).isNotEqualTo(base);
-        assertThat(FlowHash.of(at("198.18.0.1", 40000), at("10.96.0.10", 81), Protocol.TCP)).isNotEqualTo(base);
-        assertThat(FlowHash.of(at("198.18.0.1", 40000), at("10.96.0.10", 80), Protocol.UDP)).isNotEqualTo(base);
+        assertThat(FlowHash.of(at("198.18.0.2", 40000), at("10.96.0.10", 80), Protocol.TCP))
+                .isNotEqualTo(base);
+        assertThat(FlowHash.of(at("198.18.0.1", 40001), at("10.96.0.10", 80), Protocol.TCP))
+                .isNotEqualTo(base);
+        assertThat(FlowHash.of(at("198.18.0.1", 40000), at("10.96.0.11", 80), Protocol.TCP))
+                .isNotEqualTo(base);
+        assertThat(FlowHash.of(at("198.18.0.1", 40000), at("10.96.0.10", 81), Protocol.TCP))
+                .isNotEqualTo(base);
+        assertThat(FlowHash.of(at("198.18.0.1", 40000), at("10.96.0.10", 80), Protocol.UDP))
+                .isNotEqualTo(base);
     }
 
     @Test

@@ -24,8 +24,8 @@ class MaglevPropertiesTest {
     }
 
     @Property(tries = 200)
-    void equalWeightsFillEverySlotWithMaxMinusMinAtMostOne(@ForAll @IntRange(min = 1, max = 300) int n,
-                                                           @ForAll("primes") int m, @ForAll long seed) {
+    void equalWeightsFillEverySlotWithMaxMinusMinAtMostOne(
+            @ForAll @IntRange(min = 1, max = 300) int n, @ForAll("primes") int m, @ForAll long seed) {
         n = Math.min(n, m);
         BackendSet set = BackendSet.of(TestBackends.randomIpv4(seed, n));
         int[] counts = TestBackends.table(set, m).counts();
@@ -54,7 +54,9 @@ class MaglevPropertiesTest {
         assertThat(Arrays.stream(counts).sum()).isEqualTo(m);
         for (int i = 0; i < w.length; i++) {
             double exact = (double) w[i] * m / total;
-            assertThat(Math.abs(counts[i] - exact)).as("backend %d weight %d", i, w[i]).isLessThan(1.0);
+            assertThat(Math.abs(counts[i] - exact))
+                    .as("backend %d weight %d", i, w[i])
+                    .isLessThan(1.0);
             if (w[i] == 0) {
                 assertThat(counts[i]).isZero();
             }
@@ -62,8 +64,8 @@ class MaglevPropertiesTest {
     }
 
     @Property(tries = 100)
-    void inputOrderDoesNotMatter(@ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed,
-                                 @ForAll("primes") int m) {
+    void inputOrderDoesNotMatter(
+            @ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed, @ForAll("primes") int m) {
         n = Math.min(n, m);
         List<Backend> backends = new ArrayList<>(TestBackends.randomIpv4(seed, n));
         BackendSet sorted = BackendSet.of(backends);
@@ -77,7 +79,8 @@ class MaglevPropertiesTest {
     @Property(tries = 300)
     void heapAndRoundScheduleBuildTheSameTable(
             @ForAll @Size(min = 1, max = 40) List<@IntRange(min = 0, max = 50) Integer> weights,
-            @ForAll("primes") int m, @ForAll long seed) {
+            @ForAll("primes") int m,
+            @ForAll long seed) {
         int[] w = weights.stream().mapToInt(Integer::intValue).toArray();
         long total = Arrays.stream(w).asLongStream().sum();
         if (total == 0 || Arrays.stream(w).filter(x -> x > 0).count() > m) {
@@ -108,7 +111,8 @@ class MaglevPropertiesTest {
     @Property(tries = 300)
     void equalTurnsAndRoundScheduleBuildTheSameTable(
             @ForAll @Size(min = 2, max = 60) List<@IntRange(min = 0, max = 3) Integer> zeroOrNot,
-            @ForAll("primes") int m, @ForAll long seed) {
+            @ForAll("primes") int m,
+            @ForAll long seed) {
         int[] w = zeroOrNot.stream().mapToInt(x -> x == 0 ? 0 : 7).toArray();
         long positive = Arrays.stream(w).filter(x -> x > 0).count();
         if (positive == 0 || positive > m) {

@@ -26,7 +26,9 @@ class MaglevScheduleTest {
             assertThat(Arrays.stream(quota).sum()).as("M = %d", m).isEqualTo(m);
             for (int i = 0; i < weights.length; i++) {
                 double exact = (double) weights[i] * m / 6;
-                assertThat(Math.abs(quota[i] - exact)).as("M = %d, backend %d", m, i).isLessThan(1.0);
+                assertThat(Math.abs(quota[i] - exact))
+                        .as("M = %d, backend %d", m, i)
+                        .isLessThan(1.0);
             }
         }
     }

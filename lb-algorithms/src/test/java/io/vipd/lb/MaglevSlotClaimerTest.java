@@ -44,10 +44,13 @@ class MaglevSlotClaimerTest {
         assertThat(MaglevSlotClaimer.inverseModulo(3, 7)).isEqualTo(5);
         assertThat(MaglevSlotClaimer.inverseModulo(1, 251)).isEqualTo(1);
         for (int a = 1; a < 251; a++) {
-            assertThat((long) a * MaglevSlotClaimer.inverseModulo(a, 251) % 251).as("a = %d", a).isEqualTo(1);
+            assertThat((long) a * MaglevSlotClaimer.inverseModulo(a, 251) % 251)
+                    .as("a = %d", a)
+                    .isEqualTo(1);
         }
         int big = 65537 - 1;
-        assertThat((long) big * MaglevSlotClaimer.inverseModulo(big, 65537) % 65537).isEqualTo(1);
+        assertThat((long) big * MaglevSlotClaimer.inverseModulo(big, 65537) % 65537)
+                .isEqualTo(1);
     }
 
     /** Pseudocode 1's inner loop as written: walk the permutation to the first free slot. */

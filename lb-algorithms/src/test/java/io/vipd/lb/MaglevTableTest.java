@@ -32,8 +32,10 @@ class MaglevTableTest {
 
     static Stream<GoldenCase> goldenCases() {
         List<Backend> weighted = List.of(
-                Backend.parseWeighted("10.0.0.1:80=1"), Backend.parseWeighted("10.0.0.2:80=2"),
-                Backend.parseWeighted("[fd00::1]:80=3"), Backend.parseWeighted("[fd00::2]:8080=0"),
+                Backend.parseWeighted("10.0.0.1:80=1"),
+                Backend.parseWeighted("10.0.0.2:80=2"),
+                Backend.parseWeighted("[fd00::1]:80=3"),
+                Backend.parseWeighted("[fd00::2]:8080=0"),
                 Backend.parseWeighted("192.168.1.10:443=5"));
         return Stream.of(
                 new GoldenCase("ipv4-10-m251", TestBackends.sequentialIpv4(10, 8080), 251, true),
@@ -50,7 +52,10 @@ class MaglevTableTest {
         sb.append("digest: ").append(table.digest(set.keys())).append('\n');
         int[] counts = table.counts();
         for (int i = 0; i < set.size(); i++) {
-            sb.append(set.key(i)).append(" entries=").append(counts.length == 0 ? 0 : counts[i]).append('\n');
+            sb.append(set.key(i))
+                    .append(" entries=")
+                    .append(counts.length == 0 ? 0 : counts[i])
+                    .append('\n');
         }
         if (dump) {
             sb.append("slots:\n");
@@ -84,7 +89,8 @@ class MaglevTableTest {
 
     static Stream<Invalid> invalidInputs() {
         List<String> two = List.of("10.0.0.1:80", "10.0.0.2:80");
-        List<String> ten = TestBackends.sequentialIpv4(10, 80).stream().map(Backend::key).toList();
+        List<String> ten =
+                TestBackends.sequentialIpv4(10, 80).stream().map(Backend::key).toList();
         return Stream.of(
                 new Invalid("M = 0", two, new int[] {1, 1}, 0, "not a prime"),
                 new Invalid("M = 1", two, new int[] {1, 1}, 1, "not a prime"),
@@ -102,12 +108,14 @@ class MaglevTableTest {
     void rejectsInvalidInput(Invalid c) {
         int[] weights = c.name().equals("more backends than slots") ? filled(10, 1) : c.weights();
         assertThatThrownBy(() -> MaglevTable.build(c.keys(), weights, c.m()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c.message());
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(c.message());
     }
 
     @Test
     void moreBackendsThanSlotsIsFineWhenTheExtraHaveWeightZero() {
-        List<String> keys = TestBackends.sequentialIpv4(10, 80).stream().map(Backend::key).toList();
+        List<String> keys =
+                TestBackends.sequentialIpv4(10, 80).stream().map(Backend::key).toList();
         int[] weights = new int[10];
         Arrays.fill(weights, 0, 7, 1);
         MaglevTable t = MaglevTable.build(keys, weights, 7);
@@ -130,7 +138,9 @@ class MaglevTableTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("weightedVectors")
     void weightsGiveTheirShareWithinOneEntry(String name, int[] weights, int m, int[] expected) {
-        List<String> keys = IntStream.range(0, weights.length).mapToObj(i -> "10.0.0." + (i + 1) + ":80").toList();
+        List<String> keys = IntStream.range(0, weights.length)
+                .mapToObj(i -> "10.0.0." + (i + 1) + ":80")
+                .toList();
         int[] counts = MaglevTable.build(keys, weights, m).counts();
         assertThat(counts).containsExactly(expected);
         long total = Arrays.stream(weights).sum();
@@ -197,7 +207,8 @@ class MaglevTableTest {
     @Test
     void preferenceStartsWithTheLookupAndListsDistinctEligibleBackends() {
         BackendSet set = BackendSet.of(TestBackends.sequentialIpv4(5, 80).stream()
-                .map(b -> b.key().equals("10.0.0.3:80") ? b.withWeight(0) : b).toList());
+                .map(b -> b.key().equals("10.0.0.3:80") ? b.withWeight(0) : b)
+                .toList());
         MaglevTable t = TestBackends.table(set, 251);
         for (long h = 0; h < 200; h++) {
             long hash = FlowHash.fmix64(h);

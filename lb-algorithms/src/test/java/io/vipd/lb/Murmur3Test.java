@@ -19,10 +19,12 @@ class Murmur3Test {
                 byte[] data = new byte[length];
                 r.nextBytes(data);
                 int seed = trial == 0 ? MaglevTable.SEED : r.nextInt();
-                ByteBuffer expected = ByteBuffer.wrap(Hashing.murmur3_128(seed).hashBytes(data).asBytes())
+                ByteBuffer expected = ByteBuffer.wrap(
+                                Hashing.murmur3_128(seed).hashBytes(data).asBytes())
                         .order(ByteOrder.LITTLE_ENDIAN);
                 Murmur3.hash128(data, seed, out);
-                assertThat(out).as("length %d seed %d", length, seed)
+                assertThat(out)
+                        .as("length %d seed %d", length, seed)
                         .containsExactly(expected.getLong(0), expected.getLong(8));
             }
         }

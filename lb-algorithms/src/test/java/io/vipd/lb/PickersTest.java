@@ -20,6 +20,7 @@ class PickersTest {
 
     /** Active connections per backend key, as the data plane would hand them to the picker. */
     private final Map<String, Integer> active = new HashMap<>();
+
     private final BackendLoad load = key -> active.getOrDefault(key, 0);
 
     private void opened(Backend b) {
@@ -133,7 +134,8 @@ class PickersTest {
             int[] out = new int[5];
             int n = p.preference(hash, load, out);
             assertThat(n).isEqualTo(3);
-            assertThat(Arrays.stream(out, 0, n).boxed().toList()).doesNotHaveDuplicates()
+            assertThat(Arrays.stream(out, 0, n).boxed().toList())
+                    .doesNotHaveDuplicates()
                     .containsExactlyInAnyOrder(0, 2, 3);
         }
         int[] one = new int[1];
@@ -164,5 +166,4 @@ class PickersTest {
             assertThat(tooSmall.pick(hash, load)).isEqualTo(byDefault.lookup(hash));
         }
     }
-
 }

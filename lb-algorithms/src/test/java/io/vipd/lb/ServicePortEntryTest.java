@@ -13,8 +13,11 @@ class ServicePortEntryTest {
 
     @Test
     void eachFamilyRoutesToItsOwnEndpoints() {
-        ServicePortEntry e = ServicePortEntry.builder(NAME).endpoints(BackendSet.of(List.of(V4.get(0), V6.get(0))))
-                .categorized(false, V4, null, true).categorized(true, V6, null, true).build();
+        ServicePortEntry e = ServicePortEntry.builder(NAME)
+                .endpoints(BackendSet.of(List.of(V4.get(0), V6.get(0))))
+                .categorized(false, V4, null, true)
+                .categorized(true, V6, null, true)
+                .build();
         assertThat(e.route(FrontendType.CLUSTER_IP, false, false).backends()).isEqualTo(V4);
         assertThat(e.route(FrontendType.CLUSTER_IP, false, true).backends()).isEqualTo(V6);
         assertThat(e.route(FrontendType.LOAD_BALANCER, false, true).backends()).isEqualTo(V6);
@@ -23,8 +26,11 @@ class ServicePortEntryTest {
 
     @Test
     void aFamilyWithoutEndpointsRejectsWhileTheOtherForwards() {
-        ServicePortEntry e = ServicePortEntry.builder(NAME).endpoints(V4)
-                .categorized(false, V4, null, true).categorized(true, null, null, false).build();
+        ServicePortEntry e = ServicePortEntry.builder(NAME)
+                .endpoints(V4)
+                .categorized(false, V4, null, true)
+                .categorized(true, null, null, false)
+                .build();
         assertThat(e.route(FrontendType.CLUSTER_IP, false, false).action()).isEqualTo(Action.FORWARD);
         assertThat(e.route(FrontendType.CLUSTER_IP, false, true).action()).isEqualTo(Action.REJECT);
         assertThat(e.route(FrontendType.NODE_PORT, false, true).action()).isEqualTo(Action.REJECT);
@@ -36,7 +42,10 @@ class ServicePortEntryTest {
 
     @Test
     void aSingleFamilyEntryRejectsTheOtherFamilyAndDelegatesTheOldMethodToItsOwn() {
-        ServicePortEntry e = ServicePortEntry.builder(NAME).endpoints(V6).categorized(true, V6, null, true).build();
+        ServicePortEntry e = ServicePortEntry.builder(NAME)
+                .endpoints(V6)
+                .categorized(true, V6, null, true)
+                .build();
         assertThat(e.hasFamily(true)).isTrue();
         assertThat(e.hasFamily(false)).isFalse();
         assertThat(e.route(FrontendType.CLUSTER_IP, false).backends()).isEqualTo(V6);
@@ -56,8 +65,11 @@ class ServicePortEntryTest {
 
     @Test
     void localPolicyIsDecidedPerFamily() {
-        ServicePortEntry e = ServicePortEntry.builder(NAME).externalPolicyLocal(true)
-                .categorized(false, V4, V4, true).categorized(true, V6, BackendSet.empty(), true).build();
+        ServicePortEntry e = ServicePortEntry.builder(NAME)
+                .externalPolicyLocal(true)
+                .categorized(false, V4, V4, true)
+                .categorized(true, V6, BackendSet.empty(), true)
+                .build();
         assertThat(e.route(FrontendType.LOAD_BALANCER, false, false).action()).isEqualTo(Action.FORWARD);
         assertThat(e.route(FrontendType.LOAD_BALANCER, false, true).action()).isEqualTo(Action.DROP);
         assertThat(e.route(FrontendType.LOAD_BALANCER, true, true).backends()).isEqualTo(V6);
@@ -67,29 +79,40 @@ class ServicePortEntryTest {
     @Test
     void toBuilderAndRebuildKeepPerFamilyRoutesAndReuseTheirPickers() {
         ServicePortEntry e = ServicePortEntry.builder(NAME)
-                .categorized(false, V4, null, true).categorized(true, V6, null, true).build();
+                .categorized(false, V4, null, true)
+                .categorized(true, V6, null, true)
+                .build();
         ServicePortEntry again = e.toBuilder().build(e);
-        assertThat(again.route(FrontendType.CLUSTER_IP, false, false)).isSameAs(e.route(FrontendType.CLUSTER_IP,
-                false, false));
-        assertThat(again.route(FrontendType.CLUSTER_IP, false, true)).isSameAs(e.route(FrontendType.CLUSTER_IP,
-                false, true));
-        ServicePortEntry edited = e.toBuilder().categorized(true, null, null, false).build(e);
+        assertThat(again.route(FrontendType.CLUSTER_IP, false, false))
+                .isSameAs(e.route(FrontendType.CLUSTER_IP, false, false));
+        assertThat(again.route(FrontendType.CLUSTER_IP, false, true))
+                .isSameAs(e.route(FrontendType.CLUSTER_IP, false, true));
+        ServicePortEntry edited =
+                e.toBuilder().categorized(true, null, null, false).build(e);
         assertThat(edited.route(FrontendType.CLUSTER_IP, false, true).action()).isEqualTo(Action.REJECT);
-        assertThat(edited.route(FrontendType.CLUSTER_IP, false, false)).isSameAs(e.route(FrontendType.CLUSTER_IP,
-                false, false));
+        assertThat(edited.route(FrontendType.CLUSTER_IP, false, false))
+                .isSameAs(e.route(FrontendType.CLUSTER_IP, false, false));
     }
 
     @Test
     void sourceRangesApplyPerFamily() {
-        ServicePortEntry v4Only = ServicePortEntry.builder(NAME).sourceRanges(List.of(Cidr.parse("203.0.113.0/24")))
+        ServicePortEntry v4Only = ServicePortEntry.builder(NAME)
+                .sourceRanges(List.of(Cidr.parse("203.0.113.0/24")))
                 .build();
-        assertThat(v4Only.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("203.0.113.9"))).isTrue();
-        assertThat(v4Only.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("192.0.2.9"))).isFalse();
-        assertThat(v4Only.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("2001:db8::9"))).isTrue();
+        assertThat(v4Only.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("203.0.113.9")))
+                .isTrue();
+        assertThat(v4Only.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("192.0.2.9")))
+                .isFalse();
+        assertThat(v4Only.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("2001:db8::9")))
+                .isTrue();
         ServicePortEntry both = ServicePortEntry.builder(NAME)
-                .sourceRanges(List.of(Cidr.parse("203.0.113.0/24"), Cidr.parse("2001:db8:5::/48"))).build();
-        assertThat(both.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("2001:db8::9"))).isFalse();
-        assertThat(both.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("2001:db8:5::9"))).isTrue();
-        assertThat(both.sourceAllowed(FrontendType.NODE_PORT, Addresses.parseIp("2001:db8::9"))).isTrue();
+                .sourceRanges(List.of(Cidr.parse("203.0.113.0/24"), Cidr.parse("2001:db8:5::/48")))
+                .build();
+        assertThat(both.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("2001:db8::9")))
+                .isFalse();
+        assertThat(both.sourceAllowed(FrontendType.LOAD_BALANCER, Addresses.parseIp("2001:db8:5::9")))
+                .isTrue();
+        assertThat(both.sourceAllowed(FrontendType.NODE_PORT, Addresses.parseIp("2001:db8::9")))
+                .isTrue();
     }
 }

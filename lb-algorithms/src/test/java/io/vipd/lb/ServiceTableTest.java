@@ -29,7 +29,10 @@ class ServiceTableTest {
         for (String b : backends) {
             bs.add(Backend.parse(b));
         }
-        return ServicePortEntry.builder(name).frontends(frontends).backends(BackendSet.of(bs)).build();
+        return ServicePortEntry.builder(name)
+                .frontends(frontends)
+                .backends(BackendSet.of(bs))
+                .build();
     }
 
     private static InetSocketAddress at(String ip, int port) {
@@ -39,8 +42,10 @@ class ServiceTableTest {
     @Test
     void applyInstallsLooksUpAndRemoves() {
         table.addListener((t, changed) -> notified.add(changed));
-        ServicePortEntry web = entry(WEB, List.of(clusterIp("10.96.0.10", 80, Protocol.TCP),
-                nodePort(30080, Protocol.TCP)), "10.0.0.1:8080");
+        ServicePortEntry web = entry(
+                WEB,
+                List.of(clusterIp("10.96.0.10", 80, Protocol.TCP), nodePort(30080, Protocol.TCP)),
+                "10.0.0.1:8080");
         ServicePortEntry dns = entry(DNS, List.of(clusterIp("10.96.0.10", 53, Protocol.UDP)), "10.0.0.5:53");
         assertThat(table.apply(List.of(web, dns), List.of())).containsExactlyInAnyOrder(WEB, DNS);
         assertThat(table.generation()).isEqualTo(1);
@@ -65,14 +70,16 @@ class ServiceTableTest {
 
     @Test
     void replacingAnEntryDropsItsOldFrontendsAndLeavesOthersUntouched() {
-        ServicePortEntry web = entry(WEB, List.of(clusterIp("10.96.0.10", 80, Protocol.TCP),
-                nodePort(30080, Protocol.TCP)), "10.0.0.1:8080");
+        ServicePortEntry web = entry(
+                WEB,
+                List.of(clusterIp("10.96.0.10", 80, Protocol.TCP), nodePort(30080, Protocol.TCP)),
+                "10.0.0.1:8080");
         ServicePortEntry api = entry(API, List.of(clusterIp("10.96.0.20", 443, Protocol.TCP)), "10.0.0.2:8443");
         table.apply(List.of(web, api), List.of());
         FrontendEntry apiBefore = table.lookup(Protocol.TCP, at("10.96.0.20", 443));
 
-        ServicePortEntry web2 = entry(WEB, List.of(clusterIp("10.96.0.10", 8080, Protocol.TCP)), "10.0.0.1:8080",
-                "10.0.0.3:8080");
+        ServicePortEntry web2 =
+                entry(WEB, List.of(clusterIp("10.96.0.10", 8080, Protocol.TCP)), "10.0.0.1:8080", "10.0.0.3:8080");
         assertThat(table.apply(List.of(web2), List.of())).containsExactly(WEB);
         assertThat(table.lookup(Protocol.TCP, at("10.96.0.10", 80))).isNull();
         assertThat(table.lookupNodePort(Protocol.TCP, 30080)).isNull();
@@ -131,10 +138,15 @@ class ServiceTableTest {
     @Test
     void leastConnectionsPickersAreReusedLikeAnyOtherAndHoldNoCounts() {
         BackendSet backends = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"));
-        ServicePortEntry lc = ServicePortEntry.builder(WEB).algorithm(Algorithm.LEAST_CONNECTIONS)
-                .frontends(List.of(clusterIp("10.96.0.10", 80, Protocol.TCP))).backends(backends).build();
+        ServicePortEntry lc = ServicePortEntry.builder(WEB)
+                .algorithm(Algorithm.LEAST_CONNECTIONS)
+                .frontends(List.of(clusterIp("10.96.0.10", 80, Protocol.TCP)))
+                .backends(backends)
+                .build();
         table.apply(List.of(lc), List.of());
-        assertThat(table.get(WEB)).as("the table installs the entry it was given").isSameAs(lc);
+        assertThat(table.get(WEB))
+                .as("the table installs the entry it was given")
+                .isSameAs(lc);
         ServicePortEntry lcAgain = lc.toBuilder().build(lc);
         assertThat(lcAgain.internalRoute()).isSameAs(lc.internalRoute());
         Picker picker = lc.internalRoute().picker();
@@ -147,12 +159,16 @@ class ServiceTableTest {
     @Test
     void anExplicitMaglevSizeIsValidatedKeptByToBuilderAndRebuildsPickersWhenChanged() {
         BackendSet backends = BackendSet.of(Backend.parse("10.0.0.1:80"), Backend.parse("10.0.0.2:80"));
-        ServicePortEntry small = ServicePortEntry.builder(WEB).backends(backends).maglevTableSize(251).build();
+        ServicePortEntry small = ServicePortEntry.builder(WEB)
+                .backends(backends)
+                .maglevTableSize(251)
+                .build();
         assertThat(small.maglevTableSize()).isEqualTo(251);
         assertThat(small.toBuilder().build(small).internalRoute()).isSameAs(small.internalRoute());
         ServicePortEntry large = small.toBuilder().maglevTableSize(65537).build(small);
         assertThat(large.internalRoute()).isNotSameAs(small.internalRoute());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServicePortEntry.builder(WEB).maglevTableSize(1000))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> ServicePortEntry.builder(WEB).maglevTableSize(1000))
                 .hasMessageContaining("not a prime");
     }
 
@@ -160,10 +176,12 @@ class ServiceTableTest {
     void entriesKeepPickersWhenBackendsAreUnchanged() {
         ServicePortEntry web = entry(WEB, List.of(clusterIp("10.96.0.10", 80, Protocol.TCP)), "10.0.0.1:8080");
         ServicePortEntry sameBackends = web.toBuilder()
-                .frontends(List.of(clusterIp("10.96.0.10", 81, Protocol.TCP))).build(web);
+                .frontends(List.of(clusterIp("10.96.0.10", 81, Protocol.TCP)))
+                .build(web);
         assertThat(sameBackends.internalRoute()).isSameAs(web.internalRoute());
         ServicePortEntry otherBackends = web.toBuilder()
-                .backends(BackendSet.of(Backend.parse("10.0.0.2:8080"))).build(web);
+                .backends(BackendSet.of(Backend.parse("10.0.0.2:8080")))
+                .build(web);
         assertThat(otherBackends.internalRoute()).isNotSameAs(web.internalRoute());
     }
 }

@@ -1,9 +1,5 @@
 package io.vipd.nodeport;
 
-import io.vipd.handover.HeldListeners;
-import io.vipd.handover.InheritedListeners;
-import io.vipd.handover.ServerSockets;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -13,8 +9,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -24,8 +20,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.vipd.handover.HeldListeners;
+import io.vipd.handover.InheritedListeners;
+import io.vipd.handover.ServerSockets;
 import io.vipd.lb.Addresses;
 import io.vipd.lb.NamespacedName;
 import java.net.InetAddress;
@@ -72,13 +70,13 @@ public final class HealthCheckServer implements AutoCloseable {
      * @param proxyHealthy kube-proxy's {@code IsHealthy()}: the /healthz state without node eligibility
      * @param bindFailures told about each listener that cannot bind (the listener is skipped)
      */
-    public HealthCheckServer(List<InetAddress> addresses, BooleanSupplier proxyHealthy,
-                             BindFailureListener bindFailures) {
+    public HealthCheckServer(
+            List<InetAddress> addresses, BooleanSupplier proxyHealthy, BindFailureListener bindFailures) {
         this.addresses = List.copyOf(addresses);
         this.proxyHealthy = Objects.requireNonNull(proxyHealthy);
         this.bindFailures = Objects.requireNonNull(bindFailures);
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vipd-healthcheck", true),
-                ServerSockets.ioHandlerFactory());
+        this.group = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("vipd-healthcheck", true), ServerSockets.ioHandlerFactory());
     }
 
     /** Adopt sockets inherited from the previous vipd and record ours for the next; call before the first sync. */
@@ -141,11 +139,16 @@ public final class HealthCheckServer implements AutoCloseable {
             try {
                 Channel ch = ServerSockets.bindOrAdopt(bootstrap(svc), target, held, inherited);
                 opened.add(ch);
-                log.atInfo().addKeyValue("service", svc.toString()).addKeyValue("address", Addresses.key(target))
+                log.atInfo()
+                        .addKeyValue("service", svc.toString())
+                        .addKeyValue("address", Addresses.key(target))
                         .log("Opened healthcheck service");
             } catch (Exception e) {
-                log.atWarn().addKeyValue("service", svc.toString()).addKeyValue("address", Addresses.key(target))
-                        .addKeyValue("error", e.toString()).log("Failed to start healthcheck");
+                log.atWarn()
+                        .addKeyValue("service", svc.toString())
+                        .addKeyValue("address", Addresses.key(target))
+                        .addKeyValue("error", e.toString())
+                        .log("Failed to start healthcheck");
                 bindFailures.onBindFailure(svc, target, e);
             }
         }
@@ -162,14 +165,12 @@ public final class HealthCheckServer implements AutoCloseable {
     }
 
     private ServerBootstrap bootstrap(NamespacedName svc) {
-        return new ServerBootstrap().group(group)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
-                                new Handler(svc));
-                    }
-                });
+        return new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192), new Handler(svc));
+            }
+        });
     }
 
     @Override
@@ -191,9 +192,12 @@ public final class HealthCheckServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             ServiceHealth h = health(service);
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(h.status()), Unpooled.wrappedBuffer(h.bodyBytes()));
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+            FullHttpResponse response = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(h.status()),
+                    Unpooled.wrappedBuffer(h.bodyBytes()));
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .set("X-Content-Type-Options", "nosniff")
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
             boolean keepAlive = HttpUtil.isKeepAlive((HttpRequest) request);

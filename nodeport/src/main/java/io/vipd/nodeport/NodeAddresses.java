@@ -65,8 +65,8 @@ public final class NodeAddresses {
      * The primary address of a family: the first usable address of the default route's interface, else the
      * first usable address of any interface. Loopback and link-local addresses are never primary.
      */
-    public static Optional<InetAddress> primary(List<InterfaceAddress> local, Optional<String> defaultInterface,
-                                                boolean ipv6) {
+    public static Optional<InetAddress> primary(
+            List<InterfaceAddress> local, Optional<String> defaultInterface, boolean ipv6) {
         if (defaultInterface.isPresent()) {
             for (InterfaceAddress ia : local) {
                 if (ia.interfaceName().equals(defaultInterface.get()) && usable(ia.address(), ipv6)) {
@@ -87,8 +87,8 @@ public final class NodeAddresses {
      * addresses when {@code primary} is set. Loopback addresses are never selected; kube-proxy's nftables
      * mode logs the same line when a CIDR covers them.
      */
-    public static List<InetAddress> select(NodePortAddresses setting, List<InterfaceAddress> local,
-                                           List<InetAddress> primaries) {
+    public static List<InetAddress> select(
+            NodePortAddresses setting, List<InterfaceAddress> local, List<InetAddress> primaries) {
         Set<InetAddress> out = new LinkedHashSet<>();
         boolean loopbackMatched = false;
         for (InterfaceAddress ia : local) {
@@ -106,7 +106,8 @@ public final class NodeAddresses {
             out.addAll(primaries);
         }
         if (loopbackMatched) {
-            log.atInfo().addKeyValue("nodePortAddresses", setting.toString())
+            log.atInfo()
+                    .addKeyValue("nodePortAddresses", setting.toString())
                     .log("--nodeport-addresses includes localhost but localhost NodePorts are not supported");
         }
         return List.copyOf(out);
@@ -115,7 +116,8 @@ public final class NodeAddresses {
     /** The interface of the lowest-metric default route of a family, read from procfs. */
     public static Optional<String> defaultRouteInterface(boolean ipv6) {
         try {
-            return ipv6 ? defaultInterfaceV6(Files.readAllLines(Path.of("/proc/net/ipv6_route")))
+            return ipv6
+                    ? defaultInterfaceV6(Files.readAllLines(Path.of("/proc/net/ipv6_route")))
                     : defaultInterfaceV4(Files.readAllLines(Path.of("/proc/net/route")));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

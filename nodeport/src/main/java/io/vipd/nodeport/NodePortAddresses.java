@@ -44,7 +44,8 @@ public record NodePortAddresses(List<Cidr> cidrs, boolean primary) {
                     continue;
                 }
                 if (p.indexOf('/') < 0) {
-                    throw new IllegalArgumentException("nodePortAddresses: \"" + p + "\" is neither a CIDR nor \"primary\"");
+                    throw new IllegalArgumentException(
+                            "nodePortAddresses: \"" + p + "\" is neither a CIDR nor \"primary\"");
                 }
                 try {
                     cidrs.add(Cidr.parse(p));

@@ -78,8 +78,8 @@ class HealthCheckServerTest {
     void bindFailureIsReportedAndSkipped() throws Exception {
         List<NamespacedName> failed = new ArrayList<>();
         try (ServerSocket taken = new ServerSocket(0, 1, ADDR);
-             HealthCheckServer server = new HealthCheckServer(List.of(ADDR), () -> true,
-                     (s, a, e) -> failed.add(s))) {
+                HealthCheckServer server =
+                        new HealthCheckServer(List.of(ADDR), () -> true, (s, a, e) -> failed.add(s))) {
             NamespacedName other = NamespacedName.of("ns", "other");
             int free = freePort();
             server.syncServices(Map.of(SVC, taken.getLocalPort(), other, free));
@@ -91,15 +91,20 @@ class HealthCheckServerTest {
 
     @Test
     void countsDistinctLocalReadyIpsOverAllPorts() {
-        ServicePortEntry http = entry("http", 31000,
+        ServicePortEntry http = entry(
+                "http",
+                31000,
                 backend("198.18.1.1", 80, true, BackendState.READY),
                 backend("198.18.1.2", 80, true, BackendState.SERVING_TERMINATING),
                 backend("198.18.1.3", 80, false, BackendState.READY));
-        ServicePortEntry https = entry("https", 31000,
+        ServicePortEntry https = entry(
+                "https",
+                31000,
                 backend("198.18.1.1", 443, true, BackendState.READY),
                 backend("198.18.1.4", 443, true, BackendState.READY));
         ServicePortEntry noCheck = ServicePortEntry.builder(ServicePortName.of("ns", "plain", "", Protocol.TCP))
-                .endpoints(BackendSet.of(backend("198.18.1.9", 80, true, BackendState.READY))).build();
+                .endpoints(BackendSet.of(backend("198.18.1.9", 80, true, BackendState.READY)))
+                .build();
         assertThat(LocalEndpointCounts.localReadyEndpoints(List.of(http, https, noCheck)))
                 .isEqualTo(Map.of(SVC, 2));
         assertThat(LocalEndpointCounts.healthCheckNodePorts(List.of(http, https, noCheck)))
@@ -108,16 +113,21 @@ class HealthCheckServerTest {
 
     private static ServicePortEntry entry(String port, int hcPort, Backend... backends) {
         return ServicePortEntry.builder(new ServicePortName(SVC, port, Protocol.TCP))
-                .healthCheckNodePort(hcPort).externalPolicyLocal(true).endpoints(BackendSet.of(backends)).build();
+                .healthCheckNodePort(hcPort)
+                .externalPolicyLocal(true)
+                .endpoints(BackendSet.of(backends))
+                .build();
     }
 
     private static Backend backend(String ip, int port, boolean local, BackendState state) {
-        return new Backend(Addresses.parseIp(ip), port, 1, local ? "me" : "other", "", state, local, Set.of(),
-                Set.of());
+        return new Backend(
+                Addresses.parseIp(ip), port, 1, local ? "me" : "other", "", state, local, Set.of(), Set.of());
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

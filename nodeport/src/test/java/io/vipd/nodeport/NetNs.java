@@ -1,7 +1,6 @@
 package io.vipd.nodeport;
 
 import io.vipd.nodeport.interception.CommandRunner;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -15,8 +15,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class NodeAddressesTest {
     private static final List<InterfaceAddress> LOCAL = List.of(
-            ia("lo", "127.0.0.1"), ia("lo", "::1"),
-            ia("eth0", "198.18.0.5"), ia("eth0", "fe80::1"), ia("eth0", "2001:db8::5"),
+            ia("lo", "127.0.0.1"),
+            ia("lo", "::1"),
+            ia("eth0", "198.18.0.5"),
+            ia("eth0", "fe80::1"),
+            ia("eth0", "2001:db8::5"),
             ia("eth1", "198.19.7.1"));
 
     record Case(String name, List<String> setting, List<String> primaries, List<String> expected) {
@@ -29,13 +32,25 @@ class NodeAddressesTest {
     static Stream<Case> cases() {
         return Stream.of(
                 new Case("empty means primary", List.of(), List.of("198.18.0.5"), List.of("198.18.0.5")),
-                new Case("primary keyword", List.of("primary"), List.of("198.18.0.5", "2001:db8::5"),
+                new Case(
+                        "primary keyword",
+                        List.of("primary"),
+                        List.of("198.18.0.5", "2001:db8::5"),
                         List.of("198.18.0.5", "2001:db8::5")),
-                new Case("cidr selects matching interfaces", List.of("198.19.0.0/16"), List.of("198.18.0.5"),
+                new Case(
+                        "cidr selects matching interfaces",
+                        List.of("198.19.0.0/16"),
+                        List.of("198.18.0.5"),
                         List.of("198.19.7.1")),
-                new Case("cidr plus primary", List.of("198.19.0.0/16,primary"), List.of("198.18.0.5"),
+                new Case(
+                        "cidr plus primary",
+                        List.of("198.19.0.0/16,primary"),
+                        List.of("198.18.0.5"),
                         List.of("198.19.7.1", "198.18.0.5")),
-                new Case("localhost is never selected", List.of("127.0.0.0/8", "198.18.0.0/15"), List.of(),
+                new Case(
+                        "localhost is never selected",
+                        List.of("127.0.0.0/8", "198.18.0.0/15"),
+                        List.of(),
                         List.of("198.18.0.5", "198.19.7.1")),
                 new Case("v6 cidr", List.of("2001:db8::/64"), List.of(), List.of("2001:db8::5")),
                 new Case("nothing matches", List.of("198.20.0.0/16"), List.of(), List.of()));
@@ -44,7 +59,8 @@ class NodeAddressesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void select(Case c) {
-        List<InetAddress> primaries = c.primaries().stream().map(Addresses::parseIp).toList();
+        List<InetAddress> primaries =
+                c.primaries().stream().map(Addresses::parseIp).toList();
         List<InetAddress> got = NodeAddresses.select(NodePortAddresses.parse(c.setting()), LOCAL, primaries);
         assertThat(got.stream().map(Addresses::ipString).toList()).isEqualTo(c.expected());
     }
@@ -52,7 +68,8 @@ class NodeAddressesTest {
     @Test
     void rejectsBadValues() {
         assertThatThrownBy(() -> NodePortAddresses.parse(List.of("198.18.0.1")))
-                .hasMessageContaining("198.18.0.1").hasMessageContaining("neither a CIDR");
+                .hasMessageContaining("198.18.0.1")
+                .hasMessageContaining("neither a CIDR");
         assertThatThrownBy(() -> NodePortAddresses.parse(List.of("198.18.0.0/40")))
                 .hasMessageContaining("198.18.0.0/40");
     }
@@ -62,7 +79,8 @@ class NodeAddressesTest {
         assertThat(NodeAddresses.primary(LOCAL, Optional.of("eth1"), false)).contains(ip("198.19.7.1"));
         assertThat(NodeAddresses.primary(LOCAL, Optional.empty(), false)).contains(ip("198.18.0.5"));
         assertThat(NodeAddresses.primary(LOCAL, Optional.of("eth0"), true)).contains(ip("2001:db8::5"));
-        assertThat(NodeAddresses.primary(List.of(ia("lo", "127.0.0.1")), Optional.of("lo"), false)).isEmpty();
+        assertThat(NodeAddresses.primary(List.of(ia("lo", "127.0.0.1")), Optional.of("lo"), false))
+                .isEmpty();
     }
 
     @Test
@@ -86,7 +104,9 @@ class NodeAddressesTest {
 
     @Test
     void discoversLoopback() {
-        assertThat(NodeAddresses.discover()).extracting(InterfaceAddress::address).contains(ip("127.0.0.1"));
+        assertThat(NodeAddresses.discover())
+                .extracting(InterfaceAddress::address)
+                .contains(ip("127.0.0.1"));
     }
 
     private static InterfaceAddress ia(String name, String ip) {

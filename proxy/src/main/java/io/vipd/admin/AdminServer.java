@@ -1,9 +1,5 @@
 package io.vipd.admin;
 
-import io.vipd.handover.HeldListeners;
-import io.vipd.handover.InheritedListeners;
-import io.vipd.handover.ServerSockets;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -26,6 +22,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vipd.handover.HeldListeners;
+import io.vipd.handover.InheritedListeners;
+import io.vipd.handover.ServerSockets;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -64,14 +63,13 @@ public final class AdminServer implements AutoCloseable {
     public synchronized InetSocketAddress bind(InetSocketAddress address, Map<String, AdminHandler> routes)
             throws AdminBindException {
         Map<String, AdminHandler> copy = Map.copyOf(routes);
-        ServerBootstrap b = new ServerBootstrap().group(group)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                                new Router(copy));
-                    }
-                });
+        ServerBootstrap b = new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline()
+                        .addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), new Router(copy));
+            }
+        });
         try {
             Channel ch = ServerSockets.bindOrAdopt(b, address, held, inherited);
             channels.add(ch);
@@ -105,12 +103,14 @@ public final class AdminServer implements AutoCloseable {
             AdminResponse response;
             if (!request.decoderResult().isSuccess()) {
                 response = AdminResponse.text(400, "bad request\n");
-            } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+            } else if (!request.method().equals(HttpMethod.GET)
+                    && !request.method().equals(HttpMethod.HEAD)) {
                 response = AdminResponse.text(405, "only GET and HEAD\n");
             } else {
                 QueryStringDecoder uri = new QueryStringDecoder(request.uri());
                 AdminHandler handler = routes.get(uri.path());
-                response = handler == null ? AdminResponse.text(404, "404 page not found\n")
+                response = handler == null
+                        ? AdminResponse.text(404, "404 page not found\n")
                         : safely(handler, uri.parameters());
             }
             write(ctx, request, response);
@@ -126,14 +126,18 @@ public final class AdminServer implements AutoCloseable {
         }
 
         private static void write(ChannelHandlerContext ctx, FullHttpRequest request, AdminResponse response) {
-            ByteBuf body = request.method().equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER
+            ByteBuf body = request.method().equals(HttpMethod.HEAD)
+                    ? Unpooled.EMPTY_BUFFER
                     : Unpooled.copiedBuffer(response.body(), StandardCharsets.UTF_8);
-            FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(response.status()), body);
+            FullHttpResponse out = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(response.status()), body);
             out.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
             response.headers().forEach((k, v) -> out.headers().set(k, v));
-            HttpUtil.setContentLength(out, request.method().equals(HttpMethod.HEAD)
-                    ? response.body().getBytes(StandardCharsets.UTF_8).length : body.readableBytes());
+            HttpUtil.setContentLength(
+                    out,
+                    request.method().equals(HttpMethod.HEAD)
+                            ? response.body().getBytes(StandardCharsets.UTF_8).length
+                            : body.readableBytes());
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (keepAlive) {
                 out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

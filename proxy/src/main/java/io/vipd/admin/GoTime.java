@@ -11,8 +11,8 @@ import java.time.format.DateTimeFormatter;
  */
 final class GoTime {
     static final String ZERO = "0001-01-01 00:00:00 +0000 UTC";
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
     private GoTime() {}
 

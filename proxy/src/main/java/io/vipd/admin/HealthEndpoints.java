@@ -29,7 +29,9 @@ public final class HealthEndpoints {
     }
 
     private static Counter counter(MeterRegistry registry, String name, String code) {
-        return Counter.builder(name).tag("code", code).description("Cumulative proxy health checks by HTTP status")
+        return Counter.builder(name)
+                .tag("code", code)
+                .description("Cumulative proxy health checks by HTTP status")
                 .register(registry);
     }
 

@@ -55,8 +55,9 @@ public final class HealthState {
     /** A consistent reading of the state at one instant. */
     public synchronized Snapshot snapshot() {
         Instant now = clock.instant();
-        boolean healthy = (oldestPending == null || Duration.between(oldestPending, now).compareTo(healthTimeout) <= 0)
-                && !sourceStopped.getAsBoolean();
+        boolean healthy =
+                (oldestPending == null || Duration.between(oldestPending, now).compareTo(healthTimeout) <= 0)
+                        && !sourceStopped.getAsBoolean();
         return new Snapshot(now, lastUpdated, healthy, nodeEligible);
     }
 

@@ -39,7 +39,8 @@ public final class Json {
             sb.append(value);
         } else if (value instanceof Map) {
             sb.append('{');
-            Iterator<? extends Map.Entry<?, ?>> it = ((Map<?, ?>) value).entrySet().iterator();
+            Iterator<? extends Map.Entry<?, ?>> it =
+                    ((Map<?, ?>) value).entrySet().iterator();
             while (it.hasNext()) {
                 Map.Entry<?, ?> e = it.next();
                 string(sb, String.valueOf(e.getKey()));

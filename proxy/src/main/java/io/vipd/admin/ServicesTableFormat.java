@@ -10,8 +10,19 @@ import java.util.Map;
  * JSON (numbers may be Integer or Long).
  */
 public final class ServicesTableFormat {
-    private static final String[] HEADER = {"SERVICE", "FRONTENDS", "ALGORITHM", "AFFINITY", "ACTIVE",
-        "BACKEND", "WEIGHT", "STATE", "ACTIVE", "TOTAL", "FAILED"};
+    private static final String[] HEADER = {
+        "SERVICE",
+        "FRONTENDS",
+        "ALGORITHM",
+        "AFFINITY",
+        "ACTIVE",
+        "BACKEND",
+        "WEIGHT",
+        "STATE",
+        "ACTIVE",
+        "TOTAL",
+        "FAILED"
+    };
 
     private ServicesTableFormat() {}
 
@@ -25,27 +36,38 @@ public final class ServicesTableFormat {
                 frontends.add(String.valueOf(f.get("address")));
             }
             String affinity = "ClientIP".equals(s.get("sessionAffinity"))
-                    ? "ClientIP/" + s.get("sessionAffinityTimeoutSeconds") + "s" : "None";
+                    ? "ClientIP/" + s.get("sessionAffinityTimeoutSeconds") + "s"
+                    : "None";
             long active = number(s.get("activeConnections")) + number(s.get("activeUdpFlows"));
             boolean removed = "removed".equals(s.get("action"));
-            String[] serviceCells = {String.valueOf(s.get("name")), String.join(",", frontends),
-                removed ? "(removed)" : String.valueOf(s.get("algorithm")), removed ? "" : affinity,
-                Long.toString(active)};
+            String[] serviceCells = {
+                String.valueOf(s.get("name")),
+                String.join(",", frontends),
+                removed ? "(removed)" : String.valueOf(s.get("algorithm")),
+                removed ? "" : affinity,
+                Long.toString(active)
+            };
             List<Map<String, Object>> backends = list(s.get("backends"));
             if (backends.isEmpty()) {
                 rows.add(row(serviceCells, new String[] {"(none: " + s.get("action") + ")", "", "", "", "", ""}));
             }
             for (int i = 0; i < backends.size(); i++) {
                 Map<String, Object> b = backends.get(i);
-                String[] backendCells = {String.valueOf(b.get("address")), String.valueOf(b.get("weight")),
-                    String.valueOf(b.get("state")), String.valueOf(b.get("activeConnections")),
-                    String.valueOf(b.get("totalConnections")), String.valueOf(b.get("connectFailures"))};
+                String[] backendCells = {
+                    String.valueOf(b.get("address")),
+                    String.valueOf(b.get("weight")),
+                    String.valueOf(b.get("state")),
+                    String.valueOf(b.get("activeConnections")),
+                    String.valueOf(b.get("totalConnections")),
+                    String.valueOf(b.get("connectFailures"))
+                };
                 rows.add(row(i == 0 ? serviceCells : new String[serviceCells.length], backendCells));
             }
         }
         StringBuilder sb = new StringBuilder();
         if (model.get("source") instanceof Map<?, ?> source && Boolean.TRUE.equals(source.get("restoredSnapshot"))) {
-            sb.append("serving the table snapshot taken at ").append(source.get("snapshotTakenAt"))
+            sb.append("serving the table snapshot taken at ")
+                    .append(source.get("snapshotTakenAt"))
                     .append(": the API server has not answered since this vipd started\n\n");
         }
         int[] widths = widths(rows);
@@ -60,12 +82,16 @@ public final class ServicesTableFormat {
             }
             sb.append(line.toString().stripTrailing()).append('\n');
         }
-        sb.append(services.size()).append(services.size() == 1 ? " service, " : " services, ")
-                .append(number(model.get("activeConnections"))).append(" active connections, ")
-                .append(number(model.get("activeUdpFlows"))).append(" UDP flows\n");
+        sb.append(services.size())
+                .append(services.size() == 1 ? " service, " : " services, ")
+                .append(number(model.get("activeConnections")))
+                .append(" active connections, ")
+                .append(number(model.get("activeUdpFlows")))
+                .append(" UDP flows\n");
         if (model.get("config") instanceof Map && ((Map<?, ?>) model.get("config")).get("lastError") != null) {
             sb.append("last configuration reload REFUSED (the last good one stays in force): ")
-                    .append(((Map<?, ?>) model.get("config")).get("lastError")).append('\n');
+                    .append(((Map<?, ?>) model.get("config")).get("lastError"))
+                    .append('\n');
         }
         return sb.toString();
     }

@@ -49,16 +49,20 @@ public final class VipdMetrics {
         }
         ByteBufAllocatorMetric metric = ((ByteBufAllocatorMetricProvider) allocator).metric();
         Gauge.builder("vipd.netty.allocator.used.direct", metric, ByteBufAllocatorMetric::usedDirectMemory)
-                .baseUnit("bytes").tag("allocator", name).description("Direct memory held by Netty's allocator")
+                .baseUnit("bytes")
+                .tag("allocator", name)
+                .description("Direct memory held by Netty's allocator")
                 .register(registry);
         Gauge.builder("vipd.netty.allocator.used.heap", metric, ByteBufAllocatorMetric::usedHeapMemory)
-                .baseUnit("bytes").tag("allocator", name).description("Heap memory held by Netty's allocator")
+                .baseUnit("bytes")
+                .tag("allocator", name)
+                .description("Heap memory held by Netty's allocator")
                 .register(registry);
     }
 
     /** The {@code /metrics} handler. */
     public static AdminHandler scrape(PrometheusMeterRegistry registry) {
-        return query -> new AdminResponse(200, PROMETHEUS_CONTENT_TYPE,
-                KubeProxyMetricNames.restore(registry.scrape()), java.util.Map.of());
+        return query -> new AdminResponse(
+                200, PROMETHEUS_CONTENT_TYPE, KubeProxyMetricNames.restore(registry.scrape()), java.util.Map.of());
     }
 }

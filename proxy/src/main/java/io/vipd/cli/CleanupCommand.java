@@ -15,8 +15,11 @@ import picocli.CommandLine.Spec;
  * {@code vipd cleanup} (also {@code vipd node --cleanup}): removes the nftables table, the policy routing rules
  * and the routes that node mode installed. Running it twice is harmless.
  */
-@Command(name = "cleanup", mixinStandardHelpOptions = true,
-        description = "Remove the nftables table inet vipd and the policy routing entries vipd node installed, then exit.")
+@Command(
+        name = "cleanup",
+        mixinStandardHelpOptions = true,
+        description =
+                "Remove the nftables table inet vipd and the policy routing entries vipd node installed, then exit.")
 public final class CleanupCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -1,14 +1,5 @@
 package io.vipd.cli;
 
-import io.vipd.handover.HandoverException;
-
-import io.vipd.proxy.ProxyConfig;
-
-import io.vipd.lb.Addresses;
-import io.vipd.lb.Backend;
-import io.vipd.lb.Protocol;
-import io.vipd.lb.ServiceFrontend;
-import io.vipd.lb.ServicePortEntry;
 import io.vipd.admin.AdminBindException;
 import io.vipd.cli.demo.DemoBackends;
 import io.vipd.cli.demo.DemoClient;
@@ -17,6 +8,13 @@ import io.vipd.edge.EdgeConfig;
 import io.vipd.edge.EdgeConfigException;
 import io.vipd.edge.EdgeConfigLoader;
 import io.vipd.edge.EdgeRuntime;
+import io.vipd.handover.HandoverException;
+import io.vipd.lb.Addresses;
+import io.vipd.lb.Backend;
+import io.vipd.lb.Protocol;
+import io.vipd.lb.ServiceFrontend;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.proxy.ProxyConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,25 +42,39 @@ import picocli.CommandLine.Spec;
  * the curl commands to try. {@code --self-test} runs the same story automatically and exits 0 when spread,
  * affinity, failover and UDP all behaved.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the load balancer on examples/edge.yaml with built-in backends on 127.0.0.2-127.0.0.4,",
-            "and print commands to try. --self-test runs the scenario itself and exits 0 if it held."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the load balancer on examples/edge.yaml with built-in backends on 127.0.0.2-127.0.0.4,",
+            "and print commands to try. --self-test runs the scenario itself and exits 0 if it held."
+        })
 public final class DemoCommand implements Callable<Integer> {
     static final String EXAMPLE = "examples/edge.yaml";
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "the services file (default: " + EXAMPLE + ", or the copy built into vipd)")
     Path config;
 
-    @Option(names = "--metrics-bind-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:10249",
-            converter = BindAddressConverter.class, description = "default ${DEFAULT-VALUE}; empty: off")
+    @Option(
+            names = "--metrics-bind-address",
+            paramLabel = "IP:PORT",
+            defaultValue = "127.0.0.1:10249",
+            converter = BindAddressConverter.class,
+            description = "default ${DEFAULT-VALUE}; empty: off")
     InetSocketAddress metricsBind;
 
-    @Option(names = "--healthz-bind-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:10256",
-            converter = BindAddressConverter.class, description = "default ${DEFAULT-VALUE}; empty: off")
+    @Option(
+            names = "--healthz-bind-address",
+            paramLabel = "IP:PORT",
+            defaultValue = "127.0.0.1:10256",
+            converter = BindAddressConverter.class,
+            description = "default ${DEFAULT-VALUE}; empty: off")
     InetSocketAddress healthzBind;
 
     @Option(names = "--self-test", description = "run the scenario (spread, affinity, failover, UDP), print it, exit")
@@ -96,7 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
             EdgeRuntime runtime;
             try {
                 startBackends(parsed, backends);
-                runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(file).withAdmin(metricsBind, healthzBind)
+                runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(file)
+                        .withAdmin(metricsBind, healthzBind)
                         .withProxyConfig(ProxyConfig.defaults().withConnectTimeout(Duration.ofSeconds(1))));
             } catch (EdgeConfigException | AdminBindException | HandoverException | IOException e) {
                 err.println("vipd demo: " + e.getMessage());
@@ -128,7 +141,7 @@ public final class DemoCommand implements Callable<Integer> {
             root.setLevel(ch.qos.logback.classic.Level.WARN);
             return () -> root.setLevel(before);
         }
-        return () -> { };
+        return () -> {};
     }
 
     /** examples/edge.yaml when run from the repository, else the copy packed into the jar. */
@@ -182,8 +195,13 @@ public final class DemoCommand implements Callable<Integer> {
             for (ServiceFrontend f : e.frontends()) {
                 listen.add(f.frontend().toString());
             }
-            out.printf("  %-12s %s -> %s  (%s%s)%n", e.name().service().name(), String.join(",", listen),
-                    e.endpoints(), e.algorithm().configName(), e.clientIpAffinity() ? ", ClientIP affinity" : "");
+            out.printf(
+                    "  %-12s %s -> %s  (%s%s)%n",
+                    e.name().service().name(),
+                    String.join(",", listen),
+                    e.endpoints(),
+                    e.algorithm().configName(),
+                    e.clientIpAffinity() ? ", ClientIP affinity" : "");
         }
         out.println();
         out.println("Try, in another terminal:");
@@ -227,25 +245,28 @@ public final class DemoCommand implements Callable<Integer> {
         if (victim == null) {
             return;
         }
-        Thread t = new Thread(() -> {
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            try {
-                while (in.readLine() != null) {
-                    if (backends.httpRunning(victim)) {
-                        backends.stopHttp(victim);
-                        out.println("backend " + victim + " stopped: try the curl commands again. Enter brings it back.");
-                    } else {
-                        backends.restartHttp(victim);
-                        out.println("backend " + victim + " is back (after its ejection ends, it receives new "
-                                + "connections again). Enter stops it.");
+        Thread t = new Thread(
+                () -> {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                    try {
+                        while (in.readLine() != null) {
+                            if (backends.httpRunning(victim)) {
+                                backends.stopHttp(victim);
+                                out.println("backend " + victim
+                                        + " stopped: try the curl commands again. Enter brings it back.");
+                            } else {
+                                backends.restartHttp(victim);
+                                out.println("backend " + victim + " is back (after its ejection ends, it receives new "
+                                        + "connections again). Enter stops it.");
+                            }
+                            out.flush();
+                        }
+                    } catch (IOException e) {
+                        out.println("cannot toggle the backend: " + e.getMessage());
+                        out.flush();
                     }
-                    out.flush();
-                }
-            } catch (IOException e) {
-                out.println("cannot toggle the backend: " + e.getMessage());
-                out.flush();
-            }
-        }, "vipd-demo-keys");
+                },
+                "vipd-demo-keys");
         t.setDaemon(true);
         t.start();
     }

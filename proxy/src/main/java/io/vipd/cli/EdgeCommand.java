@@ -1,14 +1,12 @@
 package io.vipd.cli;
 
-import io.vipd.handover.HandoverException;
-import io.vipd.handover.StateDirectory;
-
-import io.vipd.proxy.ProxyConfig;
-
 import io.vipd.admin.AdminBindException;
 import io.vipd.edge.EdgeConfigCheck;
 import io.vipd.edge.EdgeConfigException;
 import io.vipd.edge.EdgeRuntime;
+import io.vipd.handover.HandoverException;
+import io.vipd.handover.StateDirectory;
+import io.vipd.proxy.ProxyConfig;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -28,11 +26,15 @@ import picocli.CommandLine.Spec;
  * {@code vipd edge --config FILE}: the standalone L4 load balancer, configured by a watched YAML file and reloaded
  * on SIGHUP; {@code --check} only validates the file.
  */
-@Command(name = "edge", mixinStandardHelpOptions = true,
-        description = {"Run the standalone L4 load balancer on a YAML file (see examples/edge.yaml).",
+@Command(
+        name = "edge",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the standalone L4 load balancer on a YAML file (see examples/edge.yaml).",
             "The file is watched, and re-read on SIGHUP: changes are applied service by service, established "
-                + "connections are kept, and an invalid file is reported while the last good configuration stays "
-                + "in force."})
+                    + "connections are kept, and an invalid file is reported while the last good configuration stays "
+                    + "in force."
+        })
 public final class EdgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,27 +42,40 @@ public final class EdgeCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "the services file")
     Path config;
 
-    @Option(names = "--check", description = "validate the file as a start would (listen addresses included, "
-            + "against each other and the admin addresses, without binding) and exit: 0 if it is valid, "
-            + "2 with the error")
+    @Option(
+            names = "--check",
+            description = "validate the file as a start would (listen addresses included, "
+                    + "against each other and the admin addresses, without binding) and exit: 0 if it is valid, "
+                    + "2 with the error")
     boolean check;
 
-    @Option(names = "--metrics-bind-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:10249",
+    @Option(
+            names = "--metrics-bind-address",
+            paramLabel = "IP:PORT",
+            defaultValue = "127.0.0.1:10249",
             converter = BindAddressConverter.class,
             description = "serves /metrics, /services and a status page at / (default ${DEFAULT-VALUE}; empty: off)")
     InetSocketAddress metricsBind;
 
-    @Option(names = "--healthz-bind-address", paramLabel = "IP:PORT", defaultValue = "0.0.0.0:10256",
+    @Option(
+            names = "--healthz-bind-address",
+            paramLabel = "IP:PORT",
+            defaultValue = "0.0.0.0:10256",
             converter = BindAddressConverter.class,
             description = "serves /healthz and /livez (default ${DEFAULT-VALUE}; empty: off)")
     InetSocketAddress healthzBind;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(
+            names = "--shutdown-grace",
+            paramLabel = "DURATION",
+            defaultValue = "10s",
             converter = GoDurationConverter.class,
             description = "on SIGTERM, how long established connections may finish (default ${DEFAULT-VALUE})")
     Duration shutdownGrace;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
             description = "hand-over socket: a vipd edge started on the same directory takes this one's listening "
                     + "sockets over, refusing no connection (default: one directory per configuration file, under "
                     + "/run/vipd for root, else under $XDG_RUNTIME_DIR or the temporary directory)")
@@ -77,10 +92,14 @@ public final class EdgeCommand implements Callable<Integer> {
         }
         EdgeRuntime runtime;
         try {
-            Path dir = stateDir != null ? stateDir : StateDirectory.edgeDefault(config,
-                    "root".equals(System.getProperty("user.name")), System.getenv("XDG_RUNTIME_DIR"));
-            runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config).withAdmin(metricsBind, healthzBind)
-                    .withProxyConfig(forwarding.applyTo(ProxyConfig.defaults())).withStateDir(dir));
+            Path dir = stateDir != null
+                    ? stateDir
+                    : StateDirectory.edgeDefault(
+                            config, "root".equals(System.getProperty("user.name")), System.getenv("XDG_RUNTIME_DIR"));
+            runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config)
+                    .withAdmin(metricsBind, healthzBind)
+                    .withProxyConfig(forwarding.applyTo(ProxyConfig.defaults()))
+                    .withStateDir(dir));
         } catch (EdgeConfigException | AdminBindException | IllegalArgumentException e) {
             err.println("vipd edge: " + e.getMessage());
             err.flush();

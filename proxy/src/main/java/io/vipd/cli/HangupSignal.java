@@ -32,17 +32,24 @@ final class HangupSignal implements AutoCloseable {
             }
         };
         // One thread, one waiting slot; a request finding the slot taken is already covered by the one waiting.
-        reloads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1), r -> {
-            Thread t = new Thread(r, "vipd-reload");
-            t.setDaemon(true);
-            return t;
-        }, (r, executor) -> {
-            if (executor.isShutdown()) {
-                log.atInfo().log("SIGHUP ignored: shutting down");
-            } else {
-                log.atDebug().log("SIGHUP folded into the reload already waiting");
-            }
-        });
+        reloads = new ThreadPoolExecutor(
+                1,
+                1,
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(1),
+                r -> {
+                    Thread t = new Thread(r, "vipd-reload");
+                    t.setDaemon(true);
+                    return t;
+                },
+                (r, executor) -> {
+                    if (executor.isShutdown()) {
+                        log.atInfo().log("SIGHUP ignored: shutting down");
+                    } else {
+                        log.atDebug().log("SIGHUP folded into the reload already waiting");
+                    }
+                });
     }
 
     /** Reloads on every SIGHUP from now on, until {@link #close()}; logs a warning if the JVM does not allow it. */
@@ -59,8 +66,9 @@ final class HangupSignal implements AutoCloseable {
 
     private void install() {
         if (!handle(s -> request())) {
-            log.atWarn().log("SIGHUP was ignored when this process started (nohup?) and stays so: "
-                    + "the configuration is reloaded by the file watch only");
+            log.atWarn()
+                    .log("SIGHUP was ignored when this process started (nohup?) and stays so: "
+                            + "the configuration is reloaded by the file watch only");
         }
     }
 

@@ -1,6 +1,5 @@
 package io.vipd.cli;
 
-import io.vipd.cli.GoDurationConverter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,17 +30,35 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * @param syncPeriod         nftables (or iptables) syncPeriod
  * @param ignored            dotted names of set fields that do not apply to vipd
  */
-public record KubeProxyConfiguration(String hostnameOverride, String clusterCidr, List<String> nodePortAddresses,
-                                     String healthzBindAddress, String metricsBindAddress, String kubeconfig,
-                                     Map<String, Boolean> featureGates, String mode, Duration minSyncPeriod,
-                                     Duration syncPeriod, List<String> ignored) {
+public record KubeProxyConfiguration(
+        String hostnameOverride,
+        String clusterCidr,
+        List<String> nodePortAddresses,
+        String healthzBindAddress,
+        String metricsBindAddress,
+        String kubeconfig,
+        Map<String, Boolean> featureGates,
+        String mode,
+        Duration minSyncPeriod,
+        Duration syncPeriod,
+        List<String> ignored) {
     public static final String API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
     public static final String KIND = "KubeProxyConfiguration";
 
     /** Top-level fields vipd reads; everything else set in the file is reported as ignored. */
-    private static final Set<String> HONOURED = Set.of("apiVersion", "kind", "hostnameOverride", "clusterCIDR",
-            "nodePortAddresses", "healthzBindAddress", "metricsBindAddress", "clientConnection", "featureGates",
-            "mode", "nftables", "iptables");
+    private static final Set<String> HONOURED = Set.of(
+            "apiVersion",
+            "kind",
+            "hostnameOverride",
+            "clusterCIDR",
+            "nodePortAddresses",
+            "healthzBindAddress",
+            "metricsBindAddress",
+            "clientConnection",
+            "featureGates",
+            "mode",
+            "nftables",
+            "iptables");
 
     public KubeProxyConfiguration {
         nodePortAddresses = nodePortAddresses == null ? null : List.copyOf(nodePortAddresses);
@@ -91,7 +108,8 @@ public record KubeProxyConfiguration(String hostnameOverride, String clusterCidr
             }
         }
         String mode = string(root, "mode", null);
-        Map<?, ?> rules = map(root, "nftables").isEmpty() || "iptables".equals(mode) ? map(root, "iptables")
+        Map<?, ?> rules = map(root, "nftables").isEmpty() || "iptables".equals(mode)
+                ? map(root, "iptables")
                 : map(root, "nftables");
         String rulesName = rules == map(root, "iptables") ? "iptables" : "nftables";
         for (Object key : rules.keySet()) {

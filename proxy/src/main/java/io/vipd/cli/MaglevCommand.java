@@ -10,19 +10,23 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code vipd maglev}: builds a Maglev table exactly as the proxy would and prints its digest and shares. */
-@Command(name = "maglev", mixinStandardHelpOptions = true,
+@Command(
+        name = "maglev",
+        mixinStandardHelpOptions = true,
         description = "Build a Maglev table as the proxy would and print its size, digest and entries per backend.")
 final class MaglevCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--table-size", paramLabel = "M",
+    @Option(
+            names = "--table-size",
+            paramLabel = "M",
             description = "prime table size (default: the smallest of the ladder with M >= 100*N)")
     Integer tableSize;
 

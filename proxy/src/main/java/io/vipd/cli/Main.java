@@ -4,10 +4,21 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code vipd} command line: one subcommand per way of running vipd. */
-@Command(name = "vipd", mixinStandardHelpOptions = true, version = "vipd 0.1.0",
-        description = "A Service load balancer for Kubernetes that replaces kube-proxy, and a standalone L4 load balancer.",
-        subcommands = {MaglevCommand.class, PlanCommand.class, EdgeCommand.class, DemoCommand.class,
-            ServicesCommand.class, NodeCommand.class, CleanupCommand.class})
+@Command(
+        name = "vipd",
+        mixinStandardHelpOptions = true,
+        version = "vipd 0.1.0",
+        description =
+                "A Service load balancer for Kubernetes that replaces kube-proxy, and a standalone L4 load balancer.",
+        subcommands = {
+            MaglevCommand.class,
+            PlanCommand.class,
+            EdgeCommand.class,
+            DemoCommand.class,
+            ServicesCommand.class,
+            NodeCommand.class,
+            CleanupCommand.class
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,8 +43,10 @@ public final class Main implements Runnable {
         }
         cl.setParameterExceptionHandler((ex, a) -> {
             // One line on stderr, as every exit 2 of vipd.
-            ex.getCommandLine().getErr().println("vipd: " + ex.getMessage() + " (try '"
-                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            ex.getCommandLine()
+                    .getErr()
+                    .println("vipd: " + ex.getMessage() + " (try '"
+                            + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             ex.getCommandLine().getErr().flush();
             return 2;
         });

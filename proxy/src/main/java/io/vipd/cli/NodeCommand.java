@@ -1,15 +1,12 @@
 package io.vipd.cli;
 
-import io.vipd.handover.HandoverException;
-
-import io.vipd.proxy.ListenerException;
-import io.vipd.proxy.ProxyConfig;
-
 import io.vipd.admin.AdminBindException;
-import io.vipd.nodeport.interception.InterceptionConfig;
-import io.vipd.cli.KubeProxyConfiguration;
+import io.vipd.handover.HandoverException;
 import io.vipd.node.NodeRuntime;
 import io.vipd.node.NodeSettings;
+import io.vipd.nodeport.interception.InterceptionConfig;
+import io.vipd.proxy.ListenerException;
+import io.vipd.proxy.ProxyConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -31,17 +28,24 @@ import picocli.CommandLine.Spec;
  * apply; {@code --config} takes kube-proxy's KubeProxyConfiguration file, and a flag given on the command line
  * wins over the file.
  */
-@Command(name = "node", mixinStandardHelpOptions = true,
-        description = {"Replace kube-proxy on this node: watch Services and EndpointSlices, intercept ClusterIP, "
-                + "externalIP, LoadBalancer and NodePort traffic with nftables TPROXY, and forward it.",
-            "Needs CAP_NET_ADMIN (nftables, policy routing, IP_TRANSPARENT)."})
+@Command(
+        name = "node",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Replace kube-proxy on this node: watch Services and EndpointSlices, intercept ClusterIP, "
+                    + "externalIP, LoadBalancer and NodePort traffic with nftables TPROXY, and forward it.",
+            "Needs CAP_NET_ADMIN (nftables, policy routing, IP_TRANSPARENT)."
+        })
 public final class NodeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "a KubeProxyConfiguration file (kubeadm's kube-proxy ConfigMap works)")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "a KubeProxyConfiguration file (kubeadm's kube-proxy ConfigMap works)")
     Path config;
 
     @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kubeconfig with the API server's real address")
@@ -50,44 +54,71 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "API server URL, overriding the kubeconfig's")
     String master;
 
-    @Option(names = "--hostname-override", paramLabel = "NAME", description = "this node's name (default: NODE_NAME, else the host name)")
+    @Option(
+            names = "--hostname-override",
+            paramLabel = "NAME",
+            description = "this node's name (default: NODE_NAME, else the host name)")
     String hostnameOverride;
 
     @Option(names = "--cluster-cidr", paramLabel = "CIDRS", description = "pod CIDR(s), comma-separated")
     String clusterCidr;
 
-    @Option(names = "--nodeport-addresses", paramLabel = "CIDRS", split = ",",
+    @Option(
+            names = "--nodeport-addresses",
+            paramLabel = "CIDRS",
+            split = ",",
             description = "node addresses NodePorts listen on: CIDRs and/or 'primary' (default: primary)")
     List<String> nodePortAddresses;
 
-    @Option(names = "--healthz-bind-address", paramLabel = "IP:PORT", description = "/healthz and /livez (default 0.0.0.0:10256; empty: off)")
+    @Option(
+            names = "--healthz-bind-address",
+            paramLabel = "IP:PORT",
+            description = "/healthz and /livez (default 0.0.0.0:10256; empty: off)")
     String healthzBindAddress;
 
-    @Option(names = "--metrics-bind-address", paramLabel = "IP:PORT", description = "/metrics (default 127.0.0.1:10249; empty: off)")
+    @Option(
+            names = "--metrics-bind-address",
+            paramLabel = "IP:PORT",
+            description = "/metrics (default 127.0.0.1:10249; empty: off)")
     String metricsBindAddress;
 
     @Option(names = "--feature-gates", paramLabel = "GATES", description = "Name=true,Other=false")
     String featureGates;
 
-    @Option(names = "--proxy-mode", paramLabel = "MODE", description = "accepted for kube-proxy compatibility; vipd always uses nftables TPROXY")
+    @Option(
+            names = "--proxy-mode",
+            paramLabel = "MODE",
+            description = "accepted for kube-proxy compatibility; vipd always uses nftables TPROXY")
     String proxyMode;
 
-    @Option(names = "--tproxy-port", paramLabel = "PORT", defaultValue = "" + InterceptionConfig.DEFAULT_PORT,
+    @Option(
+            names = "--tproxy-port",
+            paramLabel = "PORT",
+            defaultValue = "" + InterceptionConfig.DEFAULT_PORT,
             description = "port of the transparent TCP and UDP listeners (default ${DEFAULT-VALUE})")
     int tproxyPort;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(
+            names = "--shutdown-grace",
+            paramLabel = "DURATION",
+            defaultValue = "10s",
             description = "on SIGTERM, how long established connections may finish (default ${DEFAULT-VALUE})")
     String shutdownGrace;
 
-    @Option(names = "--source-ip", paramLabel = "node|client", defaultValue = "client",
+    @Option(
+            names = "--source-ip",
+            paramLabel = "node|client",
+            defaultValue = "client",
             description = "what address backends see: 'client' keeps the client's address where replies surely "
                     + "come back through this node (pods on this node, externalTrafficPolicy Local), else the "
                     + "node's; 'node' always the node's (default ${DEFAULT-VALUE}; falls back to node with a "
                     + "warning when the kernel cannot)")
     String sourceIp;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/run/vipd",
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            defaultValue = "/run/vipd",
             description = "the hand-over socket and the table snapshot: a vipd node started on the same directory "
                     + "takes this one's listening sockets over, and a restart serves the last table before the "
                     + "API server answers (default ${DEFAULT-VALUE}; empty: neither)")
@@ -118,8 +149,18 @@ public final class NodeCommand implements Callable<Integer> {
         Duration grace;
         try {
             KubeProxyConfiguration file = config == null ? null : KubeProxyConfiguration.load(config);
-            settings = NodeSettingsResolver.resolve(new NodeSettingsResolver.Flags(kubeconfig, master, hostnameOverride, clusterCidr,
-                    nodePortAddresses, healthzBindAddress, metricsBindAddress, featureGates, proxyMode), file,
+            settings = NodeSettingsResolver.resolve(
+                    new NodeSettingsResolver.Flags(
+                            kubeconfig,
+                            master,
+                            hostnameOverride,
+                            clusterCidr,
+                            nodePortAddresses,
+                            healthzBindAddress,
+                            metricsBindAddress,
+                            featureGates,
+                            proxyMode),
+                    file,
                     System.getenv());
             grace = KubeProxyConfiguration.parseDuration(shutdownGrace, "--shutdown-grace");
         } catch (IOException | IllegalArgumentException e) {
@@ -135,7 +176,11 @@ public final class NodeCommand implements Callable<Integer> {
         HangupSignal.ignore("vipd node does not reload; restart it to apply changed flags or --config");
         NodeRuntime runtime;
         try {
-            runtime = NodeRuntime.start(settings, tproxyPort, sourceIp.equals("client"), proxyConfig,
+            runtime = NodeRuntime.start(
+                    settings,
+                    tproxyPort,
+                    sourceIp.equals("client"),
+                    proxyConfig,
                     stateDir.isEmpty() ? null : Path.of(stateDir));
         } catch (IllegalArgumentException | AdminBindException | ListenerException e) {
             return usage(err, e.getMessage());

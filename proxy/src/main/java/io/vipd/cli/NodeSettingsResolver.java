@@ -1,6 +1,5 @@
 package io.vipd.cli;
 
-import io.vipd.cli.KubeProxyConfiguration;
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Cidr;
 import io.vipd.node.NodeSettings;
@@ -23,9 +22,16 @@ final class NodeSettingsResolver {
     private NodeSettingsResolver() {}
 
     /** The flags as given; null where a flag was not given. */
-    public record Flags(Path kubeconfig, String master, String hostnameOverride, String clusterCidr,
-                        List<String> nodePortAddresses, String healthzBindAddress, String metricsBindAddress,
-                        String featureGates, String proxyMode) {}
+    public record Flags(
+            Path kubeconfig,
+            String master,
+            String hostnameOverride,
+            String clusterCidr,
+            List<String> nodePortAddresses,
+            String healthzBindAddress,
+            String metricsBindAddress,
+            String featureGates,
+            String proxyMode) {}
 
     /**
      * Merges flags over the file (which may be null).
@@ -34,8 +40,9 @@ final class NodeSettingsResolver {
      * @throws IllegalArgumentException naming the setting, for a bad value
      */
     static NodeSettings resolve(Flags flags, KubeProxyConfiguration file, Map<String, String> env) {
-        KubeProxyConfiguration f = file != null ? file : new KubeProxyConfiguration(null, null, null, null, null,
-                null, null, null, null, null, List.of());
+        KubeProxyConfiguration f = file != null
+                ? file
+                : new KubeProxyConfiguration(null, null, null, null, null, null, null, null, null, null, List.of());
         List<String> warnings = new ArrayList<>();
         for (String ignored : f.ignored()) {
             warnings.add("KubeProxyConfiguration field " + ignored + " does not apply to vipd and is ignored");
@@ -45,7 +52,8 @@ final class NodeSettingsResolver {
             warnings.add("proxy mode \"" + mode + "\" is ignored: vipd intercepts with nftables TPROXY and "
                     + "forwards in user space");
         }
-        Path kubeconfig = flags.kubeconfig() != null ? flags.kubeconfig()
+        Path kubeconfig = flags.kubeconfig() != null
+                ? flags.kubeconfig()
                 : nonEmpty(f.kubeconfig()) ? Path.of(f.kubeconfig()) : null;
         String nodeName = firstNonEmpty(flags.hostnameOverride(), f.hostnameOverride(), env.get("NODE_NAME"));
         if (nodeName == null) {
@@ -65,7 +73,8 @@ final class NodeSettingsResolver {
                 }
             }
         }
-        List<String> npa = flags.nodePortAddresses() != null ? flags.nodePortAddresses()
+        List<String> npa = flags.nodePortAddresses() != null
+                ? flags.nodePortAddresses()
                 : f.nodePortAddresses() != null ? f.nodePortAddresses() : List.of();
         // In the file an empty address is unset and defaulted, as kube-proxy's defaulting does; an empty flag disables.
         String healthz = first(flags.healthzBindAddress(), emptyToNull(f.healthzBindAddress()));
@@ -76,11 +85,17 @@ final class NodeSettingsResolver {
             new LinkedHashMap<>(f.featureGates()).forEach((k, v) -> parts.add(k + "=" + v));
             gates = String.join(",", parts);
         }
-        return new NodeSettings(kubeconfig, flags.master(), nodeName, cidrs, NodePortAddresses.parse(npa),
+        return new NodeSettings(
+                kubeconfig,
+                flags.master(),
+                nodeName,
+                cidrs,
+                NodePortAddresses.parse(npa),
                 bindAddress("healthz-bind-address", healthz, NodeSettings.DEFAULT_HEALTHZ, 10256),
                 bindAddress("metrics-bind-address", metrics, NodeSettings.DEFAULT_METRICS, 10249),
                 gates == null ? "" : gates,
-                positive(f.syncPeriod(), NodeSettings.DEFAULT_SYNC), warnings);
+                positive(f.syncPeriod(), NodeSettings.DEFAULT_SYNC),
+                warnings);
     }
 
     /**
@@ -96,8 +111,9 @@ final class NodeSettingsResolver {
             if (v.startsWith(":")) {
                 return new InetSocketAddress(Addresses.parseIp("0.0.0.0"), Integer.parseInt(v.substring(1)));
             }
-            if (v.indexOf(':') < 0 || (v.startsWith("[") && v.endsWith("]")) || v.indexOf(':') != v.lastIndexOf(':')
-                    && !v.startsWith("[")) {
+            if (v.indexOf(':') < 0
+                    || (v.startsWith("[") && v.endsWith("]"))
+                    || v.indexOf(':') != v.lastIndexOf(':') && !v.startsWith("[")) {
                 return new InetSocketAddress(Addresses.parseIp(v), defaultPort);
             }
             return Addresses.parseIpPort(v);

@@ -1,5 +1,6 @@
 package io.vipd.cli;
 
+import io.vipd.admin.Json;
 import io.vipd.lb.Action;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.FrontendType;
@@ -8,7 +9,6 @@ import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.watcher.FeatureGates;
 import io.vipd.watcher.FileSource;
-import io.vipd.admin.Json;
 import java.io.PrintWriter;
 import java.net.Inet6Address;
 import java.nio.file.Path;
@@ -24,26 +24,40 @@ import picocli.CommandLine.Spec;
  * {@code vipd plan}: what this node would program for the Services and EndpointSlices in manifest files, computed
  * by the same ChangeTracker the Kubernetes watcher uses. Opens no sockets.
  */
-@Command(name = "plan", mixinStandardHelpOptions = true,
+@Command(
+        name = "plan",
+        mixinStandardHelpOptions = true,
         description = "Show the service table vipd would program on a node for Kubernetes manifests "
                 + "(Services, EndpointSlices, Nodes; e.g. kubectl get svc,endpointslices -A -o yaml).")
 final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--manifests", arity = "1..*", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--manifests",
+            arity = "1..*",
+            required = true,
+            paramLabel = "FILE",
             description = "YAML or JSON manifests: a v1 List or several documents")
     List<Path> manifests = new ArrayList<>();
 
-    @Option(names = "--node-name", required = true, paramLabel = "NAME",
+    @Option(
+            names = "--node-name",
+            required = true,
+            paramLabel = "NAME",
             description = "the node to plan for (decides which endpoints are local, and its zone if a Node is given)")
     String nodeName;
 
-    @Option(names = "--feature-gates", paramLabel = "A=true,B=false",
+    @Option(
+            names = "--feature-gates",
+            paramLabel = "A=true,B=false",
             description = "kube-proxy feature gates (PreferSameTrafficDistribution, default true)")
     String featureGates;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json, or a table when absent")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            description = "json, or a table when absent")
     String output;
 
     @Override
@@ -55,8 +69,10 @@ final class PlanCommand implements Callable<Integer> {
             if (output != null && !output.equals("json") && !output.equals("table")) {
                 throw new IllegalArgumentException("unknown output format \"" + output + "\" (want json)");
             }
-            FeatureGates gates = FeatureGates.parse(featureGates, name -> err.println(
-                    "vipd plan: feature gate " + name + " does not change what vipd programs; ignored"));
+            FeatureGates gates = FeatureGates.parse(
+                    featureGates,
+                    name -> err.println(
+                            "vipd plan: feature gate " + name + " does not change what vipd programs; ignored"));
             FileSource.Loaded loaded = FileSource.load(manifests.toArray(new Path[0]));
             if (!loaded.ok()) {
                 for (String e : loaded.errors()) {
@@ -94,7 +110,9 @@ final class PlanCommand implements Callable<Integer> {
             int port = f.frontend().port();
             if (!f.frontend().isNodePort()) {
                 boolean v6 = f.frontend().address() instanceof Inet6Address;
-                rows.add(new Row(io.vipd.lb.Addresses.key(f.frontend().address(), port), f.type(),
+                rows.add(new Row(
+                        io.vipd.lb.Addresses.key(f.frontend().address(), port),
+                        f.type(),
                         e.route(f.type(), false, v6)));
             } else if (dual) {
                 rows.add(new Row("0.0.0.0:" + port, f.type(), e.route(f.type(), false, false)));
@@ -125,11 +143,15 @@ final class PlanCommand implements Callable<Integer> {
                 Row f = fs.get(j);
                 Route r = f.route();
                 sb.append(j == 0 ? "\n" : ",\n");
-                sb.append("        {\"address\": ").append(quote(f.address()))
-                        .append(", \"kind\": ").append(quote(f.kind().displayName()))
-                        .append(", \"action\": ").append(quote(r.action().displayName()))
-                        .append(", \"backends\": ").append(keys(r.action() == Action.FORWARD ? r.backends()
-                                : BackendSet.empty())).append("}");
+                sb.append("        {\"address\": ")
+                        .append(quote(f.address()))
+                        .append(", \"kind\": ")
+                        .append(quote(f.kind().displayName()))
+                        .append(", \"action\": ")
+                        .append(quote(r.action().displayName()))
+                        .append(", \"backends\": ")
+                        .append(keys(r.action() == Action.FORWARD ? r.backends() : BackendSet.empty()))
+                        .append("}");
             }
             sb.append(fs.isEmpty() ? "]\n" : "\n      ]\n");
             sb.append("    }");
@@ -163,14 +185,24 @@ final class PlanCommand implements Callable<Integer> {
         for (ServicePortEntry e : entries) {
             String port = e.name().port().isEmpty() ? "-" : e.name().port();
             if (e.frontends().isEmpty()) {
-                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), "-", "-",
-                        "-", "-"});
+                rows.add(new String[] {
+                    e.name().service().toString(), port, e.name().protocol().name(), "-", "-", "-", "-"
+                });
             }
             for (Row f : rows(e)) {
                 Route r = f.route();
-                String backends = r.action() == Action.FORWARD ? String.join(",", r.backends().keys()) : "-";
-                rows.add(new String[] {e.name().service().toString(), port, e.name().protocol().name(), f.address(),
-                        f.kind().displayName(), r.action().displayName(), backends});
+                String backends = r.action() == Action.FORWARD
+                        ? String.join(",", r.backends().keys())
+                        : "-";
+                rows.add(new String[] {
+                    e.name().service().toString(),
+                    port,
+                    e.name().protocol().name(),
+                    f.address(),
+                    f.kind().displayName(),
+                    r.action().displayName(),
+                    backends
+                });
             }
         }
         int[] width = new int[rows.get(0).length];

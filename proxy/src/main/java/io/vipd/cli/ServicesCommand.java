@@ -1,8 +1,8 @@
 package io.vipd.cli;
 
-import io.vipd.lb.Addresses;
 import io.vipd.admin.Json;
 import io.vipd.admin.ServicesTableFormat;
+import io.vipd.lb.Addresses;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -19,18 +19,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code vipd services}: what a running vipd is serving, fetched from its {@code /services} endpoint. */
-@Command(name = "services", mixinStandardHelpOptions = true,
+@Command(
+        name = "services",
+        mixinStandardHelpOptions = true,
         description = "Print every frontend of a running vipd with its backends (weight, state, connections).")
 public final class ServicesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--metrics-bind-address", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:10249",
+    @Option(
+            names = "--metrics-bind-address",
+            paramLabel = "IP:PORT",
+            defaultValue = "127.0.0.1:10249",
             converter = BindAddressConverter.class,
             description = "the running vipd's metrics address (default ${DEFAULT-VALUE})")
     InetSocketAddress address;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            defaultValue = "table",
             description = "table (default) or json")
     String output;
 
@@ -51,10 +59,16 @@ public final class ServicesCommand implements Callable<Integer> {
         String url = "http://" + Addresses.key(address) + "/services";
         String body;
         try {
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(3)).build();
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpClient client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(3))
+                    .build();
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 err.println("vipd services: " + url + " answered " + response.statusCode());
                 err.flush();

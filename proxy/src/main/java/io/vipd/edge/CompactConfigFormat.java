@@ -31,12 +31,20 @@ import org.snakeyaml.engine.v2.nodes.Node;
 public final class CompactConfigFormat implements EdgeConfigFormat {
     /** The namespace compact-format services live in, as a manifest without a namespace would. */
     public static final String NAMESPACE = "default";
+
     static final int DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;
     static final int MAX_WEIGHT = 10000;
 
     private static final Set<String> TOP = orderedSet("services");
-    private static final Set<String> SERVICE = orderedSet("name", "protocol", "listen", "backends", "sessionAffinity",
-            "sessionAffinityTimeoutSeconds", "algorithm", "proxyProtocol");
+    private static final Set<String> SERVICE = orderedSet(
+            "name",
+            "protocol",
+            "listen",
+            "backends",
+            "sessionAffinity",
+            "sessionAffinityTimeoutSeconds",
+            "algorithm",
+            "proxyProtocol");
     private static final Set<String> BACKEND = orderedSet("address", "weight");
 
     @Override
@@ -45,8 +53,9 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
     }
 
     @Override
-    public EdgeConfig parse(String file, String text, List<Node> documents,
-                            Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
+    public EdgeConfig parse(
+            String file, String text, List<Node> documents, Function<ServicePortName, ServicePortEntry> previous)
+            throws EdgeConfigException {
         YamlNodes y = new YamlNodes(file);
         if (documents.size() > 1) {
             throw y.error(documents.get(1), "", "want one YAML document, found " + documents.size());
@@ -70,9 +79,13 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         return new EntryConfig(file, entries, locations);
     }
 
-    private static ServicePortEntry service(YamlNodes y, Node node, String path, Map<String, Node> names,
-                                            Map<Frontend, ConfigLocation> locations,
-                                            Function<ServicePortName, ServicePortEntry> previous)
+    private static ServicePortEntry service(
+            YamlNodes y,
+            Node node,
+            String path,
+            Map<String, Node> names,
+            Map<Frontend, ConfigLocation> locations,
+            Function<ServicePortName, ServicePortEntry> previous)
             throws EdgeConfigException {
         Map<String, Node> f = y.mapping(node, path, SERVICE);
         Node nameNode = f.get("name");
@@ -81,13 +94,18 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         }
         String name = y.scalar(nameNode, path + ".name").trim();
         if (!name.matches("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?")) {
-            throw y.error(nameNode, path + ".name", "\"" + name
-                    + "\" is not a DNS label (lower-case letters, digits, '-' and '.', at most 63 characters)");
+            throw y.error(
+                    nameNode,
+                    path + ".name",
+                    "\"" + name
+                            + "\" is not a DNS label (lower-case letters, digits, '-' and '.', at most 63 characters)");
         }
         Node earlier = names.putIfAbsent(name, nameNode);
         if (earlier != null) {
-            throw y.error(nameNode, path + ".name", "duplicate service name \"" + name + "\" (first at line "
-                    + YamlNodes.line(earlier) + ")");
+            throw y.error(
+                    nameNode,
+                    path + ".name",
+                    "duplicate service name \"" + name + "\" (first at line " + YamlNodes.line(earlier) + ")");
         }
         Protocol protocol = parse(y, f.get("protocol"), path + ".protocol", Protocol::parse, Protocol.TCP);
         if (protocol == Protocol.SCTP) {
@@ -97,10 +115,11 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         BackendSet backends = backends(y, f.get("backends"), path + ".backends");
         int affinityTimeout = affinity(y, f, path);
         Algorithm algorithm = parse(y, f.get("algorithm"), path + ".algorithm", Algorithm::parse, Algorithm.MAGLEV);
-        ProxyProtocol proxyProtocol = parse(y, f.get("proxyProtocol"), path + ".proxyProtocol", ProxyProtocol::parse,
-                ProxyProtocol.NONE);
+        ProxyProtocol proxyProtocol =
+                parse(y, f.get("proxyProtocol"), path + ".proxyProtocol", ProxyProtocol::parse, ProxyProtocol.NONE);
         if (proxyProtocol != ProxyProtocol.NONE && protocol == Protocol.UDP) {
-            throw y.error(f.get("proxyProtocol"), path + ".proxyProtocol", "the PROXY protocol is for TCP services only");
+            throw y.error(
+                    f.get("proxyProtocol"), path + ".proxyProtocol", "the PROXY protocol is for TCP services only");
         }
         ServicePortName portName = ServicePortName.of(NAMESPACE, name, "", protocol);
         return ServicePortEntry.builder(portName)
@@ -112,8 +131,14 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
                 .build(previous.apply(portName));
     }
 
-    private static List<ServiceFrontend> listen(YamlNodes y, Node node, Node service, String path, Protocol protocol,
-                                                Map<Frontend, ConfigLocation> locations) throws EdgeConfigException {
+    private static List<ServiceFrontend> listen(
+            YamlNodes y,
+            Node node,
+            Node service,
+            String path,
+            Protocol protocol,
+            Map<Frontend, ConfigLocation> locations)
+            throws EdgeConfigException {
         if (node == null || YamlNodes.isNull(node)) {
             throw y.error(node == null ? service : node, path + ".listen", "needs at least one ip:port to listen on");
         }
@@ -127,10 +152,13 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             Node item = items.get(j);
             InetSocketAddress address = ipPort(y, item, itemPath);
             Frontend frontend = Frontend.of(address, protocol);
-            ConfigLocation earlier = locations.putIfAbsent(frontend, new ConfigLocation(YamlNodes.line(item), itemPath));
+            ConfigLocation earlier =
+                    locations.putIfAbsent(frontend, new ConfigLocation(YamlNodes.line(item), itemPath));
             if (earlier != null) {
-                throw y.error(item, itemPath, frontend + " is already used by " + earlier.path()
-                        + " (line " + earlier.line() + ")");
+                throw y.error(
+                        item,
+                        itemPath,
+                        frontend + " is already used by " + earlier.path() + " (line " + earlier.line() + ")");
             }
             out.add(new ServiceFrontend(frontend, FrontendType.LOAD_BALANCER));
         }
@@ -155,7 +183,8 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
                     throw y.error(item, itemPath, "missing field \"address\"");
                 }
                 int weight = b.containsKey("weight")
-                        ? y.integer(b.get("weight"), itemPath + ".weight", 0, MAX_WEIGHT) : Backend.DEFAULT_WEIGHT;
+                        ? y.integer(b.get("weight"), itemPath + ".weight", 0, MAX_WEIGHT)
+                        : Backend.DEFAULT_WEIGHT;
                 backend = Backend.of(ipPort(y, address, itemPath + ".address"), weight);
             } else {
                 backend = Backend.of(ipPort(y, item, itemPath), Backend.DEFAULT_WEIGHT);
@@ -170,10 +199,12 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
 
     private static int affinity(YamlNodes y, Map<String, Node> f, String path) throws EdgeConfigException {
         Node modeNode = f.get("sessionAffinity");
-        String mode = modeNode == null || YamlNodes.isNull(modeNode) ? "None"
+        String mode = modeNode == null || YamlNodes.isNull(modeNode)
+                ? "None"
                 : y.scalar(modeNode, path + ".sessionAffinity").trim();
         Node timeoutNode = f.get("sessionAffinityTimeoutSeconds");
-        int timeout = timeoutNode == null ? DEFAULT_AFFINITY_TIMEOUT_SECONDS
+        int timeout = timeoutNode == null
+                ? DEFAULT_AFFINITY_TIMEOUT_SECONDS
                 : y.integer(timeoutNode, path + ".sessionAffinityTimeoutSeconds", 1, 86400);
         if (mode.equals("ClientIP")) {
             return timeout;

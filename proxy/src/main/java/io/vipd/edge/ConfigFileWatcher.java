@@ -56,10 +56,16 @@ public final class ConfigFileWatcher implements AutoCloseable {
     public void start() {
         try {
             watchService = FileSystems.getDefault().newWatchService();
-            file.getParent().register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
-                    StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+            file.getParent()
+                    .register(
+                            watchService,
+                            StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_MODIFY,
+                            StandardWatchEventKinds.ENTRY_DELETE);
         } catch (IOException e) {
-            log.atWarn().addKeyValue("file", file).addKeyValue("reason", e.getMessage())
+            log.atWarn()
+                    .addKeyValue("file", file)
+                    .addKeyValue("reason", e.getMessage())
                     .log("cannot watch the config directory; polling only");
             watchService = null;
         }

@@ -35,6 +35,7 @@ public final class EdgeConfigApplier {
     private final Set<Frontend> open = new LinkedHashSet<>();
     /** Feeds {@link #tracker} while manifests are in force; null otherwise. */
     private FileSource manifests;
+
     private ChangeTracker tracker;
 
     public EdgeConfigApplier(ServiceTable table, FrontendListeners listeners) {
@@ -43,8 +44,12 @@ public final class EdgeConfigApplier {
     }
 
     /** What one apply changed. */
-    public record Result(Set<ServicePortName> added, Set<ServicePortName> changed, Set<ServicePortName> removed,
-                         Set<Frontend> opened, Set<Frontend> closed) {
+    public record Result(
+            Set<ServicePortName> added,
+            Set<ServicePortName> changed,
+            Set<ServicePortName> removed,
+            Set<Frontend> opened,
+            Set<Frontend> closed) {
         public boolean isEmpty() {
             return added.isEmpty() && changed.isEmpty() && removed.isEmpty() && opened.isEmpty() && closed.isEmpty();
         }
@@ -68,8 +73,8 @@ public final class EdgeConfigApplier {
             }
         } catch (ListenerException e) {
             ConfigLocation at = e.frontend() == null ? ConfigLocation.UNKNOWN : next.location(e.frontend());
-            throw new EdgeConfigException(next.file(), at.line(),
-                    (at.path().isEmpty() ? "" : at.path() + ": ") + e.getMessage(), e);
+            throw new EdgeConfigException(
+                    next.file(), at.line(), (at.path().isEmpty() ? "" : at.path() + ": ") + e.getMessage(), e);
         }
         open.addAll(toOpen);
 
@@ -128,7 +133,8 @@ public final class EdgeConfigApplier {
             Set<NamespacedName> keptInForce = unbuilt == null ? Set.of() : Set.copyOf(unbuilt.services());
             List<ServicePortName> stale = new ArrayList<>();
             for (Map.Entry<ServicePortName, ServicePortEntry> e : before.entrySet()) {
-                if (table.get(e.getKey()) == e.getValue() && !keptInForce.contains(e.getKey().service())) {
+                if (table.get(e.getKey()) == e.getValue()
+                        && !keptInForce.contains(e.getKey().service())) {
                     stale.add(e.getKey());
                 }
             }
@@ -166,9 +172,11 @@ public final class EdgeConfigApplier {
         return entries;
     }
 
-    private static Result result(Map<ServicePortName, ServicePortEntry> before,
-                                 Map<ServicePortName, ServicePortEntry> after, Set<Frontend> opened,
-                                 Set<Frontend> closed) {
+    private static Result result(
+            Map<ServicePortName, ServicePortEntry> before,
+            Map<ServicePortName, ServicePortEntry> after,
+            Set<Frontend> opened,
+            Set<Frontend> closed) {
         Set<ServicePortName> added = new LinkedHashSet<>();
         Set<ServicePortName> changed = new LinkedHashSet<>();
         for (Map.Entry<ServicePortName, ServicePortEntry> e : after.entrySet()) {
@@ -181,8 +189,8 @@ public final class EdgeConfigApplier {
         }
         Set<ServicePortName> removed = new LinkedHashSet<>(before.keySet());
         removed.removeAll(after.keySet());
-        return new Result(Set.copyOf(added), Set.copyOf(changed), Set.copyOf(removed), Set.copyOf(opened),
-                Set.copyOf(closed));
+        return new Result(
+                Set.copyOf(added), Set.copyOf(changed), Set.copyOf(removed), Set.copyOf(opened), Set.copyOf(closed));
     }
 
     /** The entry in force for {@code name}, or null. */

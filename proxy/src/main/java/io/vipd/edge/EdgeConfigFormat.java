@@ -30,6 +30,7 @@ public interface EdgeConfigFormat {
      *                  backends did not change keep their pickers and Maglev tables on a reload (a format that
      *                  builds no entries ignores it: the tracker builds over the entries it installed)
      */
-    EdgeConfig parse(String file, String text, List<Node> documents,
-                     Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException;
+    EdgeConfig parse(
+            String file, String text, List<Node> documents, Function<ServicePortName, ServicePortEntry> previous)
+            throws EdgeConfigException;
 }

@@ -44,15 +44,16 @@ public final class EdgeConfigLoader {
     }
 
     /** A reload: entries are built over {@code previous}'s, so unchanged services keep their Maglev tables. */
-    public EdgeConfig load(Path path, Function<ServicePortName, ServicePortEntry> previous)
-            throws EdgeConfigException {
+    public EdgeConfig load(Path path, Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
         return parse(path.toString(), read(path), previous);
     }
 
     /** Reads a file as UTF-8 text, with errors naming it. Follows symlinks, as ConfigMap volumes need. */
     public static String read(Path path) throws EdgeConfigException {
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(path)))
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(path)))
                     .toString();
         } catch (NoSuchFileException e) {
             throw new EdgeConfigException(path.toString(), 0, "no such file");
@@ -79,15 +80,19 @@ public final class EdgeConfigLoader {
     }
 
     private static List<Node> compose(String file, String text) throws EdgeConfigException {
-        LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(false)
-                .setUseMarks(true).build();
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(file)
+                .setAllowDuplicateKeys(false)
+                .setUseMarks(true)
+                .build();
         List<Node> documents = new ArrayList<>();
         try {
             for (Node n : new Compose(settings).composeAllFromString(text)) {
                 documents.add(n);
             }
         } catch (MarkedYamlEngineException e) {
-            int line = e.getProblemMark().or(e::getContextMark).map(Mark::getLine).orElse(-1) + 1;
+            int line =
+                    e.getProblemMark().or(e::getContextMark).map(Mark::getLine).orElse(-1) + 1;
             String problem = e.getProblem() == null ? "invalid YAML" : e.getProblem();
             String context = e.getContext() == null ? "" : e.getContext() + ": ";
             throw new EdgeConfigException(file, line, "YAML error: " + context + problem, e);

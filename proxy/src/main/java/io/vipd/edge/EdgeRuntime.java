@@ -1,19 +1,9 @@
 package io.vipd.edge;
 
-import io.netty.channel.Channel;
-import io.vipd.handover.HandoverException;
-import io.vipd.handover.StateDirectory;
-import io.vipd.handover.Succession;
-import java.io.IOException;
-import java.util.List;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vipd.lb.Addresses;
-import io.vipd.lb.ServiceTable;
-import io.vipd.proxy.ProxyConfig;
-import io.vipd.proxy.ProxyServer;
+import io.netty.channel.Channel;
 import io.vipd.admin.AdminBindException;
 import io.vipd.admin.AdminHandler;
 import io.vipd.admin.AdminResponse;
@@ -24,6 +14,14 @@ import io.vipd.admin.Json;
 import io.vipd.admin.ServicesStatus;
 import io.vipd.admin.ServicesTableFormat;
 import io.vipd.admin.VipdMetrics;
+import io.vipd.handover.HandoverException;
+import io.vipd.handover.StateDirectory;
+import io.vipd.handover.Succession;
+import io.vipd.lb.Addresses;
+import io.vipd.lb.ServiceTable;
+import io.vipd.proxy.ProxyConfig;
+import io.vipd.proxy.ProxyServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +29,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -62,8 +61,14 @@ public final class EdgeRuntime implements AutoCloseable {
      * @param stateDir      where the hand-over socket lives (a vipd edge started later on the same directory
      *                      takes this one's listeners over), or null for no hand-over
      */
-    public record Options(Path config, InetSocketAddress metricsBind, InetSocketAddress healthzBind,
-                          Duration pollInterval, Duration healthTimeout, ProxyConfig proxyConfig, Path stateDir) {
+    public record Options(
+            Path config,
+            InetSocketAddress metricsBind,
+            InetSocketAddress healthzBind,
+            Duration pollInterval,
+            Duration healthTimeout,
+            ProxyConfig proxyConfig,
+            Path stateDir) {
         public Options {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(pollInterval, "pollInterval");
@@ -72,8 +77,14 @@ public final class EdgeRuntime implements AutoCloseable {
         }
 
         public static Options defaults(Path config) {
-            return new Options(config, new InetSocketAddress("127.0.0.1", 10249), new InetSocketAddress("0.0.0.0", 10256),
-                    Duration.ofSeconds(2), Duration.ofSeconds(60), ProxyConfig.defaults(), null);
+            return new Options(
+                    config,
+                    new InetSocketAddress("127.0.0.1", 10249),
+                    new InetSocketAddress("0.0.0.0", 10256),
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(60),
+                    ProxyConfig.defaults(),
+                    null);
         }
 
         public Options withAdmin(InetSocketAddress metrics, InetSocketAddress healthz) {
@@ -111,9 +122,11 @@ public final class EdgeRuntime implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Completes when a successor took the listeners and everything still open here has finished. */
     private final CompletableFuture<Void> succeeded = new CompletableFuture<>();
+
     private Succession succession = Succession.none();
     /** Guarded by this: set once shutting down, so no reload (file watch or SIGHUP) opens a listener again. */
     private boolean stopping;
+
     private volatile EdgeConfig current;
     private volatile Instant lastApplied;
     private volatile String lastError;
@@ -127,14 +140,19 @@ public final class EdgeRuntime implements AutoCloseable {
         this.health = new HealthState(clock, options.healthTimeout());
         this.proxy = new ProxyServer(table, options.proxyConfig(), registry);
         this.applier = new EdgeConfigApplier(table, FrontendListeners.of(proxy));
-        reloadSuccesses = Counter.builder("vipd.config.reloads").tag("result", "success")
-                .description("Configuration file loads applied").register(registry);
-        reloadFailures = Counter.builder("vipd.config.reloads").tag("result", "failure")
+        reloadSuccesses = Counter.builder("vipd.config.reloads")
+                .tag("result", "success")
+                .description("Configuration file loads applied")
+                .register(registry);
+        reloadFailures = Counter.builder("vipd.config.reloads")
+                .tag("result", "failure")
                 .description("Configuration file loads refused (the last good configuration stays in force)")
                 .register(registry);
         Gauge.builder("vipd.config.last.reload.successful", this, r -> r.lastError == null ? 1 : 0)
-                .description("1 if the last load of the configuration file was applied").register(registry);
-        Gauge.builder("vipd.services", table, ServiceTable::size).description("Service ports in the table")
+                .description("1 if the last load of the configuration file was applied")
+                .register(registry);
+        Gauge.builder("vipd.services", table, ServiceTable::size)
+                .description("Service ports in the table")
                 .register(registry);
         this.watcher = new ConfigFileWatcher(options.config(), options.pollInterval(), loadedDigest, this::reload);
     }
@@ -145,8 +163,7 @@ public final class EdgeRuntime implements AutoCloseable {
      * @throws EdgeConfigException the file is invalid or a listener cannot be opened (nothing is left running)
      * @throws AdminBindException  an admin address cannot be bound (nothing is left running)
      */
-    public static EdgeRuntime start(Options options)
-            throws EdgeConfigException, AdminBindException, HandoverException {
+    public static EdgeRuntime start(Options options) throws EdgeConfigException, AdminBindException, HandoverException {
         return start(options, EdgeConfigLoader.withDefaultFormats(), InstantSource.system());
     }
 
@@ -181,12 +198,16 @@ public final class EdgeRuntime implements AutoCloseable {
                 r.succession.serving(r::onHandedOver, System.getenv(StateDirectory.POD_UID_ENV));
             } catch (IOException e) {
                 // Serving already; only the next hand-over is lost.
-                log.atError().addKeyValue("state_dir", options.stateDir()).addKeyValue("reason", e.toString())
+                log.atError()
+                        .addKeyValue("state_dir", options.stateDir())
+                        .addKeyValue("reason", e.toString())
                         .log("cannot listen for a successor: a later upgrade will have to bind anew");
             }
             r.watcher.start();
             started = true;
-            log.atInfo().addKeyValue("config", options.config()).addKeyValue("services", r.table.size())
+            log.atInfo()
+                    .addKeyValue("config", options.config())
+                    .addKeyValue("services", r.table.size())
                     .addKeyValue("metrics", r.metricsAddress == null ? "off" : Addresses.key(r.metricsAddress))
                     .addKeyValue("healthz", r.healthzAddress == null ? "off" : Addresses.key(r.healthzAddress))
                     .log("vipd edge started");
@@ -246,9 +267,13 @@ public final class EdgeRuntime implements AutoCloseable {
         lastApplied = Instant.now();
         lastError = null;
         reloadSuccesses.increment();
-        log.atInfo().addKeyValue("file", config.file()).addKeyValue("added", sorted(result.added()))
-                .addKeyValue("changed", sorted(result.changed())).addKeyValue("removed", sorted(result.removed()))
-                .addKeyValue("opened", result.opened().size()).addKeyValue("closed", result.closed().size())
+        log.atInfo()
+                .addKeyValue("file", config.file())
+                .addKeyValue("added", sorted(result.added()))
+                .addKeyValue("changed", sorted(result.changed()))
+                .addKeyValue("removed", sorted(result.removed()))
+                .addKeyValue("opened", result.opened().size())
+                .addKeyValue("closed", result.closed().size())
                 .log("configuration applied");
     }
 
@@ -270,7 +295,8 @@ public final class EdgeRuntime implements AutoCloseable {
         } catch (EdgeConfigException e) {
             lastError = e.getMessage();
             reloadFailures.increment();
-            log.atError().addKeyValue("error", e.getMessage())
+            log.atError()
+                    .addKeyValue("error", e.getMessage())
                     .log("configuration refused; the last good configuration stays in force");
         }
     }
@@ -289,8 +315,10 @@ public final class EdgeRuntime implements AutoCloseable {
     private String statusPage() {
         Map<String, Object> model = servicesModel();
         StringBuilder sb = new StringBuilder("vipd edge\n\nconfig: ").append(options.config());
-        sb.append(lastError == null ? " (applied " + lastApplied + ")\n" : "\nlast reload REFUSED: " + lastError
-                + "\n(the last good configuration stays in force)\n");
+        sb.append(
+                lastError == null
+                        ? " (applied " + lastApplied + ")\n"
+                        : "\nlast reload REFUSED: " + lastError + "\n(the last good configuration stays in force)\n");
         sb.append('\n').append(ServicesTableFormat.format(model));
         sb.append("\nendpoints: /metrics /services /healthz /livez\n");
         return sb.toString();
@@ -299,7 +327,9 @@ public final class EdgeRuntime implements AutoCloseable {
     /** Stops watching and accepting, lets established connections finish up to {@code grace}, then closes. */
     public CompletableFuture<Void> shutdown(Duration grace) {
         stopReloads();
-        log.atInfo().addKeyValue("grace", grace).addKeyValue("connections", proxy.activeConnections())
+        log.atInfo()
+                .addKeyValue("grace", grace)
+                .addKeyValue("connections", proxy.activeConnections())
                 .log("shutting down: draining connections");
         // Async: the drain completes on an event loop, which close() must not wait for from inside.
         return proxy.shutdown(grace).whenCompleteAsync((v, e) -> close());

@@ -12,13 +12,32 @@ import java.util.List;
  * Everything that defines a {@link ServicePortEntry}, as a value: two entries with equal specs forward
  * the same way, so a reload leaves such a service port untouched.
  */
-record EntrySpec(List<ServiceFrontend> frontends, Algorithm algorithm, int affinityTimeoutSeconds,
-                 ProxyProtocol proxyProtocol, List<Cidr> sourceRanges, int healthCheckNodePort,
-                 boolean internalPolicyLocal, boolean externalPolicyLocal, BackendSet endpoints,
-                 BackendSet clusterEndpoints, BackendSet localEndpoints, boolean hasAnyEndpoints) {
+record EntrySpec(
+        List<ServiceFrontend> frontends,
+        Algorithm algorithm,
+        int affinityTimeoutSeconds,
+        ProxyProtocol proxyProtocol,
+        List<Cidr> sourceRanges,
+        int healthCheckNodePort,
+        boolean internalPolicyLocal,
+        boolean externalPolicyLocal,
+        BackendSet endpoints,
+        BackendSet clusterEndpoints,
+        BackendSet localEndpoints,
+        boolean hasAnyEndpoints) {
     static EntrySpec of(ServicePortEntry e) {
-        return new EntrySpec(e.frontends(), e.algorithm(), e.affinityTimeoutSeconds(), e.proxyProtocol(),
-                e.sourceRanges(), e.healthCheckNodePort(), e.internalPolicyLocal(), e.externalPolicyLocal(),
-                e.endpoints(), e.clusterEndpoints(), e.localEndpoints(), e.hasAnyEndpoints());
+        return new EntrySpec(
+                e.frontends(),
+                e.algorithm(),
+                e.affinityTimeoutSeconds(),
+                e.proxyProtocol(),
+                e.sourceRanges(),
+                e.healthCheckNodePort(),
+                e.internalPolicyLocal(),
+                e.externalPolicyLocal(),
+                e.endpoints(),
+                e.clusterEndpoints(),
+                e.localEndpoints(),
+                e.hasAnyEndpoints());
     }
 }

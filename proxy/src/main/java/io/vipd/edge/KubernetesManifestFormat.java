@@ -31,12 +31,14 @@ public final class KubernetesManifestFormat implements EdgeConfigFormat {
     }
 
     @Override
-    public EdgeConfig parse(String file, String text, List<Node> documents,
-                            Function<ServicePortName, ServicePortEntry> previous) throws EdgeConfigException {
+    public EdgeConfig parse(
+            String file, String text, List<Node> documents, Function<ServicePortName, ServicePortEntry> previous)
+            throws EdgeConfigException {
         FileSource.Loaded loaded = FileSource.load(file, text);
         if (!loaded.ok()) {
             String first = loaded.errors().get(0);
-            String more = loaded.errors().size() > 1 ? " (and " + (loaded.errors().size() - 1) + " more)" : "";
+            String more =
+                    loaded.errors().size() > 1 ? " (and " + (loaded.errors().size() - 1) + " more)" : "";
             throw new EdgeConfigException(file, lineOf(first, documents), withoutFile(first, file) + more);
         }
         return new ManifestConfig(file, loaded);

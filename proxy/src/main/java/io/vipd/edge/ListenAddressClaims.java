@@ -47,8 +47,8 @@ final class ListenAddressClaims implements FrontendListeners {
      */
     ListenAddressClaims(EdgeConfig config, Map<String, InetSocketAddress> adminListeners) {
         this.config = config;
-        adminListeners.forEach((name, address) -> claims.add(new Claim(address, Protocol.TCP,
-                name + " " + Addresses.key(address))));
+        adminListeners.forEach(
+                (name, address) -> claims.add(new Claim(address, Protocol.TCP, name + " " + Addresses.key(address))));
     }
 
     @Override

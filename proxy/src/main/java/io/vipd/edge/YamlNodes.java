@@ -27,7 +27,8 @@ final class YamlNodes {
     }
 
     EdgeConfigException error(Node node, String path, String reason) {
-        return new EdgeConfigException(file, node == null ? 0 : line(node), path.isEmpty() ? reason : path + ": " + reason);
+        return new EdgeConfigException(
+                file, node == null ? 0 : line(node), path.isEmpty() ? reason : path + ": " + reason);
     }
 
     /**

@@ -1,64 +1,58 @@
 package io.vipd.node;
 
-import java.util.LinkedHashMap;
-
-import io.vipd.admin.ServicesStatus;
-
-import io.vipd.admin.Json;
-
-import io.vipd.admin.AdminResponse;
-
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
+import io.vipd.admin.AdminBindException;
+import io.vipd.admin.AdminHandler;
+import io.vipd.admin.AdminResponse;
+import io.vipd.admin.AdminServer;
+import io.vipd.admin.HealthEndpoints;
+import io.vipd.admin.HealthState;
+import io.vipd.admin.Json;
+import io.vipd.admin.ServicesStatus;
+import io.vipd.admin.VipdMetrics;
 import io.vipd.handover.HandoverException;
 import io.vipd.handover.StateDirectory;
 import io.vipd.handover.Succession;
-import io.vipd.lb.ServicePortEntry;
-import io.vipd.snapshot.SnapshotStore;
-import io.vipd.snapshot.SnapshotWriter;
-import io.vipd.snapshot.TableSnapshot;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Optional;
-
-import io.vipd.nodeport.interception.CommandRunner;
-import io.vipd.nodeport.interception.Interception;
-import io.vipd.nodeport.interception.InterceptionConfig;
-import io.vipd.nodeport.interception.SourceIpSupport;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Cidr;
+import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.lb.TableListener;
 import io.vipd.nodeport.HealthCheckServer;
 import io.vipd.nodeport.LocalEndpointCounts;
 import io.vipd.nodeport.NodeAddresses;
+import io.vipd.nodeport.interception.CommandRunner;
+import io.vipd.nodeport.interception.Interception;
+import io.vipd.nodeport.interception.InterceptionConfig;
+import io.vipd.nodeport.interception.SourceIpSupport;
 import io.vipd.proxy.ListenerException;
 import io.vipd.proxy.ProxyConfig;
 import io.vipd.proxy.ProxyServer;
 import io.vipd.proxy.SourceIpPolicy;
-import io.vipd.admin.AdminBindException;
-import io.vipd.admin.AdminHandler;
-import io.vipd.admin.AdminServer;
-import io.vipd.admin.HealthEndpoints;
-import io.vipd.admin.HealthState;
-import io.vipd.admin.VipdMetrics;
+import io.vipd.snapshot.SnapshotStore;
+import io.vipd.snapshot.SnapshotWriter;
+import io.vipd.snapshot.TableSnapshot;
 import io.vipd.watcher.FeatureGates;
 import io.vipd.watcher.SyncObserver;
 import io.vipd.watcher.WatcherRuntime;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -101,20 +95,27 @@ public final class NodeRuntime implements AutoCloseable {
     private WatcherRuntime watcher;
     /** Null: no hand-over and no snapshot (tests that run several nodes on one host pass their own). */
     private final StateDirectory stateDir;
+
     private final InetSocketAddress tproxyAddress;
     private Succession succession = Succession.none();
     private SnapshotWriter snapshots;
     /** Whether this process opened its listeners (after a restored snapshot or the first sync). */
     private volatile boolean serving;
+
     private volatile boolean handedOver;
     /** The entries a snapshot restored, until the first sync replaces or removes them. */
     private volatile Set<ServicePortEntry> restored = Set.of();
+
     private volatile String restoredTakenAt;
     /** Completes exceptionally when this process cannot start serving after all (the command exits). */
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
 
-    private NodeRuntime(NodeSettings settings, InterceptionConfig interceptionConfig, List<InetAddress> nodePortIps,
-                        ProxyConfig forwarding, Path stateDir) {
+    private NodeRuntime(
+            NodeSettings settings,
+            InterceptionConfig interceptionConfig,
+            List<InetAddress> nodePortIps,
+            ProxyConfig forwarding,
+            Path stateDir) {
         this.settings = settings;
         this.stateDir = stateDir == null ? null : new StateDirectory(stateDir);
         this.tproxyAddress = new InetSocketAddress(interceptionConfig.tcpPort());
@@ -126,9 +127,10 @@ public final class NodeRuntime implements AutoCloseable {
         this.sourceIpPreserved = interceptionConfig.transparentEgress();
         Gauge.builder("vipd.source.ip.preserved", () -> sourceIpPreserved ? 1 : 0)
                 .description("1 when backends see clients' addresses where safe (--source-ip=client), 0 when they "
-                        + "always see the node's").register(registry);
-        this.healthChecks = new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(),
-                (svc, address, cause) -> { });
+                        + "always see the node's")
+                .register(registry);
+        this.healthChecks =
+                new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(), (svc, address, cause) -> {});
         Gauge.builder("vipd.table.restored", () -> restored.isEmpty() ? 0 : 1)
                 .description("1 while serving the table snapshot a restart restored, before the API server answered")
                 .register(registry);
@@ -153,12 +155,14 @@ public final class NodeRuntime implements AutoCloseable {
      * socket and the table snapshot (null for neither): a vipd node running on it hands its listeners over
      * once this one can serve, and a snapshot left there is served at once, before the API server answers.
      */
-    public static NodeRuntime start(NodeSettings settings, int tproxyPort, boolean clientSourceIp,
-                                   ProxyConfig forwarding, Path stateDir)
+    public static NodeRuntime start(
+            NodeSettings settings, int tproxyPort, boolean clientSourceIp, ProxyConfig forwarding, Path stateDir)
             throws IOException, ListenerException, AdminBindException, HandoverException {
         List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
         if (nodePortIps.isEmpty()) {
-            log.atWarn().addKeyValue("nodePortAddresses", settings.nodePortAddresses().toString())
+            log.atWarn()
+                    .addKeyValue(
+                            "nodePortAddresses", settings.nodePortAddresses().toString())
                     .log("No node address matches --nodeport-addresses: NodePorts are unreachable and "
                             + "healthCheckNodePorts listen on every address");
         }
@@ -167,12 +171,19 @@ public final class NodeRuntime implements AutoCloseable {
             String reason = SourceIpSupport.unsupportedReason(CommandRunner.processes());
             if (reason != null) {
                 preserve = false;
-                log.atWarn().addKeyValue("reason", reason)
+                log.atWarn()
+                        .addKeyValue("reason", reason)
                         .log("--source-ip=client is not supported on this node; backends see the node's address");
             }
         }
-        InterceptionConfig ic = new InterceptionConfig(tproxyPort, tproxyPort, InterceptionConfig.DEFAULT_MARK,
-                InterceptionConfig.DEFAULT_ROUTE_TABLE, settings.clusterCidrs(), nodePortIps, preserve);
+        InterceptionConfig ic = new InterceptionConfig(
+                tproxyPort,
+                tproxyPort,
+                InterceptionConfig.DEFAULT_MARK,
+                InterceptionConfig.DEFAULT_ROUTE_TABLE,
+                settings.clusterCidrs(),
+                nodePortIps,
+                preserve);
         NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, forwarding, stateDir);
         try {
             r.startAll(tproxyPort);
@@ -183,22 +194,25 @@ public final class NodeRuntime implements AutoCloseable {
         return r;
     }
 
-    private void startAll(int tproxyPort)
-            throws IOException, ListenerException, AdminBindException, HandoverException {
-        FeatureGates gates = FeatureGates.parse(settings.featureGates(), name -> log.atWarn()
-                .addKeyValue("gate", name).log("feature gate does not change what vipd programs; ignored"));
+    private void startAll(int tproxyPort) throws IOException, ListenerException, AdminBindException, HandoverException {
+        FeatureGates gates = FeatureGates.parse(
+                settings.featureGates(),
+                name -> log.atWarn()
+                        .addKeyValue("gate", name)
+                        .log("feature gate does not change what vipd programs; ignored"));
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
-        watcher = WatcherRuntime.create(settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table,
-                registry, observer());
+        watcher = WatcherRuntime.create(
+                settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table, registry, observer());
         Set<InetAddress> nodeIps = new HashSet<>(nodePortIps);
         Set<InetAddress> localIps = new HashSet<>();
         NodeAddresses.discover().forEach(a -> localIps.add(a.address()));
         List<Cidr> podCidrs = settings.clusterCidrs();
         proxy.setNodeAddresses(nodeIps::contains);
         // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints.
-        proxy.setLocalOrigin(client -> localIps.contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
-        proxy.setSourceIpPolicy(sourceIpPreserved ? new NodeSourceIpPolicy(localIps::contains, podCidrs)
-                : SourceIpPolicy.NODE);
+        proxy.setLocalOrigin(
+                client -> localIps.contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
+        proxy.setSourceIpPolicy(
+                sourceIpPreserved ? new NodeSourceIpPolicy(localIps::contains, podCidrs) : SourceIpPolicy.NODE);
         proxy.start();
         interception.start();
         table.addListener(interception);
@@ -214,9 +228,13 @@ public final class NodeRuntime implements AutoCloseable {
         // Without a snapshot, listeners open after the first sync: until then nftables holds intercepted
         // connections (the client retransmits) instead of this process resetting them.
         watcher.start();
-        log.atInfo().addKeyValue("node", settings.nodeName())
-                .addKeyValue("nodePortAddresses", nodePortIps.stream().map(Addresses::ipString).toList())
-                .addKeyValue("clusterCIDR", podCidrs.toString()).addKeyValue("tproxyPort", tproxyPort)
+        log.atInfo()
+                .addKeyValue("node", settings.nodeName())
+                .addKeyValue(
+                        "nodePortAddresses",
+                        nodePortIps.stream().map(Addresses::ipString).toList())
+                .addKeyValue("clusterCIDR", podCidrs.toString())
+                .addKeyValue("tproxyPort", tproxyPort)
                 .addKeyValue("sourceIp", sourceIpPreserved ? "client" : "node")
                 .log("vipd node started");
     }
@@ -238,8 +256,11 @@ public final class NodeRuntime implements AutoCloseable {
                     if (!serving) {
                         try {
                             serve();
-                        } catch (IOException | ListenerException | AdminBindException | HandoverException
-                                 | RuntimeException e) {
+                        } catch (IOException
+                                | ListenerException
+                                | AdminBindException
+                                | HandoverException
+                                | RuntimeException e) {
                             log.atError().addKeyValue("error", e.getMessage()).log("Cannot start serving");
                             failed.completeExceptionally(e);
                             return;
@@ -273,7 +294,8 @@ public final class NodeRuntime implements AutoCloseable {
         restored = ids;
         restoredTakenAt = snapshot.takenAt().toString();
         health.updated();
-        log.atWarn().addKeyValue("service_ports", snapshot.entries().size())
+        log.atWarn()
+                .addKeyValue("service_ports", snapshot.entries().size())
                 .addKeyValue("taken_at", snapshot.takenAt().toString())
                 .log("serving the table snapshot until the API server answers");
     }
@@ -295,7 +317,8 @@ public final class NodeRuntime implements AutoCloseable {
         }
         table.apply(List.of(), gone);
         restored = Set.of();
-        log.atInfo().addKeyValue("removed", gone.size())
+        log.atInfo()
+                .addKeyValue("removed", gone.size())
                 .log("the API server answered: the restored table is reconciled with the cluster");
     }
 
@@ -328,17 +351,26 @@ public final class NodeRuntime implements AutoCloseable {
             try {
                 succession.serving(this::onHandedOver, System.getenv(StateDirectory.POD_UID_ENV));
             } catch (IOException e) {
-                log.atError().addKeyValue("state_dir", stateDir).addKeyValue("reason", e.toString())
+                log.atError()
+                        .addKeyValue("state_dir", stateDir)
+                        .addKeyValue("reason", e.toString())
                         .log("cannot listen for a successor: a later upgrade will have to bind anew");
             }
-            snapshots = new SnapshotWriter(new SnapshotStore(stateDir.path()), MODE, settings.nodeName(), table,
-                    SNAPSHOT_INTERVAL, Clock.systemUTC());
+            snapshots = new SnapshotWriter(
+                    new SnapshotStore(stateDir.path()),
+                    MODE,
+                    settings.nodeName(),
+                    table,
+                    SNAPSHOT_INTERVAL,
+                    Clock.systemUTC());
             table.addListener(snapshots);
             snapshots.writeNow();
             Gauge.builder("vipd.table.snapshot.write.seconds", snapshots, SnapshotWriter::lastWriteSeconds)
-                    .description("How long the last table snapshot took to write").register(registry);
+                    .description("How long the last table snapshot took to write")
+                    .register(registry);
             Gauge.builder("vipd.table.snapshot.bytes", snapshots, SnapshotWriter::lastWriteBytes)
-                    .description("Size of the last table snapshot").register(registry);
+                    .description("Size of the last table snapshot")
+                    .register(registry);
         }
         if (!restored.isEmpty()) {
             // Serving a restored table: nftables follows it now; after the first sync the caller syncs it.

@@ -1,19 +1,11 @@
 package io.vipd.node;
 
-import io.vipd.cli.KubeProxyConfiguration;
-
-import io.vipd.lb.Addresses;
 import io.vipd.lb.Cidr;
 import io.vipd.nodeport.NodePortAddresses;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code vipd node}'s settings, as the command line merged them over a KubeProxyConfiguration file
@@ -30,10 +22,17 @@ import java.util.Map;
  * @param syncPeriod         kube-proxy's syncPeriod; /healthz turns unhealthy after 2 × this without a sync
  * @param warnings           one line per ignored setting
  */
-public record NodeSettings(Path kubeconfig, String master, String nodeName, List<Cidr> clusterCidrs,
-                           NodePortAddresses nodePortAddresses, InetSocketAddress healthzBindAddress,
-                           InetSocketAddress metricsBindAddress, String featureGates,
-                           Duration syncPeriod, List<String> warnings) {
+public record NodeSettings(
+        Path kubeconfig,
+        String master,
+        String nodeName,
+        List<Cidr> clusterCidrs,
+        NodePortAddresses nodePortAddresses,
+        InetSocketAddress healthzBindAddress,
+        InetSocketAddress metricsBindAddress,
+        String featureGates,
+        Duration syncPeriod,
+        List<String> warnings) {
     public static final String DEFAULT_HEALTHZ = "0.0.0.0:10256";
     public static final String DEFAULT_METRICS = "127.0.0.1:10249";
     public static final Duration DEFAULT_SYNC = Duration.ofSeconds(30);

@@ -37,8 +37,8 @@ public final class NodeSourceIpPolicy implements SourceIpPolicy {
     }
 
     @Override
-    public boolean keepClientAddress(FrontendType type, ServicePortEntry entry, boolean shortCircuit,
-                                     InetAddress client, InetAddress backend) {
+    public boolean keepClientAddress(
+            FrontendType type, ServicePortEntry entry, boolean shortCircuit, InetAddress client, InetAddress backend) {
         if (client.equals(backend)) {
             return false;
         }

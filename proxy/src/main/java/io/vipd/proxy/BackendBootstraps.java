@@ -26,7 +26,9 @@ final class BackendBootstraps implements BackendDialer {
     }
 
     private static Bootstrap template(Transport transport, int connectTimeoutMillis, boolean ipv4) {
-        return new Bootstrap().channelFactory(transport.socketChannel(ipv4)).disableResolver()
+        return new Bootstrap()
+                .channelFactory(transport.socketChannel(ipv4))
+                .disableResolver()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.AUTO_READ, false)
@@ -36,9 +38,11 @@ final class BackendBootstraps implements BackendDialer {
     }
 
     @Override
-    public ChannelFuture connect(EventLoop loop, InetSocketAddress backend, InetAddress transparentSource,
-                                 ChannelHandler handler) {
-        Bootstrap b = (backend.getAddress() instanceof Inet4Address ? ipv4 : ipv6).clone(loop).handler(handler);
+    public ChannelFuture connect(
+            EventLoop loop, InetSocketAddress backend, InetAddress transparentSource, ChannelHandler handler) {
+        Bootstrap b = (backend.getAddress() instanceof Inet4Address ? ipv4 : ipv6)
+                .clone(loop)
+                .handler(handler);
         if (transparentSource != null) {
             // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
             // routing deliver its replies to this socket. The port is chosen at connect time, per 4-tuple.

@@ -38,12 +38,22 @@ abstract class BackendConnector implements ChannelFutureListener {
     private int attempt;
     /** The backend connected to, or being tried. */
     BackendRuntime current;
+
     private Channel connecting;
     private long connectStart;
 
-    BackendConnector(Engine engine, ProxyMeters meters, BackendDialer dialer, Channel client, ServiceRuntime service,
-                     FrontendType frontendType, boolean shortCircuit, ServicePortEntry entry, Route route,
-                     int[] candidates, int candidateCount) {
+    BackendConnector(
+            Engine engine,
+            ProxyMeters meters,
+            BackendDialer dialer,
+            Channel client,
+            ServiceRuntime service,
+            FrontendType frontendType,
+            boolean shortCircuit,
+            ServicePortEntry entry,
+            Route route,
+            int[] candidates,
+            int candidateCount) {
         this.engine = engine;
         this.meters = meters;
         this.dialer = dialer;
@@ -88,8 +98,10 @@ abstract class BackendConnector implements ChannelFutureListener {
         InetSocketAddress address = backends.get(index).socketAddress();
         connectStart = System.nanoTime();
         InetAddress clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress();
-        InetAddress transparentSource = engine.transparentEgress(frontendType, entry, shortCircuit, clientIp,
-                address.getAddress()) ? clientIp : null;
+        InetAddress transparentSource =
+                engine.transparentEgress(frontendType, entry, shortCircuit, clientIp, address.getAddress())
+                        ? clientIp
+                        : null;
         ChannelFuture f = dialer.connect(client.eventLoop(), address, transparentSource, backendHandler());
         connecting = f.channel();
         f.addListener(this);
@@ -114,8 +126,11 @@ abstract class BackendConnector implements ChannelFutureListener {
             return;
         }
         current.connectFailed();
-        log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", current.key)
-                .addKeyValue("reason", String.valueOf(f.cause())).log("backend connect failed");
+        log.atDebug()
+                .addKeyValue("service", service.name)
+                .addKeyValue("backend", current.key)
+                .addKeyValue("reason", String.valueOf(f.cause()))
+                .log("backend connect failed");
         if (attempt < candidateCount) {
             meters.retries.increment();
             connectNext();

@@ -17,6 +17,6 @@ interface BackendDialer {
      * @param transparentSource node mode: the client address the connection is bound to (IP_TRANSPARENT, any
      *                          port), so the backend sees the client; null to connect from the node's address
      */
-    ChannelFuture connect(EventLoop loop, InetSocketAddress backend, InetAddress transparentSource,
-                          ChannelHandler handler);
+    ChannelFuture connect(
+            EventLoop loop, InetSocketAddress backend, InetAddress transparentSource, ChannelHandler handler);
 }

@@ -99,7 +99,9 @@ final class BackendHealth {
         consecutiveFailures.set(0);
         onProbation = false;
         ejections.incrementAndGet();
-        log.atWarn().addKeyValue("backend", key).addKeyValue("ejections", previous + 1)
+        log.atWarn()
+                .addKeyValue("backend", key)
+                .addKeyValue("ejections", previous + 1)
                 .addKeyValue("backoff_ms", backoff / 1_000_000)
                 .log("backend ejected after failed connects");
     }

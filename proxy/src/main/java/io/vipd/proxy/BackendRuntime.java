@@ -13,6 +13,7 @@ final class BackendRuntime {
     final String key;
     /** Health is looked up, not kept: the registry may forget and recreate a record, and pickers read it. */
     private final BackendHealthRegistry health;
+
     final AtomicInteger active = new AtomicInteger();
     final AtomicLong total = new AtomicLong();
     final AtomicLong failures = new AtomicLong();

@@ -13,8 +13,7 @@ import java.net.ServerSocket;
  * without SO_REUSEPORT still fails against any listener, so vipd tries one first and gives it back.
  */
 final class BindProbe {
-    private BindProbe() {
-    }
+    private BindProbe() {}
 
     /** Throws the bind error ("Address already in use") when the address is taken. */
     static void checkFree(InetSocketAddress address, Protocol protocol) throws IOException {

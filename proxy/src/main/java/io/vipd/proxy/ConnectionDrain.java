@@ -32,8 +32,10 @@ final class ConnectionDrain {
      */
     static void start(EventLoops loops, AtomicInteger activeConnections, Duration grace, Runnable done) {
         long deadline = System.nanoTime() + grace.toNanos();
-        log.atInfo().addKeyValue("connections", activeConnections.get())
-                .addKeyValue("grace_ms", grace.toMillis()).log("draining connections");
+        log.atInfo()
+                .addKeyValue("connections", activeConnections.get())
+                .addKeyValue("grace_ms", grace.toMillis())
+                .log("draining connections");
         ConnectionDrain drain = new ConnectionDrain(loops, activeConnections, done);
         loops.group().next().execute(() -> drain.poll(deadline, false));
     }
@@ -47,7 +49,8 @@ final class ConnectionDrain {
             return;
         }
         if (!forced && System.nanoTime() - deadline >= 0) {
-            log.atInfo().addKeyValue("connections", activeConnections.get())
+            log.atInfo()
+                    .addKeyValue("connections", activeConnections.get())
                     .log("grace period over; resetting remaining connections");
             loops.executeOnEach(state -> new ArrayList<>(state.relays).forEach(TcpRelay::abort));
             // Resets complete within a few loop turns; give up waiting for them after a second.

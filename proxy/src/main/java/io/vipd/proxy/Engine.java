@@ -39,6 +39,7 @@ final class Engine {
     final AffinityTable affinity = new AffinityTable();
     /** Backends the candidate order skips: ejected on this node by failed connects. */
     private final EjectedBackends ejected;
+
     volatile Predicate<InetAddress> nodeAddresses = a -> false;
     volatile Predicate<InetAddress> localOrigin = a -> false;
     /** Node mode: which flows keep the client's address toward the backend. */
@@ -50,7 +51,8 @@ final class Engine {
         this.ejected = ejected;
         this.transport = Transport.detect();
         // Netty reads 0 as "no timeout"; a sub-millisecond setting means the shortest one instead.
-        this.connectTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
+        this.connectTimeoutMillis = (int)
+                Math.max(1, Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
         this.udpIdleNanos = config.udpIdleTimeout().toNanos();
         this.backendDialer = new BackendBootstraps(transport, connectTimeoutMillis);
     }
@@ -91,16 +93,19 @@ final class Engine {
      * Node mode: whether the backend connection binds to the client's address (IP_TRANSPARENT) rather than
      * connecting from the node's. Never across address families.
      */
-    boolean transparentEgress(FrontendType type, ServicePortEntry entry, boolean shortCircuit, InetAddress client,
-                              InetAddress backend) {
-        return config.transparent() && transport.epoll() && client.getClass() == backend.getClass()
+    boolean transparentEgress(
+            FrontendType type, ServicePortEntry entry, boolean shortCircuit, InetAddress client, InetAddress backend) {
+        return config.transparent()
+                && transport.epoll()
+                && client.getClass() == backend.getClass()
                 && sourceIp.keepClientAddress(type, entry, shortCircuit, client, backend);
     }
 
     /** The flow hash Maglev keys on: the client IP alone under ClientIP affinity, else the 5-tuple. */
-    static long flowHash(ServicePortEntry entry, InetSocketAddress client, InetSocketAddress frontend,
-                         Protocol protocol) {
-        return entry.clientIpAffinity() ? FlowHash.ofClientIp(client.getAddress())
+    static long flowHash(
+            ServicePortEntry entry, InetSocketAddress client, InetSocketAddress frontend, Protocol protocol) {
+        return entry.clientIpAffinity()
+                ? FlowHash.ofClientIp(client.getAddress())
                 : FlowHash.of(client, frontend, protocol);
     }
 
@@ -111,8 +116,15 @@ final class Engine {
      *
      * @return how many indexes were written to {@code out}
      */
-    int choose(ServicePortEntry entry, Route route, BackendLoad load, InetSocketAddress client,
-               InetSocketAddress frontend, Protocol protocol, CandidateScratch scratch, int[] out) {
+    int choose(
+            ServicePortEntry entry,
+            Route route,
+            BackendLoad load,
+            InetSocketAddress client,
+            InetSocketAddress frontend,
+            Protocol protocol,
+            CandidateScratch scratch,
+            int[] out) {
         BackendSet set = route.backends();
         int window = Math.min(CandidateScratch.MAX_CANDIDATES, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
         int[] preference = scratch.ofLength(window);

@@ -24,8 +24,8 @@ final class EventLoops {
     void start(Engine engine, ProxyMeters meters) {
         group = engine.transport.newGroup(engine.config.effectiveEventLoops());
         Map<EventLoop, LoopState> byLoop = new HashMap<>();
-        long sweep = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
-                Math.min(engine.udpIdleNanos / 2, TimeUnit.SECONDS.toNanos(1)));
+        long sweep = Math.max(
+                TimeUnit.MILLISECONDS.toNanos(10), Math.min(engine.udpIdleNanos / 2, TimeUnit.SECONDS.toNanos(1)));
         for (EventExecutor e : group) {
             LoopState state = new LoopState(engine, meters);
             byLoop.put((EventLoop) e, state);

@@ -143,13 +143,23 @@ final class Listeners {
         }
         List<Channel> opened = new ArrayList<>();
         if (tcp != null) {
-            opened.addAll(bindAll(Addresses.key(tcp) + "/TCP (transparent)", null, tcp, Protocol.TCP,
-                    ListenerKind.TRANSPARENT, true));
+            opened.addAll(bindAll(
+                    Addresses.key(tcp) + "/TCP (transparent)",
+                    null,
+                    tcp,
+                    Protocol.TCP,
+                    ListenerKind.TRANSPARENT,
+                    true));
         }
         if (udp != null) {
             try {
-                opened.addAll(bindAll(Addresses.key(udp) + "/UDP (transparent)", null, udp, Protocol.UDP,
-                        ListenerKind.TRANSPARENT, true));
+                opened.addAll(bindAll(
+                        Addresses.key(udp) + "/UDP (transparent)",
+                        null,
+                        udp,
+                        Protocol.UDP,
+                        ListenerKind.TRANSPARENT,
+                        true));
             } catch (ListenerException e) {
                 closeAll(opened);
                 throw e;
@@ -177,11 +187,18 @@ final class Listeners {
      * Adopts the sockets inherited for this address, or binds one listener per event loop (one in all under NIO,
      * which has no SO_REUSEPORT); all or nothing.
      */
-    private List<Channel> bindAll(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
-                                  ListenerKind kind, boolean accepting) throws ListenerException {
+    private List<Channel> bindAll(
+            String name,
+            Frontend frontend,
+            InetSocketAddress address,
+            Protocol protocol,
+            ListenerKind kind,
+            boolean accepting)
+            throws ListenerException {
         ListenerAddress key = protocol == Protocol.TCP ? ListenerAddress.tcp(address) : ListenerAddress.udp(address);
         List<Integer> fds = inherited.claim(key);
-        List<Channel> channels = fds.isEmpty() ? bindNew(name, frontend, address, protocol, kind, accepting)
+        List<Channel> channels = fds.isEmpty()
+                ? bindNew(name, frontend, address, protocol, kind, accepting)
                 : adopt(name, frontend, address, protocol, kind, accepting, fds);
         for (Channel ch : channels) {
             held.add(key, ch);
@@ -193,8 +210,15 @@ final class Listeners {
      * Builds channels over inherited sockets, spread over the event loops: the sockets are already bound and
      * listening, with their queued connections and datagrams.
      */
-    private List<Channel> adopt(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
-                                ListenerKind kind, boolean accepting, List<Integer> fds) throws ListenerException {
+    private List<Channel> adopt(
+            String name,
+            Frontend frontend,
+            InetSocketAddress address,
+            Protocol protocol,
+            ListenerKind kind,
+            boolean accepting,
+            List<Integer> fds)
+            throws ListenerException {
         List<Channel> channels = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
         for (int i = 0; i < fds.size(); i++) {
@@ -202,25 +226,36 @@ final class Listeners {
             int fd = fds.get(i);
             ChannelFuture f = protocol == Protocol.TCP
                     ? tcpListener(loop, kind, address, () -> new EpollServerSocketChannel(fd))
-                            .option(ChannelOption.AUTO_READ, accepting).register()
+                            .option(ChannelOption.AUTO_READ, accepting)
+                            .register()
                     : udpListener(loop, kind, address, () -> new EpollDatagramChannel(fd))
-                            .option(ChannelOption.AUTO_READ, accepting).register();
+                            .option(ChannelOption.AUTO_READ, accepting)
+                            .register();
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
                 closeAll(channels);
                 String reason = "cannot adopt the inherited socket: " + reason(f.cause());
-                throw frontend != null ? new ListenerException(frontend, reason, f.cause())
+                throw frontend != null
+                        ? new ListenerException(frontend, reason, f.cause())
                         : new ListenerException(name + ": " + reason, f.cause());
             }
             channels.add(f.channel());
         }
-        log.atInfo().addKeyValue("listener", name).addKeyValue("sockets", fds.size())
+        log.atInfo()
+                .addKeyValue("listener", name)
+                .addKeyValue("sockets", fds.size())
                 .log("adopted the inherited listener");
         return channels;
     }
 
-    private List<Channel> bindNew(String name, Frontend frontend, InetSocketAddress address, Protocol protocol,
-                                  ListenerKind kind, boolean accepting) throws ListenerException {
+    private List<Channel> bindNew(
+            String name,
+            Frontend frontend,
+            InetSocketAddress address,
+            Protocol protocol,
+            ListenerKind kind,
+            boolean accepting)
+            throws ListenerException {
         List<Channel> channels = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
         int count = engine.transport.epoll() ? loops.size() : 1;
@@ -229,21 +264,26 @@ final class Listeners {
                 BindProbe.checkFree(address, protocol);
             } catch (IOException e) {
                 String reason = reason(e);
-                throw frontend != null ? new ListenerException(frontend, reason, e)
+                throw frontend != null
+                        ? new ListenerException(frontend, reason, e)
                         : new ListenerException(name + ": " + reason, e);
             }
         }
         for (int i = 0; i < count; i++) {
             EventLoop loop = loops.get(i);
             ChannelFuture f = protocol == Protocol.TCP
-                    ? tcpListener(loop, kind, address, null).option(ChannelOption.AUTO_READ, accepting).bind(address)
-                    : udpListener(loop, kind, address, null).option(ChannelOption.AUTO_READ, accepting)
+                    ? tcpListener(loop, kind, address, null)
+                            .option(ChannelOption.AUTO_READ, accepting)
+                            .bind(address)
+                    : udpListener(loop, kind, address, null)
+                            .option(ChannelOption.AUTO_READ, accepting)
                             .bind(address);
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
                 closeAll(channels);
                 String reason = reason(f.cause());
-                throw frontend != null ? new ListenerException(frontend, reason, f.cause())
+                throw frontend != null
+                        ? new ListenerException(frontend, reason, f.cause())
                         : new ListenerException(name + ": " + reason, f.cause());
             }
             channels.add(f.channel());
@@ -262,8 +302,8 @@ final class Listeners {
     }
 
     /** @param inherited builds the channel over an inherited socket; null to open a new one */
-    private ServerBootstrap tcpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address,
-                                        ChannelFactory<ServerChannel> inherited) {
+    private ServerBootstrap tcpListener(
+            EventLoop loop, ListenerKind kind, InetSocketAddress address, ChannelFactory<ServerChannel> inherited) {
         // Children stay on the loop that accepted them: the kernel spreads SYNs over the SO_REUSEPORT group.
         // No TCP_NODELAY option: Netty's socket channels turn it on when created, setting it again costs a syscall.
         ServerBootstrap b = new ServerBootstrap().group(loop, loop);
@@ -293,8 +333,8 @@ final class Listeners {
     }
 
     /** @param inherited builds the channel over an inherited socket; null to open a new one */
-    private Bootstrap udpListener(EventLoop loop, ListenerKind kind, InetSocketAddress address,
-                                  ChannelFactory<Channel> inherited) {
+    private Bootstrap udpListener(
+            EventLoop loop, ListenerKind kind, InetSocketAddress address, ChannelFactory<Channel> inherited) {
         Bootstrap b = new Bootstrap().group(loop);
         if (inherited != null) {
             b.channelFactory(inherited);

@@ -9,6 +9,7 @@ final class LoopState {
     final Set<TcpRelay> relays = new HashSet<>();
     /** For choosing new flows' backends without allocating. */
     final CandidateScratch scratch = new CandidateScratch();
+
     final UdpFlowTable udp;
 
     LoopState(Engine engine, ProxyMeters meters) {

@@ -18,9 +18,17 @@ import java.util.Objects;
  * @param transparent       node mode: IP_TRANSPARENT listeners and egress (needs CAP_NET_ADMIN and epoll)
  * @param splice            when TCP bytes move by splice(2) instead of through user-space buffers (epoll only)
  */
-public record ProxyConfig(int eventLoops, Duration connectTimeout, int connectAttempts, Duration idleTimeout,
-                          Duration ejectionBackoff, int ejectionThreshold, Duration udpIdleTimeout, int udpMaxFlows,
-                          boolean transparent, SpliceMode splice) {
+public record ProxyConfig(
+        int eventLoops,
+        Duration connectTimeout,
+        int connectAttempts,
+        Duration idleTimeout,
+        Duration ejectionBackoff,
+        int ejectionThreshold,
+        Duration udpIdleTimeout,
+        int udpMaxFlows,
+        boolean transparent,
+        SpliceMode splice) {
     public ProxyConfig {
         if (eventLoops < 0) {
             throw new IllegalArgumentException("eventLoops " + eventLoops + " is negative (0 means one per core)");
@@ -54,8 +62,17 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, int connectAt
     }
 
     public static ProxyConfig defaults() {
-        return new ProxyConfig(0, Duration.ofSeconds(2), 3, Duration.ZERO, Duration.ofSeconds(10), 3,
-                Duration.ofSeconds(30), 65536, false, SpliceMode.AUTO);
+        return new ProxyConfig(
+                0,
+                Duration.ofSeconds(2),
+                3,
+                Duration.ZERO,
+                Duration.ofSeconds(10),
+                3,
+                Duration.ofSeconds(30),
+                65536,
+                false,
+                SpliceMode.AUTO);
     }
 
     /** The event loop count to use: {@link #eventLoops()}, or the core count when it is 0. */
@@ -64,52 +81,142 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, int connectAt
     }
 
     public ProxyConfig withEventLoops(int v) {
-        return new ProxyConfig(v, connectTimeout, connectAttempts, idleTimeout, ejectionBackoff, ejectionThreshold,
-                udpIdleTimeout, udpMaxFlows, transparent, splice);
+        return new ProxyConfig(
+                v,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withConnectTimeout(Duration v) {
-        return new ProxyConfig(eventLoops, v, connectAttempts, idleTimeout, ejectionBackoff, ejectionThreshold,
-                udpIdleTimeout, udpMaxFlows, transparent, splice);
+        return new ProxyConfig(
+                eventLoops,
+                v,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withConnectAttempts(int v) {
-        return new ProxyConfig(eventLoops, connectTimeout, v, idleTimeout, ejectionBackoff, ejectionThreshold,
-                udpIdleTimeout, udpMaxFlows, transparent, splice);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                v,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withIdleTimeout(Duration v) {
-        return new ProxyConfig(eventLoops, connectTimeout, connectAttempts, v, ejectionBackoff, ejectionThreshold,
-                udpIdleTimeout, udpMaxFlows, transparent, splice);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                v,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withEjectionBackoff(Duration v) {
-        return new ProxyConfig(eventLoops, connectTimeout, connectAttempts, idleTimeout, v, ejectionThreshold,
-                udpIdleTimeout, udpMaxFlows, transparent, splice);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                v,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withEjectionThreshold(int v) {
-        return new ProxyConfig(eventLoops, connectTimeout, connectAttempts, idleTimeout, ejectionBackoff, v,
-                udpIdleTimeout, udpMaxFlows, transparent, splice);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                v,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withUdpIdleTimeout(Duration v) {
-        return new ProxyConfig(eventLoops, connectTimeout, connectAttempts, idleTimeout, ejectionBackoff,
-                ejectionThreshold, v, udpMaxFlows, transparent, splice);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                v,
+                udpMaxFlows,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withUdpMaxFlows(int v) {
-        return new ProxyConfig(eventLoops, connectTimeout, connectAttempts, idleTimeout, ejectionBackoff,
-                ejectionThreshold, udpIdleTimeout, v, transparent, splice);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                v,
+                transparent,
+                splice);
     }
 
     public ProxyConfig withTransparent(boolean v) {
-        return new ProxyConfig(eventLoops, connectTimeout, connectAttempts, idleTimeout, ejectionBackoff,
-                ejectionThreshold, udpIdleTimeout, udpMaxFlows, v, splice);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                v,
+                splice);
     }
 
     public ProxyConfig withSplice(SpliceMode v) {
-        return new ProxyConfig(eventLoops, connectTimeout, connectAttempts, idleTimeout, ejectionBackoff,
-                ejectionThreshold, udpIdleTimeout, udpMaxFlows, transparent, v);
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                v);
     }
 }

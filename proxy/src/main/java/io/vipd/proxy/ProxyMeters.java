@@ -24,14 +24,20 @@ final class ProxyMeters {
     final Counter udpDroppedFull;
 
     ProxyMeters(MeterRegistry registry) {
-        connectDuration = Timer.builder("vipd.connect.duration").description("Time to connect to a backend")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
-                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        connectDuration = Timer.builder("vipd.connect.duration")
+                .description("Time to connect to a backend")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
         retries = Counter.builder("vipd.backend.retries")
-                .description("Backend connects retried on another backend after a failure").register(registry);
+                .description("Backend connects retried on another backend after a failure")
+                .register(registry);
         spliced = Counter.builder("vipd.connections.spliced")
-                .description("TCP connections whose bytes moved by splice(2) from some point on").register(registry);
-        Gauge.builder("vipd.udp.flows.active", udpFlows, AtomicInteger::get).description("UDP flows held")
+                .description("TCP connections whose bytes moved by splice(2) from some point on")
+                .register(registry);
+        Gauge.builder("vipd.udp.flows.active", udpFlows, AtomicInteger::get)
+                .description("UDP flows held")
                 .register(registry);
         udpEvictedIdle = eviction(registry, "idle");
         udpEvictedBackendGone = eviction(registry, "backend_gone");
@@ -42,6 +48,7 @@ final class ProxyMeters {
     private static Counter eviction(MeterRegistry registry, String reason) {
         return Counter.builder("vipd.udp.flow.evictions")
                 .description("UDP flows evicted, or refused (full) because the flow table was full")
-                .tag("reason", reason).register(registry);
+                .tag("reason", reason)
+                .register(registry);
     }
 }

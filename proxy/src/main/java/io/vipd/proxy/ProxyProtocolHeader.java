@@ -23,15 +23,16 @@ final class ProxyProtocolHeader {
     private ProxyProtocolHeader() {}
 
     /** The header for a TCP connection from {@code client} to {@code frontend}. */
-    static ByteBuf encode(ProxyProtocol version, InetSocketAddress client, InetSocketAddress frontend,
-                          ByteBufAllocator alloc) {
+    static ByteBuf encode(
+            ProxyProtocol version, InetSocketAddress client, InetSocketAddress frontend, ByteBufAllocator alloc) {
         boolean v4 = client.getAddress() instanceof Inet4Address;
         boolean sameFamily = v4 == frontend.getAddress() instanceof Inet4Address;
         if (version == ProxyProtocol.V1) {
             String line = sameFamily
                     ? "PROXY " + (v4 ? "TCP4 " : "TCP6 ") + Addresses.ipString(client.getAddress()) + " "
-                    + Addresses.ipString(frontend.getAddress()) + " " + client.getPort() + " " + frontend.getPort()
-                    + "\r\n"
+                            + Addresses.ipString(frontend.getAddress()) + " " + client.getPort() + " "
+                            + frontend.getPort()
+                            + "\r\n"
                     : "PROXY UNKNOWN\r\n";
             ByteBuf buf = alloc.buffer(line.length());
             buf.writeCharSequence(line, StandardCharsets.US_ASCII);
@@ -45,7 +46,8 @@ final class ProxyProtocolHeader {
             return buf;
         }
         buf.writeByte(V2_PROXY).writeByte(v4 ? TCP4 : TCP6).writeShort(v4 ? 12 : 36);
-        buf.writeBytes(client.getAddress().getAddress()).writeBytes(frontend.getAddress().getAddress());
+        buf.writeBytes(client.getAddress().getAddress())
+                .writeBytes(frontend.getAddress().getAddress());
         buf.writeShort(client.getPort()).writeShort(frontend.getPort());
         return buf;
     }

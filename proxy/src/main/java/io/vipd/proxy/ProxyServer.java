@@ -1,8 +1,8 @@
 package io.vipd.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.Channel;
+import io.netty.util.concurrent.EventExecutor;
 import io.vipd.handover.HeldListeners;
 import io.vipd.handover.InheritedListeners;
 import io.vipd.lb.Frontend;
@@ -47,6 +47,7 @@ public final class ProxyServer implements AutoCloseable {
     private static final int FORGET_EVERY_SECONDS = 30;
     /** After a hand-over, how long flows answering through a handed-over listener wait for late answers. */
     private static final int UDP_LINGER_SECONDS = 2;
+
     private final Engine engine;
     private final BackendHealthRegistry health;
     private final ServiceRuntimes services;
@@ -56,9 +57,11 @@ public final class ProxyServer implements AutoCloseable {
     private final Object lock = new Object();
     /** Guarded by lock. */
     private final Listeners listeners;
+
     private ScheduledExecutorService housekeeping;
     /** Guarded by lock: shutdown futures not completed yet, completed by close() at the latest. */
     private final List<CompletableFuture<Void>> pendingShutdowns = new ArrayList<>();
+
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -90,14 +93,19 @@ public final class ProxyServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            housekeeping.scheduleWithFixedDelay(guarded("affinity sweep", engine.affinity::sweep), 10, 10,
+            housekeeping.scheduleWithFixedDelay(
+                    guarded("affinity sweep", engine.affinity::sweep), 10, 10, TimeUnit.SECONDS);
+            housekeeping.scheduleWithFixedDelay(
+                    guarded("forgetting departed services and backends", this::forgetDeparted),
+                    FORGET_EVERY_SECONDS,
+                    FORGET_EVERY_SECONDS,
                     TimeUnit.SECONDS);
-            housekeeping.scheduleWithFixedDelay(guarded("forgetting departed services and backends",
-                    this::forgetDeparted), FORGET_EVERY_SECONDS, FORGET_EVERY_SECONDS, TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
             started = true;
-            log.atInfo().addKeyValue("transport", engine.transport.name())
-                    .addKeyValue("event_loops", loops.loops().size()).log("proxy started");
+            log.atInfo()
+                    .addKeyValue("transport", engine.transport.name())
+                    .addKeyValue("event_loops", loops.loops().size())
+                    .log("proxy started");
         }
     }
 
@@ -169,25 +177,33 @@ public final class ProxyServer implements AutoCloseable {
             checkRunning();
             udp = listeners.forgetHandedOver();
         }
-        log.atInfo().addKeyValue("connections", meters.activeConnections.get())
+        log.atInfo()
+                .addKeyValue("connections", meters.activeConnections.get())
                 .addKeyValue("udp_flows", meters.udpFlows.get())
                 .log("listeners handed over; finishing the connections and flows still open");
         if (!udp.isEmpty()) {
-            housekeeping.schedule(() -> {
-                loops.executeOnEach(state -> state.udp.closeAll());
-                udp.forEach(Channel::close);
-            }, UDP_LINGER_SECONDS, TimeUnit.SECONDS);
+            housekeeping.schedule(
+                    () -> {
+                        loops.executeOnEach(state -> state.udp.closeAll());
+                        udp.forEach(Channel::close);
+                    },
+                    UDP_LINGER_SECONDS,
+                    TimeUnit.SECONDS);
         }
         CompletableFuture<Void> idle = new CompletableFuture<>();
         ScheduledFuture<?>[] poll = new ScheduledFuture<?>[1];
-        poll[0] = housekeeping.scheduleWithFixedDelay(() -> {
-            if (meters.activeConnections.get() == 0 && meters.udpFlows.get() == 0 && !idle.isDone()) {
-                udp.forEach(Channel::close);
-                log.atInfo().log("every connection and flow handed over has finished");
-                idle.complete(null);
-                poll[0].cancel(false);
-            }
-        }, 100, 100, TimeUnit.MILLISECONDS);
+        poll[0] = housekeeping.scheduleWithFixedDelay(
+                () -> {
+                    if (meters.activeConnections.get() == 0 && meters.udpFlows.get() == 0 && !idle.isDone()) {
+                        udp.forEach(Channel::close);
+                        log.atInfo().log("every connection and flow handed over has finished");
+                        idle.complete(null);
+                        poll[0].cancel(false);
+                    }
+                },
+                100,
+                100,
+                TimeUnit.MILLISECONDS);
         return idle;
     }
 

@@ -33,8 +33,8 @@ public record ProxyStats(int activeConnections, int activeUdpFlows, List<Service
      * @param activeUdpFlows    UDP flows of this service port held now
      * @param backends          one row per backend that is in the table or still has connections
      */
-    public record ServiceStats(ServicePortName name, long activeConnections, long activeUdpFlows,
-                               List<BackendStats> backends) {
+    public record ServiceStats(
+            ServicePortName name, long activeConnections, long activeUdpFlows, List<BackendStats> backends) {
         public ServiceStats {
             backends = List.copyOf(backends);
         }
@@ -57,6 +57,6 @@ public record ProxyStats(int activeConnections, int activeUdpFlows, List<Service
      * @param connectFailures   connect attempts to it that failed since start
      * @param ejected           whether this node skips it now after repeated connect failures
      */
-    public record BackendStats(String key, long activeConnections, long totalConnections, long connectFailures,
-                               boolean ejected) {}
+    public record BackendStats(
+            String key, long activeConnections, long totalConnections, long connectFailures, boolean ejected) {}
 }

@@ -47,6 +47,7 @@ abstract class RelaySide extends ChannelInboundHandlerAdapter {
     Channel channel;
     /** This side's input has ended: its FIN arrived, or it closed after the peer's FIN was passed to it. */
     boolean inputDone;
+
     boolean closed;
     /** Bytes read from this side and not yet counted in the service's meters. */
     long unreported;

@@ -36,11 +36,19 @@ final class ServiceRuntime implements BackendLoad {
         this.health = health;
         this.tag = name.toString();
         Gauge activeGauge = Gauge.builder("vipd.connections.active", active, AtomicInteger::get)
-                .description("TCP client connections being relayed").tag("service", tag).register(registry);
-        rxBytes = Counter.builder("vipd.bytes").description("Bytes relayed; rx = client to backend")
-                .tags("service", tag, "direction", "rx").baseUnit("bytes").register(registry);
-        txBytes = Counter.builder("vipd.bytes").description("Bytes relayed; rx = client to backend")
-                .tags("service", tag, "direction", "tx").baseUnit("bytes").register(registry);
+                .description("TCP client connections being relayed")
+                .tag("service", tag)
+                .register(registry);
+        rxBytes = Counter.builder("vipd.bytes")
+                .description("Bytes relayed; rx = client to backend")
+                .tags("service", tag, "direction", "rx")
+                .baseUnit("bytes")
+                .register(registry);
+        txBytes = Counter.builder("vipd.bytes")
+                .description("Bytes relayed; rx = client to backend")
+                .tags("service", tag, "direction", "tx")
+                .baseUnit("bytes")
+                .register(registry);
         rejected = connections("", "rejected");
         dropped = connections("", "dropped");
         allFailed = connections("", "no_backend_reachable");
@@ -48,14 +56,19 @@ final class ServiceRuntime implements BackendLoad {
     }
 
     private Counter connections(String backend, String result) {
-        return Counter.builder("vipd.connections").description("Connections by outcome; per backend connect attempt")
-                .tags("service", tag, "backend", backend, "result", result).register(registry);
+        return Counter.builder("vipd.connections")
+                .description("Connections by outcome; per backend connect attempt")
+                .tags("service", tag, "backend", backend, "result", result)
+                .register(registry);
     }
 
     BackendRuntime backend(String key) {
         BackendRuntime b = backends.get(key);
-        return b != null ? b : backends.computeIfAbsent(key, k -> new BackendRuntime(k, health,
-                connections(k, "ok"), connections(k, "connect_failed")));
+        return b != null
+                ? b
+                : backends.computeIfAbsent(
+                        key,
+                        k -> new BackendRuntime(k, health, connections(k, "ok"), connections(k, "connect_failed")));
     }
 
     /**

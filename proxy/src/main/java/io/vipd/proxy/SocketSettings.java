@@ -17,8 +17,9 @@ final class SocketSettings {
      * Read buffers that grow to 256 KiB for bulk transfers (Netty's default stops at 64 KiB), so a busy stream
      * costs fewer reads, writes and wake-ups; shared, since each channel keeps its own sizing handle.
      */
-    static final AdaptiveRecvByteBufAllocator TCP_RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator(512, 16 * 1024,
-            256 * 1024);
+    static final AdaptiveRecvByteBufAllocator TCP_RECV_ALLOCATOR =
+            new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 256 * 1024);
+
     private static final int UDP_MAX_DATAGRAM = 65507;
 
     /** Room for the largest UDP payload: Netty's datagram default (2048 bytes) would truncate bigger ones. */

@@ -26,6 +26,6 @@ public interface SourceIpPolicy {
      * @param backend      the chosen backend's address
      * @return true to connect from the client's address, false from the node's
      */
-    boolean keepClientAddress(FrontendType type, ServicePortEntry entry, boolean shortCircuit, InetAddress client,
-                              InetAddress backend);
+    boolean keepClientAddress(
+            FrontendType type, ServicePortEntry entry, boolean shortCircuit, InetAddress client, InetAddress backend);
 }

@@ -99,13 +99,14 @@ final class SpliceHandOver {
             if (client.inputDone || backend.inputDone || hasPendingWrites(c) || hasPendingWrites(b)) {
                 // A FIN was read in between: give the channels back to Netty and go on copying.
                 IoEventLoop loop = (IoEventLoop) c.eventLoop();
-                loop.register(c).addListener(cOn -> loop.register(b).addListener(bOn -> {
-                    if (cOn.isSuccess() && bOn.isSuccess()) {
-                        resumeCopying();
-                    } else {
-                        owner.abort();
-                    }
-                }));
+                loop.register(c)
+                        .addListener(cOn -> loop.register(b).addListener(bOn -> {
+                            if (cOn.isSuccess() && bOn.isSuccess()) {
+                                resumeCopying();
+                            } else {
+                                owner.abort();
+                            }
+                        }));
                 return;
             }
             splice = new SpliceRelay(owner, (IoEventLoop) c.eventLoop(), c, b, idleNanos);

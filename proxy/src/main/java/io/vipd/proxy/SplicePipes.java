@@ -31,6 +31,7 @@ final class SplicePipes {
     static final int PREFERRED_SIZE = 1 << 20;
     /** The kernel's default pipe: 16 pages. */
     static final int DEFAULT_SIZE = 64 * 1024;
+
     private static final int PAGE_SIZE = 4096;
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_SYS_RESOURCE = 24;
@@ -42,6 +43,7 @@ final class SplicePipes {
     private final int size;
     /** Enlarged capacity this process may hold at once. */
     private final long budget;
+
     private final AtomicLong held = new AtomicLong();
     private final AtomicBoolean refusalLogged = new AtomicBoolean();
 
@@ -66,7 +68,9 @@ final class SplicePipes {
             } catch (LastErrorException e) {
                 held.addAndGet(-size);
                 if (refusalLogged.compareAndSet(false, true)) {
-                    log.atInfo().addKeyValue("size", size).addKeyValue("errno", e.getErrorCode())
+                    log.atInfo()
+                            .addKeyValue("size", size)
+                            .addKeyValue("errno", e.getErrorCode())
                             .log("the kernel refused to enlarge a splice pipe; such pipes keep 64 KiB");
                 }
             }
@@ -170,7 +174,9 @@ final class SplicePipes {
             try {
                 return Native.load("c", LibC.class);
             } catch (LinkageError e) {
-                LoggerFactory.getLogger(SplicePipes.class).atInfo().addKeyValue("reason", String.valueOf(e))
+                LoggerFactory.getLogger(SplicePipes.class)
+                        .atInfo()
+                        .addKeyValue("reason", String.valueOf(e))
                         .log("JNA unavailable: splice pipes keep the kernel's 64 KiB");
                 return null;
             }

@@ -43,6 +43,7 @@ final class SpliceRelay {
     private static final int SPLICE_LEN = 1 << 20;
     /** Pipe loads per readiness event, so one bulk stream cannot starve the loop's other connections. */
     private static final int ROUNDS_PER_EVENT = 16;
+
     private static final int IN = EpollIoOps.EPOLLIN.value();
     private static final int OUT = EpollIoOps.EPOLLOUT.value();
     private static final int RDHUP = EpollIoOps.EPOLLRDHUP.value();
@@ -133,7 +134,9 @@ final class SpliceRelay {
         void register() {
             loop.register(this).addListener(f -> {
                 if (!f.isSuccess()) {
-                    log.atDebug().addKeyValue("reason", String.valueOf(f.cause())).log("splice registration failed");
+                    log.atDebug()
+                            .addKeyValue("reason", String.valueOf(f.cause()))
+                            .log("splice registration failed");
                     finish(true);
                     return;
                 }
@@ -205,6 +208,7 @@ final class SpliceRelay {
         SplicePipes.Pipe pipe;
         /** Bytes in the pipe, not yet written to {@code to}. */
         int inPipe;
+
         boolean eof;
         boolean done;
 

@@ -18,8 +18,8 @@ import java.util.TreeSet;
 final class StatsSnapshot {
     private StatsSnapshot() {}
 
-    static ProxyStats take(ServiceTable table, ServiceRuntimes services, BackendHealthRegistry health,
-                           ProxyMeters meters) {
+    static ProxyStats take(
+            ServiceTable table, ServiceRuntimes services, BackendHealthRegistry health, ProxyMeters meters) {
         List<ProxyStats.ServiceStats> rows = new ArrayList<>();
         Set<ServicePortName> seen = new HashSet<>();
         for (ServicePortEntry entry : table.entries()) {
@@ -35,8 +35,8 @@ final class StatsSnapshot {
         return new ProxyStats(meters.activeConnections.get(), meters.udpFlows.get(), rows);
     }
 
-    private static ProxyStats.ServiceStats row(BackendHealthRegistry health, ServicePortName name,
-                                               BackendSet endpoints, ServiceRuntime rt) {
+    private static ProxyStats.ServiceStats row(
+            BackendHealthRegistry health, ServicePortName name, BackendSet endpoints, ServiceRuntime rt) {
         Set<String> keys = new TreeSet<>(endpoints.keys());
         if (rt != null) {
             rt.backendKeys().forEach(keys::add);
@@ -46,7 +46,7 @@ final class StatsSnapshot {
             BackendRuntime b = rt == null ? null : rt.existingBackend(key);
             backends.add(b != null ? b.snapshot() : new ProxyStats.BackendStats(key, 0, 0, 0, health.isEjected(key)));
         }
-        return new ProxyStats.ServiceStats(name, rt == null ? 0 : rt.active.get(), rt == null ? 0 : rt.udpFlows.get(),
-                backends);
+        return new ProxyStats.ServiceStats(
+                name, rt == null ? 0 : rt.active.get(), rt == null ? 0 : rt.udpFlows.get(), backends);
     }
 }

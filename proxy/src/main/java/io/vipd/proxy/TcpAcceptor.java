@@ -82,8 +82,20 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             TcpShutdown.reset(ch);
             return;
         }
-        new TcpRelay(engine, meters, engine.backendDialer, loop.relays, ch, service, fe.type(), shortCircuit, entry,
-                route, candidates, n).start();
+        new TcpRelay(
+                        engine,
+                        meters,
+                        engine.backendDialer,
+                        loop.relays,
+                        ch,
+                        service,
+                        fe.type(),
+                        shortCircuit,
+                        entry,
+                        route,
+                        candidates,
+                        n)
+                .start();
     }
 
     private void hold(Channel ch) {

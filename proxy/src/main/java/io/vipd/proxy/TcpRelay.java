@@ -31,6 +31,7 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
 
     /** The relays of this relay's event loop, which it joins while it runs (for shutdown). */
     private final Set<TcpRelay> loopRelays;
+
     private final ProxyProtocol proxyProtocol;
     private final SpliceMode spliceMode;
     private final RelayClientSide clientSide;
@@ -42,10 +43,30 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     /** Set while copying has stopped for a switch to splice, and for good once the switch is made. */
     private SpliceHandOver handOver;
 
-    TcpRelay(Engine engine, ProxyMeters meters, BackendDialer dialer, Set<TcpRelay> loopRelays, Channel client,
-             ServiceRuntime service, FrontendType frontendType, boolean shortCircuit, ServicePortEntry entry,
-             Route route, int[] candidates, int candidateCount) {
-        super(engine, meters, dialer, client, service, frontendType, shortCircuit, entry, route, candidates,
+    TcpRelay(
+            Engine engine,
+            ProxyMeters meters,
+            BackendDialer dialer,
+            Set<TcpRelay> loopRelays,
+            Channel client,
+            ServiceRuntime service,
+            FrontendType frontendType,
+            boolean shortCircuit,
+            ServicePortEntry entry,
+            Route route,
+            int[] candidates,
+            int candidateCount) {
+        super(
+                engine,
+                meters,
+                dialer,
+                client,
+                service,
+                frontendType,
+                shortCircuit,
+                entry,
+                route,
+                candidates,
                 candidateCount);
         this.loopRelays = loopRelays;
         this.proxyProtocol = entry.proxyProtocol();
@@ -61,8 +82,9 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
         service.active.incrementAndGet();
         loopRelays.add(this);
         if (!engine.config.idleTimeout().isZero()) {
-            client.pipeline().addLast(new IdleStateHandler(0, 0, engine.config.idleTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS));
+            client.pipeline()
+                    .addLast(new IdleStateHandler(
+                            0, 0, engine.config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         }
         client.pipeline().addLast(clientSide);
         connectNext();
@@ -88,8 +110,13 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
         backendSide.channel = backend;
         lastReport = System.nanoTime();
         if (proxyProtocol != ProxyProtocol.NONE) {
-            backend.write(ProxyProtocolHeader.encode(proxyProtocol, (InetSocketAddress) client.remoteAddress(),
-                    (InetSocketAddress) client.localAddress(), backend.alloc()), backend.voidPromise());
+            backend.write(
+                    ProxyProtocolHeader.encode(
+                            proxyProtocol,
+                            (InetSocketAddress) client.remoteAddress(),
+                            (InetSocketAddress) client.localAddress(),
+                            backend.alloc()),
+                    backend.voidPromise());
         }
         clientSide.writePendingToPeer();
         if (clientSide.inputDone) {
@@ -129,8 +156,8 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
 
     /** Stops copying and hands both sockets to a {@link SpliceRelay} once nothing is left in Netty's buffers. */
     private void requestSplice() {
-        handOver = new SpliceHandOver(this, clientSide, backendSide, engine.config.idleTimeout().toNanos(),
-                meters.spliced);
+        handOver = new SpliceHandOver(
+                this, clientSide, backendSide, engine.config.idleTimeout().toNanos(), meters.spliced);
         handOver.start();
     }
 
@@ -145,8 +172,7 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     @Override
     public void readBatchDone() {
         maybeReport(System.nanoTime());
-        if (bulkReads >= BULK_READS_TO_SPLICE && handOver == null && !clientSide.inputDone
-                && !backendSide.inputDone) {
+        if (bulkReads >= BULK_READS_TO_SPLICE && handOver == null && !clientSide.inputDone && !backendSide.inputDone) {
             requestSplice();
         }
     }
@@ -170,11 +196,16 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     @Override
     public void failed(RelaySide side, Throwable cause) {
         if (side == clientSide) {
-            log.atDebug().addKeyValue("service", service.name).addKeyValue("reason", String.valueOf(cause))
+            log.atDebug()
+                    .addKeyValue("service", service.name)
+                    .addKeyValue("reason", String.valueOf(cause))
                     .log("client connection failed");
         } else {
-            log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", current.key)
-                    .addKeyValue("reason", String.valueOf(cause)).log("backend connection failed");
+            log.atDebug()
+                    .addKeyValue("service", service.name)
+                    .addKeyValue("backend", current.key)
+                    .addKeyValue("reason", String.valueOf(cause))
+                    .log("backend connection failed");
         }
         abort();
     }

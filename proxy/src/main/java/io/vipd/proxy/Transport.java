@@ -21,17 +21,19 @@ import java.nio.channels.spi.SelectorProvider;
  * The socket implementation the engine runs on: native epoll when the platform has it, NIO otherwise
  * ({@code -Dvipd.transport=nio} forces NIO, for tests of the fallback).
  */
-record Transport(boolean epoll, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
-                 Class<? extends Channel> datagramChannel) {
+record Transport(
+        boolean epoll,
+        IoHandlerFactory ioHandlerFactory,
+        Class<? extends ServerChannel> serverChannel,
+        Class<? extends Channel> datagramChannel) {
 
     static Transport detect() {
         boolean useEpoll = Epoll.isAvailable() && !"nio".equalsIgnoreCase(System.getProperty("vipd.transport"));
         if (useEpoll) {
-            return new Transport(true, EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollDatagramChannel.class);
+            return new Transport(
+                    true, EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollDatagramChannel.class);
         }
-        return new Transport(false, NioIoHandler.newFactory(), NioServerSocketChannel.class,
-                NioDatagramChannel.class);
+        return new Transport(false, NioIoHandler.newFactory(), NioServerSocketChannel.class, NioDatagramChannel.class);
     }
 
     /**
@@ -41,27 +43,30 @@ record Transport(boolean epoll, IoHandlerFactory ioHandlerFactory, Class<? exten
      */
     ChannelFactory<Channel> socketChannel(boolean ipv4) {
         SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
-        return epoll ? () -> new EpollSocketChannel(family)
+        return epoll
+                ? () -> new EpollSocketChannel(family)
                 : () -> new NioSocketChannel(SelectorProvider.provider(), family);
     }
 
     /** Listening sockets of one address family, as {@link #socketChannel(boolean)}. */
     ChannelFactory<ServerChannel> serverChannel(boolean ipv4) {
         SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
-        return epoll ? () -> new EpollServerSocketChannel(family)
+        return epoll
+                ? () -> new EpollServerSocketChannel(family)
                 : () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
     }
 
     /** Datagram sockets of one address family, as {@link #socketChannel(boolean)}. */
     ChannelFactory<Channel> datagramChannel(boolean ipv4) {
         SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
-        return epoll ? () -> new EpollDatagramChannel(family)
+        return epoll
+                ? () -> new EpollDatagramChannel(family)
                 : () -> new NioDatagramChannel(SelectorProvider.provider(), family);
     }
 
     MultiThreadIoEventLoopGroup newGroup(int threads) {
-        return new MultiThreadIoEventLoopGroup(threads, new io.netty.util.concurrent.DefaultThreadFactory(
-                "vipd-loop", true), ioHandlerFactory);
+        return new MultiThreadIoEventLoopGroup(
+                threads, new io.netty.util.concurrent.DefaultThreadFactory("vipd-loop", true), ioHandlerFactory);
     }
 
     String name() {

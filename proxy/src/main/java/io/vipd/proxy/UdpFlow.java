@@ -37,6 +37,7 @@ final class UdpFlow implements ChannelFutureListener {
     private final Channel replyVia;
     /** Node mode: {@code replyVia} was opened for this flow alone, so it closes with the flow. */
     private final boolean ownsReplyVia;
+
     private final BackendSide backendSide = new BackendSide();
     private Channel channel;
     private boolean connected;
@@ -46,7 +47,12 @@ final class UdpFlow implements ChannelFutureListener {
     long rx;
     long tx;
 
-    UdpFlow(Owner table, UdpFlowKey key, ServiceRuntime service, BackendRuntime backend, Channel replyVia,
+    UdpFlow(
+            Owner table,
+            UdpFlowKey key,
+            ServiceRuntime service,
+            BackendRuntime backend,
+            Channel replyVia,
             boolean ownsReplyVia) {
         this.table = table;
         this.key = key;
@@ -71,8 +77,11 @@ final class UdpFlow implements ChannelFutureListener {
             return;
         }
         if (!f.isSuccess()) {
-            log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", backend.key)
-                    .addKeyValue("reason", String.valueOf(f.cause())).log("UDP backend socket failed");
+            log.atDebug()
+                    .addKeyValue("service", service.name)
+                    .addKeyValue("backend", backend.key)
+                    .addKeyValue("reason", String.valueOf(f.cause()))
+                    .log("UDP backend socket failed");
             table.backendUnreachable(this);
             return;
         }
@@ -150,11 +159,15 @@ final class UdpFlow implements ChannelFutureListener {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof PortUnreachableException) {
-                log.atDebug().addKeyValue("service", service.name).addKeyValue("backend", backend.key)
+                log.atDebug()
+                        .addKeyValue("service", service.name)
+                        .addKeyValue("backend", backend.key)
                         .log("UDP backend port unreachable; flow evicted");
                 table.backendUnreachable(UdpFlow.this);
             } else {
-                log.atDebug().addKeyValue("service", service.name).addKeyValue("reason", String.valueOf(cause))
+                log.atDebug()
+                        .addKeyValue("service", service.name)
+                        .addKeyValue("reason", String.valueOf(cause))
                         .log("UDP backend socket error");
             }
         }

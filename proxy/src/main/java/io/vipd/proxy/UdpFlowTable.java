@@ -52,8 +52,13 @@ final class UdpFlowTable implements UdpFlow.Owner {
      * @param keepClient node mode: the backend socket is bound to the client's address (IP_TRANSPARENT, any
      *                   port), so the backend sees the client's address
      */
-    UdpFlow create(UdpFlowKey key, ServiceRuntime service, Backend backend, Channel listener, EventLoop loop,
-                   boolean keepClient) {
+    UdpFlow create(
+            UdpFlowKey key,
+            ServiceRuntime service,
+            Backend backend,
+            Channel listener,
+            EventLoop loop,
+            boolean keepClient) {
         if (meters.udpFlows.incrementAndGet() > engine.config.udpMaxFlows()) {
             meters.udpFlows.decrementAndGet();
             meters.udpDroppedFull.increment();
@@ -75,7 +80,9 @@ final class UdpFlowTable implements UdpFlow.Owner {
         // An IPv4 backend gets an IPv4 socket, unless it must be bound to a client address of the other family.
         boolean ipv4 = backend.ip() instanceof Inet4Address
                 && (!keepClient || key.client().getAddress() instanceof Inet4Address);
-        Bootstrap b = new Bootstrap().group(loop).channelFactory(engine.transport.datagramChannel(ipv4))
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channelFactory(engine.transport.datagramChannel(ipv4))
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
@@ -97,7 +104,9 @@ final class UdpFlowTable implements UdpFlow.Owner {
      * socket in the SO_REUSEPORT group could.
      */
     private Channel transparentReplySocket(UdpFlowKey key, EventLoop loop, UdpFlow[] holder) {
-        return new Bootstrap().group(loop).channel(engine.transport.datagramChannel())
+        return new Bootstrap()
+                .group(loop)
+                .channel(engine.transport.datagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
@@ -116,7 +125,8 @@ final class UdpFlowTable implements UdpFlow.Owner {
                     }
                 })
                 .localAddress(key.frontend())
-                .connect(key.client()).channel();
+                .connect(key.client())
+                .channel();
     }
 
     @Override

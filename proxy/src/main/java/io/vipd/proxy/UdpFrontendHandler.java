@@ -45,7 +45,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         DatagramPacket packet = (DatagramPacket) msg;
         InetSocketAddress client = packet.sender();
         InetSocketAddress frontend = kind == ListenerKind.TRANSPARENT && packet.recipient() != null
-                ? packet.recipient() : UdpFlowTable.frontendOf(ctx.channel());
+                ? packet.recipient()
+                : UdpFlowTable.frontendOf(ctx.channel());
         LoopState loop = loops.of(ctx.channel().eventLoop());
         UdpFlowKey key = new UdpFlowKey(client, frontend);
         UdpFlow flow = loop.udp.get(key);
@@ -84,9 +85,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         Backend backend = route.backends().get(choice[0]);
-        boolean keepClient = engine.transparentEgress(fe.type(), entry, shortCircuit, client.getAddress(),
-                backend.ip());
-        UdpFlow flow = loop.udp.create(key, service, backend, ctx.channel(), ctx.channel().eventLoop(), keepClient);
+        boolean keepClient =
+                engine.transparentEgress(fe.type(), entry, shortCircuit, client.getAddress(), backend.ip());
+        UdpFlow flow = loop.udp.create(
+                key, service, backend, ctx.channel(), ctx.channel().eventLoop(), keepClient);
         if (flow != null) {
             engine.recordAffinity(entry, client, flow.backend.key);
         }
@@ -95,7 +97,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.atDebug().addKeyValue("listener", String.valueOf(ctx.channel().localAddress()))
-                .addKeyValue("reason", String.valueOf(cause)).log("UDP listener error");
+        log.atDebug()
+                .addKeyValue("listener", String.valueOf(ctx.channel().localAddress()))
+                .addKeyValue("reason", String.valueOf(cause))
+                .log("UDP listener error");
     }
 }

@@ -30,8 +30,8 @@ class AdminServerTest {
 
     @Test
     void servesHealthAndMetricsOverHttp() throws Exception {
-        HealthEndpoints health = new HealthEndpoints(new HealthState(InstantSource.system(), Duration.ofSeconds(60)),
-                registry);
+        HealthEndpoints health =
+                new HealthEndpoints(new HealthState(InstantSource.system(), Duration.ofSeconds(60)), registry);
         Map<String, AdminHandler> routes = new HashMap<>(health.routes());
         routes.put("/metrics", VipdMetrics.scrape(registry));
         InetSocketAddress bound = server.bind(new InetSocketAddress("127.0.0.1", 0), routes);
@@ -40,8 +40,9 @@ class AdminServerTest {
         assertThat(healthz.statusCode()).isEqualTo(200);
         assertThat(healthz.headers().firstValue("Content-Type")).hasValue("application/json");
         assertThat(healthz.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
-        assertThat(healthz.body()).matches("\\{\"lastUpdated\": \"[^\"]+ \\+0000 UTC\",\"currentTime\": \"[^\"]+\","
-                + " \"nodeEligible\": true}");
+        assertThat(healthz.body())
+                .matches("\\{\"lastUpdated\": \"[^\"]+ \\+0000 UTC\",\"currentTime\": \"[^\"]+\","
+                        + " \"nodeEligible\": true}");
         assertThat(get(bound, "/livez").statusCode()).isEqualTo(200);
         assertThat(get(bound, "/nope").statusCode()).isEqualTo(404);
 
@@ -58,9 +59,15 @@ class AdminServerTest {
 
     @Test
     void aHandlerFailureIsA500NotACrash() throws Exception {
-        InetSocketAddress bound = server.bind(new InetSocketAddress("127.0.0.1", 0), Map.of("/boom", q -> {
-            throw new IllegalStateException("broken");
-        }, "/ok", q -> AdminResponse.text(200, "fine\n")));
+        InetSocketAddress bound = server.bind(
+                new InetSocketAddress("127.0.0.1", 0),
+                Map.of(
+                        "/boom",
+                        q -> {
+                            throw new IllegalStateException("broken");
+                        },
+                        "/ok",
+                        q -> AdminResponse.text(200, "fine\n")));
 
         assertThat(get(bound, "/boom").statusCode()).isEqualTo(500);
         assertThat(get(bound, "/ok").body()).isEqualTo("fine\n");
@@ -77,7 +84,9 @@ class AdminServerTest {
     }
 
     private HttpResponse<String> get(InetSocketAddress at, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://" + Addresses.key(at) + path)).build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://" + Addresses.key(at) + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

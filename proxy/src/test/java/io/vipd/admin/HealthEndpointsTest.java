@@ -23,10 +23,12 @@ class HealthEndpointsTest {
         assertThat(r.contentType()).isEqualTo("application/json");
         assertThat(r.headers()).containsEntry("X-Content-Type-Options", "nosniff");
         // Healthy: lastUpdated reports the current time, for compatibility with older kube-proxy.
-        assertThat(r.body()).isEqualTo("{\"lastUpdated\": \"2026-05-01 10:00:00.123 +0000 UTC\","
-                + "\"currentTime\": \"2026-05-01 10:00:00.123 +0000 UTC\", \"nodeEligible\": true}");
-        assertThat(endpoints.livez(Map.of()).body()).isEqualTo("{\"lastUpdated\": \"2026-05-01 10:00:00.123 +0000 UTC\","
-                + "\"currentTime\": \"2026-05-01 10:00:00.123 +0000 UTC\"}");
+        assertThat(r.body())
+                .isEqualTo("{\"lastUpdated\": \"2026-05-01 10:00:00.123 +0000 UTC\","
+                        + "\"currentTime\": \"2026-05-01 10:00:00.123 +0000 UTC\", \"nodeEligible\": true}");
+        assertThat(endpoints.livez(Map.of()).body())
+                .isEqualTo("{\"lastUpdated\": \"2026-05-01 10:00:00.123 +0000 UTC\","
+                        + "\"currentTime\": \"2026-05-01 10:00:00.123 +0000 UTC\"}");
     }
 
     @Test
@@ -40,8 +42,9 @@ class HealthEndpointsTest {
         now.set(now.get().plusMillis(1));
         AdminResponse stuck = endpoints.healthz(Map.of());
         assertThat(stuck.status()).isEqualTo(503);
-        assertThat(stuck.body()).isEqualTo("{\"lastUpdated\": \"2026-05-01 10:00:00.123 +0000 UTC\","
-                + "\"currentTime\": \"2026-05-01 10:01:05.124 +0000 UTC\", \"nodeEligible\": true}");
+        assertThat(stuck.body())
+                .isEqualTo("{\"lastUpdated\": \"2026-05-01 10:00:00.123 +0000 UTC\","
+                        + "\"currentTime\": \"2026-05-01 10:01:05.124 +0000 UTC\", \"nodeEligible\": true}");
         assertThat(endpoints.livez(Map.of()).status()).isEqualTo(503);
 
         state.updated();
@@ -76,7 +79,9 @@ class HealthEndpointsTest {
 
         AdminResponse healthz = endpoints.healthz(Map.of());
         assertThat(healthz.status()).isEqualTo(503);
-        assertThat(healthz.body()).endsWith("\"nodeEligible\": false}").contains("\"lastUpdated\": \"0001-01-01 00:00:00 +0000 UTC\"");
+        assertThat(healthz.body())
+                .endsWith("\"nodeEligible\": false}")
+                .contains("\"lastUpdated\": \"0001-01-01 00:00:00 +0000 UTC\"");
         assertThat(endpoints.livez(Map.of()).status()).isEqualTo(200);
     }
 
@@ -88,9 +93,21 @@ class HealthEndpointsTest {
         endpoints.healthz(Map.of());
         endpoints.livez(Map.of());
 
-        assertThat(registry.get("kubeproxy.proxy.healthz").tag("code", "200").counter().count()).isEqualTo(1);
-        assertThat(registry.get("kubeproxy.proxy.healthz").tag("code", "503").counter().count()).isEqualTo(2);
-        assertThat(registry.get("kubeproxy.proxy.livez").tag("code", "200").counter().count()).isEqualTo(1);
+        assertThat(registry.get("kubeproxy.proxy.healthz")
+                        .tag("code", "200")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("kubeproxy.proxy.healthz")
+                        .tag("code", "503")
+                        .counter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(registry.get("kubeproxy.proxy.livez")
+                        .tag("code", "200")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test

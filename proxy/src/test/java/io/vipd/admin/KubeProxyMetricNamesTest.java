@@ -14,14 +14,16 @@ class KubeProxyMetricNamesTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AtomicLong internal = new AtomicLong(3);
         Gauge.builder("kubeproxy_sync_proxy_rules_no_local_endpoints_total", internal, AtomicLong::get)
-                .tag("traffic_policy", "internal").description("services with no local endpoints")
+                .tag("traffic_policy", "internal")
+                .description("services with no local endpoints")
                 .register(registry);
         Gauge.builder("kubeproxy_sync_proxy_rules_no_local_endpoints_other", internal, AtomicLong::get)
                 .register(registry);
 
         String text = KubeProxyMetricNames.restore(registry.scrape());
 
-        assertThat(text).contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n")
+        assertThat(text)
+                .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n")
                 .contains("# HELP kubeproxy_sync_proxy_rules_no_local_endpoints_total ")
                 .contains("kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"} 3.0\n")
                 .doesNotContain("kubeproxy_sync_proxy_rules_no_local_endpoints{")

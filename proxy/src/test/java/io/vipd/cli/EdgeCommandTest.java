@@ -1,14 +1,13 @@
 package io.vipd.cli;
 
-import io.vipd.proxy.TcpBackend;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.vipd.lb.Addresses;
 import io.vipd.cli.demo.DemoBackends;
 import io.vipd.cli.demo.DemoClient;
+import io.vipd.lb.Addresses;
+import io.vipd.proxy.TcpBackend;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +53,8 @@ class EdgeCommandTest {
         String[] result = run(new EdgeCommand(), "--config", file.toString());
 
         assertThat(result[0]).isEqualTo("2");
-        assertThat(result[2]).isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n");
+        assertThat(result[2])
+                .isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n");
     }
 
     @Test
@@ -65,8 +65,14 @@ class EdgeCommandTest {
         try (ServerSocket busy = new ServerSocket()) {
             busy.bind(new InetSocketAddress("127.0.0.1", 0));
 
-            String[] result = run(new EdgeCommand(), "--config", file.toString(), "--metrics-bind-address",
-                    "127.0.0.1:" + busy.getLocalPort(), "--healthz-bind-address", "");
+            String[] result = run(
+                    new EdgeCommand(),
+                    "--config",
+                    file.toString(),
+                    "--metrics-bind-address",
+                    "127.0.0.1:" + busy.getLocalPort(),
+                    "--healthz-bind-address",
+                    "");
 
             assertThat(result[0]).isEqualTo("2");
             assertThat(result[2]).startsWith("vipd edge: cannot listen on 127.0.0.1:" + busy.getLocalPort() + ": ");
@@ -76,7 +82,8 @@ class EdgeCommandTest {
 
     @Test
     void aMissingConfigFileExitsWith2() {
-        String[] result = run(new EdgeCommand(), "--config", dir.resolve("nope.yaml").toString());
+        String[] result =
+                run(new EdgeCommand(), "--config", dir.resolve("nope.yaml").toString());
 
         assertThat(result[0]).isEqualTo("2");
         assertThat(result[2]).contains("nope.yaml: no such file");
@@ -85,15 +92,25 @@ class EdgeCommandTest {
     @Test
     void checkOfAValidFilePrintsASummaryAndExits0WithoutBindingAnything() throws Exception {
         // Every address the file and the admin flags name is held here, so any bind would fail.
-        try (ServerSocket web = new ServerSocket(); ServerSocket metrics = new ServerSocket()) {
+        try (ServerSocket web = new ServerSocket();
+                ServerSocket metrics = new ServerSocket()) {
             web.bind(new InetSocketAddress("127.0.79.30", 0));
             metrics.bind(new InetSocketAddress("127.0.0.1", 0));
             Path file = dir.resolve("edge.yaml");
-            Files.writeString(file, "services:\n  - name: web\n    listen: [\"127.0.79.30:" + web.getLocalPort() + "\"]\n"
-                    + "  - name: dns\n    protocol: UDP\n    listen: [\"127.0.79.30:53\", \"127.0.79.31:53\"]\n");
+            Files.writeString(
+                    file,
+                    "services:\n  - name: web\n    listen: [\"127.0.79.30:" + web.getLocalPort() + "\"]\n"
+                            + "  - name: dns\n    protocol: UDP\n    listen: [\"127.0.79.30:53\", \"127.0.79.31:53\"]\n");
 
-            String[] result = run(new EdgeCommand(), "--check", "--config", file.toString(), "--metrics-bind-address",
-                    "127.0.0.1:" + metrics.getLocalPort(), "--healthz-bind-address", "");
+            String[] result = run(
+                    new EdgeCommand(),
+                    "--check",
+                    "--config",
+                    file.toString(),
+                    "--metrics-bind-address",
+                    "127.0.0.1:" + metrics.getLocalPort(),
+                    "--healthz-bind-address",
+                    "");
 
             assertThat(result[0]).as(result[2]).isEqualTo("0");
             assertThat(result[1]).isEqualTo(file + ": configuration OK (2 services, 3 frontends)\n");
@@ -111,13 +128,18 @@ class EdgeCommandTest {
 
         assertThat(check[0]).isEqualTo("2");
         assertThat(check[1]).isEmpty();
-        assertThat(check[2]).isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n")
+        assertThat(check[2])
+                .isEqualTo("vipd edge: " + file + ":3: services[0].listen[1]: not an ip:port: \"127.0.0.1\"\n")
                 .isEqualTo(start[2]);
     }
 
     @Test
     void checkOfAMissingFileExitsWith2() {
-        String[] result = run(new EdgeCommand(), "--check", "--config", dir.resolve("nope.yaml").toString());
+        String[] result = run(
+                new EdgeCommand(),
+                "--check",
+                "--config",
+                dir.resolve("nope.yaml").toString());
 
         assertThat(result[0]).isEqualTo("2");
         assertThat(result[2]).isEqualTo("vipd edge: " + dir.resolve("nope.yaml") + ": no such file\n");
@@ -128,22 +150,37 @@ class EdgeCommandTest {
         String front = "127.0.78.1";
         List<String> web = List.of(key("127.0.78.2"), key("127.0.78.3"), key("127.0.78.4"));
         Path file = dir.resolve("demo.yaml");
-        Files.writeString(file, "services:\n"
-                + "  - name: web\n    listen: [\"" + key(front) + "\"]\n    backends: [" + String.join(", ", web) + "]\n"
-                + "  - name: web-sticky\n    listen: [\"" + key(front) + "\"]\n    sessionAffinity: ClientIP\n"
-                + "    backends: [" + String.join(", ", web) + "]\n"
-                + "  - name: echo\n    protocol: UDP\n    listen: [\"" + front + ":" + freeUdpPort(front) + "\"]\n"
-                + "    backends: [\"127.0.78.2:" + freeUdpPort("127.0.78.2") + "\"]\n");
+        Files.writeString(
+                file,
+                "services:\n"
+                        + "  - name: web\n    listen: [\"" + key(front) + "\"]\n    backends: ["
+                        + String.join(", ", web) + "]\n"
+                        + "  - name: web-sticky\n    listen: [\"" + key(front) + "\"]\n    sessionAffinity: ClientIP\n"
+                        + "    backends: [" + String.join(", ", web) + "]\n"
+                        + "  - name: echo\n    protocol: UDP\n    listen: [\"" + front + ":" + freeUdpPort(front)
+                        + "\"]\n"
+                        + "    backends: [\"127.0.78.2:" + freeUdpPort("127.0.78.2") + "\"]\n");
 
-        String[] result = run(new DemoCommand(), "--self-test", "--config", file.toString(),
-                "--metrics-bind-address", "127.0.0.1:0", "--healthz-bind-address", "127.0.0.1:0");
+        String[] result = run(
+                new DemoCommand(),
+                "--self-test",
+                "--config",
+                file.toString(),
+                "--metrics-bind-address",
+                "127.0.0.1:0",
+                "--healthz-bind-address",
+                "127.0.0.1:0");
 
         assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
-        assertThat(result[1]).containsPattern("spread: +web: 30 requests \\(new connection each\\) answered by [23] backends")
-                .containsPattern("affinity: web-sticky \\(ClientIP\\): 20 requests answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
-                .containsPattern("failover: stopped backend 127\\.0\\.78\\.\\d:\\d+; web: 20/20 answered .*; web-sticky: 20/20"
-                        + " answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
-                .contains("udp:      echo ").contains("5/5 datagrams echoed")
+        assertThat(result[1])
+                .containsPattern("spread: +web: 30 requests \\(new connection each\\) answered by [23] backends")
+                .containsPattern(
+                        "affinity: web-sticky \\(ClientIP\\): 20 requests answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
+                .containsPattern(
+                        "failover: stopped backend 127\\.0\\.78\\.\\d:\\d+; web: 20/20 answered .*; web-sticky: 20/20"
+                                + " answered by \\{127\\.0\\.78\\.\\d:\\d+=20}  ok")
+                .contains("udp:      echo ")
+                .contains("5/5 datagrams echoed")
                 .endsWith("demo self-test passed\n");
     }
 
@@ -151,30 +188,46 @@ class EdgeCommandTest {
     void sigtermStopsAcceptingDrainsEstablishedConnectionsAndExits0() throws Exception {
         String front = "127.0.79.1";
         int port = freeTcpPort(front);
-        try (DemoBackends backends = new DemoBackends(); TcpBackend echo = TcpBackend.echo("127.0.79.2")) {
+        try (DemoBackends backends = new DemoBackends();
+                TcpBackend echo = TcpBackend.echo("127.0.79.2")) {
             InetSocketAddress http = new InetSocketAddress("127.0.79.3", freeTcpPort("127.0.79.3"));
             backends.startHttp(http);
             int echoPort = echo.address().getPort();
             Path file = dir.resolve("edge.yaml");
-            Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
-                    + "    backends: [\"127.0.79.2:" + echoPort + "\"]\n");
+            Files.writeString(
+                    file,
+                    "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
+                            + "    backends: [\"127.0.79.2:" + echoPort + "\"]\n");
             InetSocketAddress frontend = new InetSocketAddress(front, port);
-            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "127.0.0.1:0",
-                    "--healthz-bind-address", "127.0.0.1:0", "--shutdown-grace", "20s");
+            Process vipd = startEdge(
+                    file,
+                    frontend,
+                    "--metrics-bind-address",
+                    "127.0.0.1:0",
+                    "--healthz-bind-address",
+                    "127.0.0.1:0",
+                    "--shutdown-grace",
+                    "20s");
             try {
                 try (Socket established = new Socket()) {
                     established.connect(frontend, 3000);
                     established.setSoTimeout(5000);
                     assertThat(roundTrip(established, "before")).isEqualTo("before");
 
-                    vipd.destroy();  // SIGTERM
+                    vipd.destroy(); // SIGTERM
 
                     await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> !connects(frontend));
-                    assertThat(vipd.isAlive()).as("draining while a connection is open").isTrue();
+                    assertThat(vipd.isAlive())
+                            .as("draining while a connection is open")
+                            .isTrue();
                     assertThat(roundTrip(established, "during drain")).isEqualTo("during drain");
                 }
-                assertThat(vipd.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("exits once drained").isTrue();
-                assertThat(vipd.exitValue()).as(Files.readString(dir.resolve("vipd.log"))).isZero();
+                assertThat(vipd.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
+                        .as("exits once drained")
+                        .isTrue();
+                assertThat(vipd.exitValue())
+                        .as(Files.readString(dir.resolve("vipd.log")))
+                        .isZero();
             } finally {
                 vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
@@ -186,7 +239,8 @@ class EdgeCommandTest {
         String front = "127.0.79.20";
         InetSocketAddress frontend = new InetSocketAddress(front, freeTcpPort(front));
         int metricsPort = freeTcpPort("127.0.0.1");
-        try (DemoBackends backends = new DemoBackends(); ServerSocket squatter = new ServerSocket()) {
+        try (DemoBackends backends = new DemoBackends();
+                ServerSocket squatter = new ServerSocket()) {
             String first = key("127.0.79.21");
             String second = key("127.0.79.22");
             backends.startHttp(Addresses.parseIpPort(first));
@@ -196,15 +250,17 @@ class EdgeCommandTest {
             Path file = dir.resolve("edge.yaml");
             String web = "services:\n  - name: web\n    listen: [\"" + Addresses.key(frontend) + "\"]\n    backends: [";
             Files.writeString(file, web + first + "]\n");
-            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "127.0.0.1:" + metricsPort,
-                    "--healthz-bind-address", "");
+            Process vipd = startEdge(
+                    file, frontend, "--metrics-bind-address", "127.0.0.1:" + metricsPort, "--healthz-bind-address", "");
             try {
                 assertThat(DemoClient.httpGet(frontend)).isEqualTo(first);
 
                 // The file watch reads this first and is refused, the squatter holding "other"; the content does
                 // not change again, so only a SIGHUP applies it once the address is free.
-                replace(file, web + second + "]\n  - name: other\n    listen: [\"" + Addresses.key(other) + "\"]\n"
-                        + "    backends: [" + first + "]\n");
+                replace(
+                        file,
+                        web + second + "]\n  - name: other\n    listen: [\"" + Addresses.key(other) + "\"]\n"
+                                + "    backends: [" + first + "]\n");
                 await().atMost(WAIT).until(() -> reloads(metricsPort, "failure") == 1);
                 assertThat(DemoClient.httpGet(frontend)).isEqualTo(first);
                 squatter.close();
@@ -219,8 +275,9 @@ class EdgeCommandTest {
                 await().atMost(WAIT).until(() -> reloads(metricsPort, "failure") == 2);
                 hangup(vipd);
 
-                await().atMost(WAIT).until(() -> occurrences(log(), "reloading on SIGHUP") == 2
-                        && reloads(metricsPort, "failure") == 3);
+                await().atMost(WAIT)
+                        .until(() ->
+                                occurrences(log(), "reloading on SIGHUP") == 2 && reloads(metricsPort, "failure") == 3);
                 assertThat(vipd.isAlive()).isTrue();
                 assertThat(DemoClient.httpGet(frontend)).isEqualTo(second);
                 assertThat(reloads(metricsPort, "success")).isEqualTo(2);
@@ -235,8 +292,16 @@ class EdgeCommandTest {
         Path file = dir.resolve("edge.yaml");
         Files.writeString(file, "services: []\n");
 
-        String[] result = run(new EdgeCommand(), "--config", file.toString(), "--connect-attempts", "0",
-                "--metrics-bind-address", "", "--healthz-bind-address", "");
+        String[] result = run(
+                new EdgeCommand(),
+                "--config",
+                file.toString(),
+                "--connect-attempts",
+                "0",
+                "--metrics-bind-address",
+                "",
+                "--healthz-bind-address",
+                "");
 
         assertThat(result[0]).isEqualTo("2");
         assertThat(result[2]).isEqualTo("vipd edge: --connect-attempts 0: must be at least 1\n");
@@ -248,11 +313,20 @@ class EdgeCommandTest {
         int port = freeTcpPort(front);
         try (TcpBackend echo = TcpBackend.echo("127.0.79.6")) {
             Path file = dir.resolve("edge.yaml");
-            Files.writeString(file, "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
-                    + "    backends: [\"127.0.79.6:" + echo.address().getPort() + "\"]\n");
+            Files.writeString(
+                    file,
+                    "services:\n  - name: echo\n    listen: [\"" + front + ":" + port + "\"]\n"
+                            + "    backends: [\"127.0.79.6:" + echo.address().getPort() + "\"]\n");
             InetSocketAddress frontend = new InetSocketAddress(front, port);
-            Process vipd = startEdge(file, frontend, "--metrics-bind-address", "", "--healthz-bind-address", "",
-                    "--tcp-idle-timeout", "700ms");
+            Process vipd = startEdge(
+                    file,
+                    frontend,
+                    "--metrics-bind-address",
+                    "",
+                    "--healthz-bind-address",
+                    "",
+                    "--tcp-idle-timeout",
+                    "700ms");
             try {
                 try (Socket idle = new Socket()) {
                     idle.connect(frontend, 3000);
@@ -260,9 +334,12 @@ class EdgeCommandTest {
                     assertThat(roundTrip(idle, "hello")).isEqualTo("hello");
                     long start = System.nanoTime();
 
-                    assertThatThrownBy(() -> idle.getInputStream().read()).as("reset by vipd after idling")
-                            .isInstanceOf(java.net.SocketException.class).hasMessageContaining("reset");
-                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+                    assertThatThrownBy(() -> idle.getInputStream().read())
+                            .as("reset by vipd after idling")
+                            .isInstanceOf(java.net.SocketException.class)
+                            .hasMessageContaining("reset");
+                    assertThat(Duration.ofNanos(System.nanoTime() - start))
+                            .isGreaterThanOrEqualTo(Duration.ofMillis(500));
                 }
             } finally {
                 vipd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -272,11 +349,20 @@ class EdgeCommandTest {
 
     /** Starts {@code vipd edge --config file flags...} as a process and waits until the frontend accepts. */
     private Process startEdge(Path file, InetSocketAddress frontend, String... flags) throws IOException {
-        List<String> command = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
-                "-Xmx128m", Main.class.getName(), "edge", "--config", file.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                javaBin(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Xmx128m",
+                Main.class.getName(),
+                "edge",
+                "--config",
+                file.toString()));
         command.addAll(List.of(flags));
-        Process vipd = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("vipd.log").toFile()).start();
+        Process vipd = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("vipd.log").toFile())
+                .start();
         try {
             await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> connects(frontend));
         } catch (RuntimeException | Error e) {
@@ -294,7 +380,9 @@ class EdgeCommandTest {
     }
 
     private static void hangup(Process process) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid()))
+                .inheritIO()
+                .start();
         assertThat(kill.waitFor()).isZero();
     }
 
@@ -308,8 +396,11 @@ class EdgeCommandTest {
 
     /** {@code vipd_config_reloads_total{result}} as the process's /metrics reports it. */
     private static double reloads(int metricsPort, String result) throws IOException, InterruptedException {
-        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         Matcher m = Pattern.compile("(?m)^vipd_config_reloads_total\\{result=\"" + result + "\"} (\\S+)$")
                 .matcher(metrics.body());
         assertThat(m.find()).as(metrics.body()).isTrue();
@@ -319,7 +410,10 @@ class EdgeCommandTest {
     private static String[] run(Object command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = new CommandLine(command).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        int code = new CommandLine(command)
+                .setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err))
+                .execute(args);
         return new String[] {Integer.toString(code), out.toString(), err.toString()};
     }
 

@@ -20,7 +20,8 @@ class FlagConvertersTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "10", "s", "10x", "10s5", "-1s"})
     void badDurationsAreRefused(String flag) {
-        assertThatThrownBy(() -> GoDurationConverter.parse(flag)).isInstanceOf(TypeConversionException.class)
+        assertThatThrownBy(() -> GoDurationConverter.parse(flag))
+                .isInstanceOf(TypeConversionException.class)
                 .hasMessageContaining("not a duration");
     }
 

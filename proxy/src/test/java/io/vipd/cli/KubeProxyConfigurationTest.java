@@ -1,7 +1,5 @@
 package io.vipd.cli;
 
-import io.vipd.node.NodeSettings;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class KubeProxyConfigurationTest {
     @Test
     void readsKubeadmsConfigMapAsItIs() throws Exception {
-        KubeProxyConfiguration c = KubeProxyConfiguration.load(Path.of("src/test/resources/kube-proxy/kubeadm-config.conf"));
+        KubeProxyConfiguration c =
+                KubeProxyConfiguration.load(Path.of("src/test/resources/kube-proxy/kubeadm-config.conf"));
         assertThat(c.kubeconfig()).isEqualTo("/var/lib/kube-proxy/kubeconfig.conf");
         assertThat(c.clusterCidr()).isEqualTo("10.244.0.0/16");
         assertThat(c.hostnameOverride()).isEmpty();
@@ -28,7 +27,8 @@ class KubeProxyConfigurationTest {
 
     @Test
     void readsTheFieldsThatApply() {
-        KubeProxyConfiguration c = KubeProxyConfiguration.parse(String.join("\n",
+        KubeProxyConfiguration c = KubeProxyConfiguration.parse(String.join(
+                "\n",
                 "apiVersion: kubeproxy.config.k8s.io/v1alpha1",
                 "kind: KubeProxyConfiguration",
                 "hostnameOverride: node-a",
@@ -50,14 +50,19 @@ class KubeProxyConfigurationTest {
 
     @Test
     void theShippedConfigMapIsValidAndFullyHonoured() throws Exception {
-        Object doc = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+        Object doc = new org.snakeyaml.engine.v2.api.Load(
+                        org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
                 .loadFromString(java.nio.file.Files.readString(Path.of("../deploy/configmap.yaml")));
         String text = (String) ((Map<?, ?>) ((Map<?, ?>) doc).get("data")).get("config.conf");
         KubeProxyConfiguration c = KubeProxyConfiguration.parse(text);
         assertThat(c.ignored()).isEmpty();
         assertThat(c.kubeconfig()).isEqualTo("/var/lib/vipd/kubeconfig.conf");
-        assertThat(NodeSettingsResolver.resolve(new NodeSettingsResolver.Flags(null, null, null, null, null, null, null, null, null),
-                c, Map.of("NODE_NAME", "n1")).warnings()).isEmpty();
+        assertThat(NodeSettingsResolver.resolve(
+                                new NodeSettingsResolver.Flags(null, null, null, null, null, null, null, null, null),
+                                c,
+                                Map.of("NODE_NAME", "n1"))
+                        .warnings())
+                .isEmpty();
     }
 
     @Test
@@ -65,7 +70,8 @@ class KubeProxyConfigurationTest {
         assertThatThrownBy(() -> KubeProxyConfiguration.parse("kind: Pod"))
                 .hasMessageContaining("kind: want KubeProxyConfiguration");
         assertThatThrownBy(() -> KubeProxyConfiguration.parse("nftables: {minSyncPeriod: soon}"))
-                .hasMessageContaining("nftables.minSyncPeriod").hasMessageContaining("soon");
+                .hasMessageContaining("nftables.minSyncPeriod")
+                .hasMessageContaining("soon");
         assertThatThrownBy(() -> KubeProxyConfiguration.parse("nodePortAddresses: primary"))
                 .hasMessageContaining("nodePortAddresses: want a list");
         assertThatThrownBy(() -> KubeProxyConfiguration.parse("featureGates: {A: maybe}"))

@@ -41,16 +41,21 @@ class PlanCommandTest {
 
     static Stream<String> manifests() throws IOException {
         try (Stream<Path> files = Files.list(DIR)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml"))
-                    .map(n -> n.substring(0, n.length() - 5)).sorted().toList().stream();
+            return files
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml"))
+                    .map(n -> n.substring(0, n.length() - 5))
+                    .sorted()
+                    .toList()
+                    .stream();
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("manifests")
     void matchesGolden(String name) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--manifests", DIR.resolve(name + ".yaml").toString(),
-                "--node-name", "node-1", "-o", "json"));
+        List<String> args = new ArrayList<>(
+                List.of("--manifests", DIR.resolve(name + ".yaml").toString(), "--node-name", "node-1", "-o", "json"));
         Path extra = DIR.resolve(name + ".args");
         if (Files.exists(extra)) {
             args.addAll(Arrays.asList(Files.readString(extra).trim().split("\\s+")));
@@ -61,7 +66,9 @@ class PlanCommandTest {
         if (Boolean.getBoolean("golden.update")) {
             Files.writeString(golden, run.out(), StandardCharsets.UTF_8);
         }
-        assertThat(golden).as("golden file; create it with -Dgolden.update=true").exists();
+        assertThat(golden)
+                .as("golden file; create it with -Dgolden.update=true")
+                .exists();
         assertThat(run.out()).isEqualTo(Files.readString(golden));
     }
 
@@ -76,8 +83,15 @@ class PlanCommandTest {
         Files.writeString(first, String.join("---\n", Arrays.copyOfRange(docs, 0, half)));
         Files.writeString(second, String.join("---\n", Arrays.copyOfRange(docs, half, docs.length)));
 
-        Run run = plan("--manifests", second.toString(), "--manifests", first.toString(), "--node-name", "node-1",
-                "-o", "json");
+        Run run = plan(
+                "--manifests",
+                second.toString(),
+                "--manifests",
+                first.toString(),
+                "--node-name",
+                "node-1",
+                "-o",
+                "json");
 
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).isEqualTo(Files.readString(DIR.resolve("topology.json")));
@@ -87,8 +101,11 @@ class PlanCommandTest {
     void theTableShowsOneRowPerFrontend() {
         Run run = plan("--manifests", DIR.resolve("basic.yaml").toString(), "--node-name", "node-1");
         assertThat(run.code()).isZero();
-        assertThat(run.out().lines().findFirst().orElseThrow()).startsWith("SERVICE").contains("BACKENDS");
-        assertThat(run.out()).containsPattern("edge/ingress +https +TCP +\\*:30443 +NodePort +drop +-")
+        assertThat(run.out().lines().findFirst().orElseThrow())
+                .startsWith("SERVICE")
+                .contains("BACKENDS");
+        assertThat(run.out())
+                .containsPattern("edge/ingress +https +TCP +\\*:30443 +NodePort +drop +-")
                 .containsPattern("shop/empty +- +TCP +10.96.10.99:8080 +ClusterIP +reject +-");
     }
 
@@ -115,13 +132,23 @@ class PlanCommandTest {
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("missing.yaml");
 
-        run = plan("--manifests", DIR.resolve("basic.yaml").toString(), "--node-name", "n", "--feature-gates",
+        run = plan(
+                "--manifests",
+                DIR.resolve("basic.yaml").toString(),
+                "--node-name",
+                "n",
+                "--feature-gates",
                 "PreferSameTrafficDistribution=maybe");
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("PreferSameTrafficDistribution has value \"maybe\"");
 
         // Other Kubernetes gates (kubeadm's configuration may set any) are named and ignored.
-        run = plan("--manifests", DIR.resolve("basic.yaml").toString(), "--node-name", "n", "--feature-gates",
+        run = plan(
+                "--manifests",
+                DIR.resolve("basic.yaml").toString(),
+                "--node-name",
+                "n",
+                "--feature-gates",
                 "NFTablesProxyMode=true");
         assertThat(run.code()).isZero();
         assertThat(run.err()).contains("feature gate NFTablesProxyMode does not change what vipd programs");

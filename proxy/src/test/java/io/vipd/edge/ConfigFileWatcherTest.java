@@ -27,8 +27,8 @@ class ConfigFileWatcherTest {
         Path file = dir.resolve("edge.yaml");
         Files.writeString(file, "services: []\n");
         AtomicInteger changes = new AtomicInteger();
-        try (ConfigFileWatcher w = new ConfigFileWatcher(file, NO_POLL, ConfigFileWatcher.digest("services: []\n"),
-                changes::incrementAndGet)) {
+        try (ConfigFileWatcher w = new ConfigFileWatcher(
+                file, NO_POLL, ConfigFileWatcher.digest("services: []\n"), changes::incrementAndGet)) {
             w.start();
             Path tmp = dir.resolve(".edge.yaml.swp");
             Files.writeString(tmp, "services: [] # edited\n");
@@ -47,8 +47,8 @@ class ConfigFileWatcherTest {
         Files.createSymbolicLink(dir.resolve("..data"), v1.getFileName());
         Path file = Files.createSymbolicLink(dir.resolve("edge.yaml"), Path.of("..data/edge.yaml"));
         AtomicInteger changes = new AtomicInteger();
-        try (ConfigFileWatcher w = new ConfigFileWatcher(file, NO_POLL, ConfigFileWatcher.digest("services: []\n"),
-                changes::incrementAndGet)) {
+        try (ConfigFileWatcher w = new ConfigFileWatcher(
+                file, NO_POLL, ConfigFileWatcher.digest("services: []\n"), changes::incrementAndGet)) {
             w.start();
             Path v2 = Files.createDirectory(dir.resolve("..2026_01_01_v2"));
             Files.writeString(v2.resolve("edge.yaml"), "services: [] # v2\n");
@@ -65,8 +65,8 @@ class ConfigFileWatcherTest {
         Path file = dir.resolve("edge.yaml");
         Files.writeString(file, "services: []\n");
         AtomicInteger changes = new AtomicInteger();
-        try (ConfigFileWatcher w = new ConfigFileWatcher(file, NO_POLL, ConfigFileWatcher.digest("services: []\n"),
-                changes::incrementAndGet)) {
+        try (ConfigFileWatcher w = new ConfigFileWatcher(
+                file, NO_POLL, ConfigFileWatcher.digest("services: []\n"), changes::incrementAndGet)) {
             Files.writeString(file, "services: []\n");
             w.checkNow();
             assertThat(changes.get()).isZero();

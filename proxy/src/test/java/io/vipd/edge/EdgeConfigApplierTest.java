@@ -40,9 +40,14 @@ class EdgeConfigApplierTest {
         assertThat(r.added()).containsExactlyInAnyOrder(name("a"), name("b"));
         assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7001), tcp(7002));
         assertThat(listeners.accepting).as("accepting once installed").isEqualTo(listeners.open);
-        assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.0.1", 7001)).entry().name())
+        assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.0.1", 7001))
+                        .entry()
+                        .name())
                 .isEqualTo(name("a"));
-        assertThat(table.get(name("a")).route(io.vipd.lb.FrontendType.LOAD_BALANCER, false).backends().keys())
+        assertThat(table.get(name("a"))
+                        .route(io.vipd.lb.FrontendType.LOAD_BALANCER, false)
+                        .backends()
+                        .keys())
                 .containsExactly("127.0.0.2:80");
     }
 
@@ -73,7 +78,8 @@ class EdgeConfigApplierTest {
         assertThat(r.opened()).containsExactlyInAnyOrder(tcp(7003), udp(7002));
         assertThat(r.closed()).containsExactly(tcp(7001));
         assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7002), tcp(7003), udp(7002));
-        assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.0.1", 7001))).isNull();
+        assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.0.1", 7001)))
+                .isNull();
     }
 
     @Test
@@ -157,15 +163,15 @@ class EdgeConfigApplierTest {
     @Test
     void manifestsReachTheTableThroughTheTrackerWhichRebuildsOnlyWhatChanged() throws Exception {
         String web = manifest("web", 1, 8080, "127.0.81.1", "127.0.81.2");
-        EdgeConfigApplier.Result first = applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081,
-                "127.0.81.3")));
+        EdgeConfigApplier.Result first =
+                applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081, "127.0.81.3")));
         assertThat(first.added()).containsExactlyInAnyOrder(shop("web"), shop("api"));
         assertThat(listeners.accepting).containsExactlyInAnyOrder(clusterIp(1, 8080), clusterIp(2, 8081));
         ServicePortEntry untouched = table.get(shop("web"));
         long generation = table.generation();
 
-        EdgeConfigApplier.Result r = applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081,
-                "127.0.81.3", "127.0.81.4")));
+        EdgeConfigApplier.Result r =
+                applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081, "127.0.81.3", "127.0.81.4")));
 
         assertThat(r.added()).isEmpty();
         assertThat(r.changed()).containsExactly(shop("api"));
@@ -176,8 +182,8 @@ class EdgeConfigApplierTest {
         assertThat(table.get(shop("api")).internalRoute().backends().keys())
                 .containsExactly("127.0.81.3:9000", "127.0.81.4:9000");
 
-        EdgeConfigApplier.Result same = applier.apply(loader.parse("m.yaml", web + manifest("api", 2, 8081,
-                "127.0.81.3", "127.0.81.4") + "# a comment\n"));
+        EdgeConfigApplier.Result same = applier.apply(
+                loader.parse("m.yaml", web + manifest("api", 2, 8081, "127.0.81.3", "127.0.81.4") + "# a comment\n"));
         assertThat(same.isEmpty()).isTrue();
         assertThat(table.generation()).isEqualTo(generation + 1);
     }
@@ -188,8 +194,9 @@ class EdgeConfigApplierTest {
         applier.apply(loader.parse("m.yaml", slice));
         ServicePortEntry before = table.get(shop("web"));
 
-        applier.apply(loader.parse("m.yaml", slice.replace("clusterIP: 127.0.80.1",
-                "clusterIP: 127.0.80.1\n  externalIPs: [127.0.80.9]")));
+        applier.apply(loader.parse(
+                "m.yaml",
+                slice.replace("clusterIP: 127.0.80.1", "clusterIP: 127.0.80.1\n  externalIPs: [127.0.80.9]")));
 
         ServicePortEntry after = table.get(shop("web"));
         assertThat(after).isNotSameAs(before);
@@ -208,7 +215,8 @@ class EdgeConfigApplierTest {
         assertThat(r.removed()).containsExactly(shop("api"));
         assertThat(r.closed()).containsExactly(clusterIp(2, 8081));
         assertThat(table.get(shop("api"))).isNull();
-        assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.80.2", 8081))).isNull();
+        assertThat(table.lookup(Protocol.TCP, new InetSocketAddress("127.0.80.2", 8081)))
+                .isNull();
         assertThat(listeners.open).containsExactly(clusterIp(1, 8080));
     }
 
@@ -219,8 +227,8 @@ class EdgeConfigApplierTest {
         ServicePortEntry inForce = table.get(shop("web"));
         listeners.busy.add(clusterIp(2, 8081));
 
-        assertThatThrownBy(() -> applier.apply(loader.parse("m.yaml", manifest("web", 1, 8080, "127.0.81.2")
-                + manifest("api", 2, 8081, "127.0.81.3"))))
+        assertThatThrownBy(() -> applier.apply(loader.parse(
+                        "m.yaml", manifest("web", 1, 8080, "127.0.81.2") + manifest("api", 2, 8081, "127.0.81.3"))))
                 .isInstanceOf(EdgeConfigException.class)
                 .hasMessage("m.yaml: Service shop/api: 127.0.80.2:8081/TCP: Address already in use");
         assertThat(table.get(shop("web"))).isSameAs(inForce);
@@ -228,8 +236,8 @@ class EdgeConfigApplierTest {
 
         // The refused file was never staged: the same file applies in full once the port is free.
         listeners.busy.clear();
-        EdgeConfigApplier.Result r = applier.apply(loader.parse("m.yaml", manifest("web", 1, 8080, "127.0.81.2")
-                + manifest("api", 2, 8081, "127.0.81.3")));
+        EdgeConfigApplier.Result r = applier.apply(loader.parse(
+                "m.yaml", manifest("web", 1, 8080, "127.0.81.2") + manifest("api", 2, 8081, "127.0.81.3")));
         assertThat(r.added()).containsExactly(shop("api"));
         assertThat(r.changed()).containsExactly(shop("web"));
     }
@@ -248,15 +256,17 @@ class EdgeConfigApplierTest {
                 ---
                 """;
 
-        EdgeConfigApplier.Result toManifests = applier.apply(loader.parse("f.yaml", a + manifest("web", 1, 8080,
-                "127.0.81.1")));
+        EdgeConfigApplier.Result toManifests =
+                applier.apply(loader.parse("f.yaml", a + manifest("web", 1, 8080, "127.0.81.1")));
 
         assertThat(toManifests.added()).containsExactly(shop("web"));
         assertThat(toManifests.changed()).containsExactly(name("a"));
         assertThat(toManifests.removed()).containsExactly(name("b"));
-        assertThat(table.entries()).extracting(ServicePortEntry::name).containsExactlyInAnyOrder(name("a"),
-                shop("web"));
-        assertThat(table.get(name("a")).frontends()).extracting(f -> f.type())
+        assertThat(table.entries())
+                .extracting(ServicePortEntry::name)
+                .containsExactlyInAnyOrder(name("a"), shop("web"));
+        assertThat(table.get(name("a")).frontends())
+                .extracting(f -> f.type())
                 .containsExactly(io.vipd.lb.FrontendType.CLUSTER_IP);
         assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7001), clusterIp(1, 8080));
 
@@ -265,8 +275,7 @@ class EdgeConfigApplierTest {
         assertThat(back.added()).containsExactly(name("b"));
         assertThat(back.changed()).containsExactly(name("a"));
         assertThat(back.removed()).containsExactly(shop("web"));
-        assertThat(table.entries()).extracting(ServicePortEntry::name).containsExactlyInAnyOrder(name("a"),
-                name("b"));
+        assertThat(table.entries()).extracting(ServicePortEntry::name).containsExactlyInAnyOrder(name("a"), name("b"));
         assertThat(listeners.open).containsExactlyInAnyOrder(tcp(7001), tcp(7002));
 
         // Manifests again start from a fresh tracker, which replaces what the compact format installed.
@@ -311,8 +320,11 @@ class EdgeConfigApplierTest {
         public void accept(Collection<Frontend> frontends) {
             assertThat(open).containsAll(frontends);
             for (Frontend f : frontends) {
-                assertThat(f.isNodePort() ? table.lookupNodePort(f.protocol(), f.port())
-                        : table.lookup(f.protocol(), f.socketAddress())).as("%s in the table before accepting", f)
+                assertThat(
+                                f.isNodePort()
+                                        ? table.lookupNodePort(f.protocol(), f.port())
+                                        : table.lookup(f.protocol(), f.socketAddress()))
+                        .as("%s in the table before accepting", f)
                         .isNotNull();
             }
             accepting.addAll(frontends);

@@ -61,16 +61,19 @@ class EdgeConfigCheckTest {
 
     @Test
     void aWildcardAddressOverlappingAnotherIsRefusedNamingBoth() throws Exception {
-        Path file = write("services:\n" + service("all", "TCP", "0.0.0.0:8080") + service("one", "TCP", "127.0.0.1:8080"));
+        Path file =
+                write("services:\n" + service("all", "TCP", "0.0.0.0:8080") + service("one", "TCP", "127.0.0.1:8080"));
 
-        assertThatThrownBy(() -> EdgeConfigCheck.check(file, NO_ADMIN)).isInstanceOf(EdgeConfigException.class)
+        assertThatThrownBy(() -> EdgeConfigCheck.check(file, NO_ADMIN))
+                .isInstanceOf(EdgeConfigException.class)
                 .hasMessage(file + ":7: services[1].listen[0]: 127.0.0.1:8080/TCP: Address already in use "
                         + "(taken by 0.0.0.0:8080/TCP of services[0].listen[0] at line 4)");
     }
 
     @Test
     void theIpv6WildcardCoversIpv4TooButTheIpv4WildcardNotIpv6() throws Exception {
-        Path dualStack = write("services:\n" + service("all", "TCP", "[::]:8080") + service("one", "TCP", "0.0.0.0:8080"));
+        Path dualStack =
+                write("services:\n" + service("all", "TCP", "[::]:8080") + service("one", "TCP", "0.0.0.0:8080"));
         assertThatThrownBy(() -> EdgeConfigCheck.check(dualStack, NO_ADMIN))
                 .hasMessageContaining("services[1].listen[0]: 0.0.0.0:8080/TCP: Address already in use");
 
@@ -83,8 +86,8 @@ class EdgeConfigCheckTest {
     void aFrontendOnAnAdminAddressIsRefused() throws Exception {
         Path file = write("services:\n" + service("web", "TCP", "0.0.0.0:10249"));
 
-        assertThatThrownBy(() -> EdgeConfigCheck.check(file,
-                Map.of("the metrics listener", new InetSocketAddress("127.0.0.1", 10249))))
+        assertThatThrownBy(() -> EdgeConfigCheck.check(
+                        file, Map.of("the metrics listener", new InetSocketAddress("127.0.0.1", 10249))))
                 .hasMessage(file + ":4: services[0].listen[0]: 0.0.0.0:10249/TCP: Address already in use "
                         + "(taken by the metrics listener 127.0.0.1:10249)");
     }
@@ -119,11 +122,13 @@ class EdgeConfigCheckTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Path file = write("services:\n" + service("all", "TCP", "0.0.0.0:" + port)
-                + service("one", "TCP", "127.0.0.1:" + port));
+        Path file = write(
+                "services:\n" + service("all", "TCP", "0.0.0.0:" + port) + service("one", "TCP", "127.0.0.1:" + port));
 
-        assertThatThrownBy(() -> EdgeRuntime.start(EdgeRuntime.Options.defaults(file).withAdmin(null, null)
-                .withProxyConfig(ProxyConfig.defaults().withEventLoops(1))).close())
+        assertThatThrownBy(() -> EdgeRuntime.start(EdgeRuntime.Options.defaults(file)
+                                .withAdmin(null, null)
+                                .withProxyConfig(ProxyConfig.defaults().withEventLoops(1)))
+                        .close())
                 .isInstanceOf(EdgeConfigException.class)
                 .satisfies(started -> assertThatThrownBy(() -> EdgeConfigCheck.check(file, NO_ADMIN))
                         .hasMessageStartingWith(started.getMessage()));

@@ -29,22 +29,26 @@ class EdgeConfigLoaderTest {
     void theExampleFileParsesWithEveryDocumentedField() throws Exception {
         EdgeConfig config = loader.load(Path.of("../examples/edge.yaml"));
 
-        assertThat(config.entries()).extracting(e -> e.name().toString())
+        assertThat(config.entries())
+                .extracting(e -> e.name().toString())
                 .containsExactly("default/web/TCP", "default/web-sticky/TCP", "default/echo/UDP");
         ServicePortEntry web = config.entries().get(0);
         assertThat(web.frontends()).extracting(f -> f.frontend().toString()).containsExactly("127.0.0.1:8080/TCP");
         assertThat(web.frontends()).extracting(f -> f.type()).containsOnly(FrontendType.LOAD_BALANCER);
         assertThat(web.algorithm()).isEqualTo(Algorithm.MAGLEV);
-        assertThat(web.endpoints().backends()).extracting(Backend::key, Backend::weight).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("127.0.0.2:9000", 1),
-                org.assertj.core.groups.Tuple.tuple("127.0.0.3:9000", 1),
-                org.assertj.core.groups.Tuple.tuple("127.0.0.4:9000", 2));
+        assertThat(web.endpoints().backends())
+                .extracting(Backend::key, Backend::weight)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("127.0.0.2:9000", 1),
+                        org.assertj.core.groups.Tuple.tuple("127.0.0.3:9000", 1),
+                        org.assertj.core.groups.Tuple.tuple("127.0.0.4:9000", 2));
         assertThat(web.clientIpAffinity()).isFalse();
         ServicePortEntry sticky = config.entries().get(1);
         assertThat(sticky.affinityTimeoutSeconds()).isEqualTo(10800);
         assertThat(config.entries().get(2).name().protocol()).isEqualTo(Protocol.UDP);
-        assertThat(config.location(new Frontend(new InetSocketAddress("127.0.0.1", 8081).getAddress(), 8081,
-                Protocol.TCP))).isEqualTo(new ConfigLocation(15, "services[1].listen[0]"));
+        assertThat(config.location(
+                        new Frontend(new InetSocketAddress("127.0.0.1", 8081).getAddress(), 8081, Protocol.TCP)))
+                .isEqualTo(new ConfigLocation(15, "services[1].listen[0]"));
     }
 
     /** A reload builds over the entries in force: services whose backends stayed keep their routes and tables. */
@@ -69,7 +73,8 @@ class EdgeConfigLoaderTest {
         ServicePortEntry moved = after.entries().get(1);
         assertThat(same.externalRoute()).isSameAs(inForce.get(same.name()).externalRoute());
         assertThat(moved.externalRoute()).isNotSameAs(inForce.get(moved.name()).externalRoute());
-        assertThat(moved.endpoints().backends()).extracting(Backend::key)
+        assertThat(moved.endpoints().backends())
+                .extracting(Backend::key)
                 .containsExactly("127.0.0.2:81", "127.0.0.4:81");
         // Without the entries in force every route is new.
         assertThat(loader.parse("f.yaml", before).entries().get(0).externalRoute())
@@ -88,7 +93,8 @@ class EdgeConfigLoaderTest {
                 """);
         ServicePortEntry a = config.entries().get(0);
         assertThat(a.name().protocol()).isEqualTo(Protocol.TCP);
-        assertThat(a.frontends()).extracting(f -> f.frontend().toString())
+        assertThat(a.frontends())
+                .extracting(f -> f.frontend().toString())
                 .containsExactly("[::1]:7000/TCP", "127.0.0.1:7000/TCP");
         assertThat(a.endpoints().isEmpty()).isTrue();
         assertThat(a.hasAnyEndpoints()).isFalse();
@@ -101,7 +107,8 @@ class EdgeConfigLoaderTest {
     void anEmptyFileOrEmptyListMeansNoServices() throws Exception {
         assertThat(loader.parse("f.yaml", "").entries()).isEmpty();
         assertThat(loader.parse("f.yaml", "services: []\n").entries()).isEmpty();
-        assertThat(loader.parse("f.yaml", "# nothing yet\nservices:\n").entries()).isEmpty();
+        assertThat(loader.parse("f.yaml", "# nothing yet\nservices:\n").entries())
+                .isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -167,8 +174,10 @@ class EdgeConfigLoaderTest {
     @Test
     void aBadManifestIsReportedAtItsDocumentsLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("manifests.yaml");
-        Files.writeString(file, "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {clusterIP: 127.0.80.1}\n"
-                + "---\n# the second document\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: 7}\n");
+        Files.writeString(
+                file,
+                "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {clusterIP: 127.0.80.1}\n"
+                        + "---\n# the second document\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: 7}\n");
 
         assertThatThrownBy(() -> loader.load(file))
                 .isInstanceOf(EdgeConfigException.class)
@@ -190,14 +199,20 @@ class EdgeConfigLoaderTest {
             }
 
             @Override
-            public EdgeConfig parse(String file, String text, List<org.snakeyaml.engine.v2.nodes.Node> documents,
-                                    java.util.function.Function<ServicePortName, ServicePortEntry> previous) {
+            public EdgeConfig parse(
+                    String file,
+                    String text,
+                    List<org.snakeyaml.engine.v2.nodes.Node> documents,
+                    java.util.function.Function<ServicePortName, ServicePortEntry> previous) {
                 return new EntryConfig(file, List.of(), java.util.Map.of());
             }
         };
         EdgeConfigLoader both = new EdgeConfigLoader(List.of(manifests, new CompactConfigFormat()));
 
-        assertThat(both.parse("f.yaml", "apiVersion: v1\nkind: Service\n").entries()).isEmpty();
-        assertThat(both.parse("f.yaml", "services:\n  - name: a\n    listen: [127.0.0.1:1]\n").entries()).hasSize(1);
+        assertThat(both.parse("f.yaml", "apiVersion: v1\nkind: Service\n").entries())
+                .isEmpty();
+        assertThat(both.parse("f.yaml", "services:\n  - name: a\n    listen: [127.0.0.1:1]\n")
+                        .entries())
+                .hasSize(1);
     }
 }

@@ -1,15 +1,14 @@
 package io.vipd.edge;
 
-import io.vipd.cli.demo.DemoBackends;
-import io.vipd.cli.demo.DemoClient;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.vipd.admin.Json;
+import io.vipd.cli.demo.DemoBackends;
+import io.vipd.cli.demo.DemoClient;
 import io.vipd.lb.Addresses;
 import io.vipd.proxy.ProxyConfig;
-import io.vipd.admin.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,6 +43,7 @@ class EdgeRuntimeTest {
 
     @TempDir
     Path dir;
+
     private Path file;
     private final DemoBackends backends = new DemoBackends();
     private final List<String> backendKeys = new ArrayList<>();
@@ -92,7 +92,11 @@ class EdgeRuntimeTest {
     }
 
     private double reloads(String result) {
-        return runtime.registry().get("vipd.config.reloads").tag("result", result).counter().count();
+        return runtime.registry()
+                .get("vipd.config.reloads")
+                .tag("result", result)
+                .counter()
+                .count();
     }
 
     @Test
@@ -155,7 +159,8 @@ class EdgeRuntimeTest {
 
         write("services:\n  - name: web\n    listen: [\"" + FRONT + ":" + webPort + "\", \"" + FRONT + "\"]\n");
         await().atMost(WAIT).until(() -> reloads("failure") == 2);
-        assertThat(runtime.lastError()).isEqualTo(file + ":3: services[0].listen[1]: not an ip:port: \"" + FRONT + "\"");
+        assertThat(runtime.lastError())
+                .isEqualTo(file + ":3: services[0].listen[1]: not an ip:port: \"" + FRONT + "\"");
         assertThat(DemoClient.httpGet(frontend)).isEqualTo(backendKeys.get(0));
 
         Map<String, Object> services = get("/services");
@@ -175,9 +180,11 @@ class EdgeRuntimeTest {
                     + "\"]\n    backends: [" + backendKeys.get(0) + "]\n");
 
             await().atMost(WAIT).until(() -> reloads("failure") == 1);
-            assertThat(runtime.lastError()).startsWith(file + ":6: services[1].listen[0]: " + FRONT + ":"
-                    + squatter.getLocalPort() + "/TCP: ").containsIgnoringCase("in use");
-            assertThat(DemoClient.httpGet(new InetSocketAddress(FRONT, webPort))).isEqualTo(backendKeys.get(0));
+            assertThat(runtime.lastError())
+                    .startsWith(file + ":6: services[1].listen[0]: " + FRONT + ":" + squatter.getLocalPort() + "/TCP: ")
+                    .containsIgnoringCase("in use");
+            assertThat(DemoClient.httpGet(new InetSocketAddress(FRONT, webPort)))
+                    .isEqualTo(backendKeys.get(0));
             assertThat(runtime.table().size()).isEqualTo(1);
         }
     }
@@ -186,10 +193,12 @@ class EdgeRuntimeTest {
     void aReloadAskedForWhileShuttingDownChangesNothing() throws Exception {
         start(web(backendKeys.get(0)));
         runtime.shutdown(Duration.ZERO).get();
-        Files.writeString(file, web(backendKeys.get(1)) + "  - name: other\n    listen: [\"" + FRONT + ":" + otherPort
-                + "\"]\n    backends: [" + backendKeys.get(0) + "]\n");
+        Files.writeString(
+                file,
+                web(backendKeys.get(1)) + "  - name: other\n    listen: [\"" + FRONT + ":" + otherPort
+                        + "\"]\n    backends: [" + backendKeys.get(0) + "]\n");
 
-        runtime.reload();  // as a SIGHUP arriving during the drain would
+        runtime.reload(); // as a SIGHUP arriving during the drain would
 
         assertThat(runtime.table().size()).isEqualTo(1);
         assertThat(reloads("success") + reloads("failure")).isEqualTo(1);
@@ -223,10 +232,15 @@ class EdgeRuntimeTest {
                 + "spec:\n  clusterIP: " + FRONT + "\n  ports: [{name: http, port: " + webPort + ", protocol: TCP}]\n");
         for (int i = 0; i < backends.length; i++) {
             String[] ipPort = backends[i].split(":");
-            sb.append("---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-").append(i)
+            sb.append("---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-")
+                    .append(i)
                     .append("\n  namespace: shop\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\n")
-                    .append("ports: [{name: http, port: ").append(ipPort[1]).append(", protocol: TCP}]\n")
-                    .append("endpoints: [{addresses: [").append(ipPort[0]).append("]}]\n");
+                    .append("ports: [{name: http, port: ")
+                    .append(ipPort[1])
+                    .append(", protocol: TCP}]\n")
+                    .append("endpoints: [{addresses: [")
+                    .append(ipPort[0])
+                    .append("]}]\n");
         }
         return sb.toString();
     }
@@ -265,18 +279,26 @@ class EdgeRuntimeTest {
         assertThat(services).hasSize(1);
         assertThat(services.get(0)).containsEntry("name", "default/web/TCP").containsEntry("algorithm", "maglev");
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> rows = (List<Map<String, Object>>) services.get(0).get("backends");
+        List<Map<String, Object>> rows =
+                (List<Map<String, Object>>) services.get(0).get("backends");
         assertThat(rows).extracting(r -> r.get("address")).containsExactlyElementsOf(backendKeys.subList(0, 2));
-        assertThat(rows.stream().mapToInt(r -> ((Number) r.get("totalConnections")).intValue()).sum()).isEqualTo(1);
+        assertThat(rows.stream()
+                        .mapToInt(r -> ((Number) r.get("totalConnections")).intValue())
+                        .sum())
+                .isEqualTo(1);
 
         String metrics = getText(runtime.metricsAddress(), "/metrics").body();
-        assertThat(metrics).contains("vipd_config_reloads_total{result=\"success\"} 1.0")
-                .contains("kubeproxy_proxy_healthz_total").contains("vipd_netty_allocator_used_direct_bytes")
+        assertThat(metrics)
+                .contains("vipd_config_reloads_total{result=\"success\"} 1.0")
+                .contains("kubeproxy_proxy_healthz_total")
+                .contains("vipd_netty_allocator_used_direct_bytes")
                 .contains("vipd_connections_total");
         assertThat(getText(runtime.healthzAddress(), "/healthz").statusCode()).isEqualTo(200);
         assertThat(getText(runtime.healthzAddress(), "/livez").statusCode()).isEqualTo(200);
         assertThat(getText(runtime.healthzAddress(), "/metrics").statusCode()).isEqualTo(404);
-        assertThat(getText(runtime.metricsAddress(), "/").body()).contains("default/web/TCP").contains(backendKeys.get(1));
+        assertThat(getText(runtime.metricsAddress(), "/").body())
+                .contains("default/web/TCP")
+                .contains(backendKeys.get(1));
     }
 
     private Map<String, Object> get(String path) throws Exception {
@@ -284,9 +306,13 @@ class EdgeRuntimeTest {
     }
 
     private static HttpResponse<String> getText(InetSocketAddress at, String path) throws Exception {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-                HttpRequest.newBuilder(URI.create("http://" + Addresses.key(at) + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .build()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://" + Addresses.key(at) + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static String roundTrip(Socket s, String text) throws IOException {

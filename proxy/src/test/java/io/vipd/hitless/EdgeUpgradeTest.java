@@ -37,6 +37,7 @@ class EdgeUpgradeTest {
 
     @TempDir
     Path dir;
+
     private final List<Process> processes = new ArrayList<>();
     private final List<AutoCloseable> closeLater = new ArrayList<>();
 
@@ -63,16 +64,25 @@ class EdgeUpgradeTest {
         InetSocketAddress tcp = new InetSocketAddress("127.0.0.1", freePort());
         InetSocketAddress udp = new InetSocketAddress("127.0.0.1", freePort());
         Path config = dir.resolve("edge.yaml");
-        Files.writeString(config, String.join("\n", "services:",
-                "  - name: echo", "    listen: [\"127.0.0.1:" + tcp.getPort() + "\"]",
-                "    backends: [\"127.0.0.2:" + tcpBackend.address().getPort() + "\"]",
-                "  - name: echo-udp", "    protocol: UDP", "    listen: [\"127.0.0.1:" + udp.getPort() + "\"]",
-                "    backends: [\"127.0.0.2:" + udpBackend.getLocalPort() + "\"]", ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "services:",
+                        "  - name: echo",
+                        "    listen: [\"127.0.0.1:" + tcp.getPort() + "\"]",
+                        "    backends: [\"127.0.0.2:" + tcpBackend.address().getPort() + "\"]",
+                        "  - name: echo-udp",
+                        "    protocol: UDP",
+                        "    listen: [\"127.0.0.1:" + udp.getPort() + "\"]",
+                        "    backends: [\"127.0.0.2:" + udpBackend.getLocalPort() + "\"]",
+                        ""));
         StateDirectory state = new StateDirectory(dir.resolve("state"));
 
         Process first = startEdge(config, state, "first");
         await().atMost(WAIT).until(() -> connects(tcp));
-        HitlessLoad load = new HitlessLoad(tcp, udp, new PrintStream(dir.resolve("load.log").toFile()));
+        HitlessLoad load = new HitlessLoad(
+                tcp, udp, new PrintStream(dir.resolve("load.log").toFile()));
         load.start();
         Thread.sleep(2000);
 
@@ -88,15 +98,22 @@ class EdgeUpgradeTest {
         assertThat(load.newConnectionsOk()).isGreaterThan(50);
         assertThat(load.longLivedExchanges()).isGreaterThan(40);
         assertThat(load.udpAnswers()).isGreaterThan(30);
-        assertThat(load.udpMaxGapMillis()).as("longest pause between UDP answers, ms").isLessThan(2000);
+        assertThat(load.udpMaxGapMillis())
+                .as("longest pause between UDP answers, ms")
+                .isLessThan(2000);
         assertThat(ListeningSockets.tcpOwners(null, tcp.getPort())).containsExactly(third.pid());
         // With their connections closed, the old processes finish by themselves.
-        assertThat(first.waitFor(20, TimeUnit.SECONDS)).as("first process exits").isTrue();
-        assertThat(second.waitFor(20, TimeUnit.SECONDS)).as("second process exits").isTrue();
+        assertThat(first.waitFor(20, TimeUnit.SECONDS))
+                .as("first process exits")
+                .isTrue();
+        assertThat(second.waitFor(20, TimeUnit.SECONDS))
+                .as("second process exits")
+                .isTrue();
         assertThat(first.exitValue()).isZero();
         assertThat(second.exitValue()).isZero();
         assertThat(third.isAlive()).isTrue();
-        System.out.printf("edge hand-over: new process start to old process holding no listener: %d ms, %d ms%n",
+        System.out.printf(
+                "edge hand-over: new process start to old process holding no listener: %d ms, %d ms%n",
                 firstHandover, secondHandover);
     }
 
@@ -108,22 +125,38 @@ class EdgeUpgradeTest {
     private long upgrade(Path config, StateDirectory state, Process old, int port, String name) throws Exception {
         long start = System.nanoTime();
         Process next = startEdge(config, state, name);
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> ListeningSockets.tcpOwners(null, port).equals(Set.of(next.pid())));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         // The owner file (readiness) follows right after the listeners move.
         await().atMost(WAIT).until(() -> state.ownerPid().equals(java.util.Optional.of(next.pid())));
-        assertThat(old.isAlive()).as("the old process still relays its established connections").isTrue();
+        assertThat(old.isAlive())
+                .as("the old process still relays its established connections")
+                .isTrue();
         return millis;
     }
 
     private Process startEdge(Path config, StateDirectory state, String name) throws IOException {
-        List<String> command = List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator
-                + "java", "-cp", System.getProperty("java.class.path"), "-Xmx128m", Main.class.getName(), "edge",
-                "--config", config.toString(), "--state-dir", state.path().toString(),
-                "--metrics-bind-address", "", "--healthz-bind-address", "");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        List<String> command = List.of(
+                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Xmx128m",
+                Main.class.getName(),
+                "edge",
+                "--config",
+                config.toString(),
+                "--state-dir",
+                state.path().toString(),
+                "--metrics-bind-address",
+                "",
+                "--healthz-bind-address",
+                "");
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile())
+                .start();
         processes.add(p);
         return p;
     }

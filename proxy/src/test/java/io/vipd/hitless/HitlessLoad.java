@@ -59,7 +59,8 @@ public final class HitlessLoad implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         HitlessLoad load = new HitlessLoad(parse(args[0]), parse(args[1]), System.out);
         load.start();
-        long end = System.nanoTime() + Duration.ofSeconds(Long.parseLong(args[2])).toNanos();
+        long end =
+                System.nanoTime() + Duration.ofSeconds(Long.parseLong(args[2])).toNanos();
         while (System.nanoTime() < end) {
             Thread.sleep(100);
         }
@@ -129,7 +130,8 @@ public final class HitlessLoad implements AutoCloseable {
                     fail("new_bad_answer", String.valueOf(back));
                 }
             } catch (ConnectException e) {
-                fail(e.getMessage() != null && e.getMessage().contains("refused") ? "new_refused" : "new_connect",
+                fail(
+                        e.getMessage() != null && e.getMessage().contains("refused") ? "new_refused" : "new_connect",
                         e.toString());
             } catch (SocketTimeoutException e) {
                 fail("new_timeout", e.toString());

@@ -23,27 +23,60 @@ final class ClusterObjects {
     }
 
     /** A ClusterIP service with one port "p" (protocol, port → targetPort), edited by {@code edit}. */
-    static Service service(String name, String clusterIp, String protocol, int port, int targetPort,
-                           UnaryOperator<ServiceBuilder> edit) {
-        ServiceBuilder b = new ServiceBuilder().withNewMetadata().withNamespace(NS).withName(name).endMetadata()
-                .withNewSpec().withType("ClusterIP").withClusterIP(clusterIp).withClusterIPs(clusterIp)
+    static Service service(
+            String name,
+            String clusterIp,
+            String protocol,
+            int port,
+            int targetPort,
+            UnaryOperator<ServiceBuilder> edit) {
+        ServiceBuilder b = new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace(NS)
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withClusterIP(clusterIp)
+                .withClusterIPs(clusterIp)
                 .withIpFamilies("IPv4")
-                .addNewPort().withName("p").withProtocol(protocol).withPort(port)
-                .withTargetPort(new IntOrString(targetPort)).endPort()
+                .addNewPort()
+                .withName("p")
+                .withProtocol(protocol)
+                .withPort(port)
+                .withTargetPort(new IntOrString(targetPort))
+                .endPort()
                 .endSpec();
         return edit.apply(b).build();
     }
 
     /** The service's single slice, with port "p" and these endpoints. */
     static EndpointSlice slice(String service, String protocol, int port, List<Endpoint> endpoints) {
-        return new EndpointSliceBuilder().withNewMetadata().withNamespace(NS).withName(service + "-1")
-                .addToLabels("kubernetes.io/service-name", service).endMetadata()
-                .withAddressType("IPv4").withEndpoints(endpoints)
-                .addNewPort().withName("p").withProtocol(protocol).withPort(port).endPort().build();
+        return new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withNamespace(NS)
+                .withName(service + "-1")
+                .addToLabels("kubernetes.io/service-name", service)
+                .endMetadata()
+                .withAddressType("IPv4")
+                .withEndpoints(endpoints)
+                .addNewPort()
+                .withName("p")
+                .withProtocol(protocol)
+                .withPort(port)
+                .endPort()
+                .build();
     }
 
     static Endpoint ready(String ip, String nodeName) {
-        return new EndpointBuilder().withAddresses(ip).withNodeName(nodeName)
-                .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions().build();
+        return new EndpointBuilder()
+                .withAddresses(ip)
+                .withNodeName(nodeName)
+                .withNewConditions()
+                .withReady(true)
+                .withServing(true)
+                .withTerminating(false)
+                .endConditions()
+                .build();
     }
 }

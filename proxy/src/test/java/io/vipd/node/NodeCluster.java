@@ -1,14 +1,12 @@
 package io.vipd.node;
 
-import io.vipd.nodeport.NetNs;
-import io.vipd.nodeport.interception.CommandRunner;
-
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.io.File;
+import io.vipd.nodeport.NetNs;
+import io.vipd.nodeport.interception.CommandRunner;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -69,7 +67,9 @@ final class NodeCluster implements AutoCloseable {
     Process vipd;
     private final String apiLink;
     /** A random /30 of 198.18.255.0/24 for the API link, so concurrent runs on one machine do not collide. */
-    private final int apiSubnet = 4 * java.util.concurrent.ThreadLocalRandom.current().nextInt(64);
+    private final int apiSubnet =
+            4 * java.util.concurrent.ThreadLocalRandom.current().nextInt(64);
+
     final String apiIp = "198.18.255." + (apiSubnet + 1);
     private final CommandRunner host = CommandRunner.processes();
 
@@ -114,20 +114,41 @@ final class NodeCluster implements AutoCloseable {
             start(pod, "socat", "TCP-LISTEN:8082,fork,reuseaddr", "SYSTEM:head -c 28 | od -An -v -tx1");
             // Echoes what it reads, for long-lived connections.
             start(pod, "socat", "TCP-LISTEN:8083,fork,reuseaddr", "EXEC:cat");
-            start(pod, java(), "-cp", System.getProperty("java.class.path"), UdpNameServer.class.getName(), name,
-                    "5353", "5354");
+            start(
+                    pod,
+                    java(),
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    UdpNameServer.class.getName(),
+                    name,
+                    "5353",
+                    "5354");
         }
-        api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        api = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         api.init(InetAddress.getByName(apiIp), 0);
         k8s = api.createClient();
         kubeconfig = work.resolve("kubeconfig");
-        Files.writeString(kubeconfig, String.join("\n",
-                "apiVersion: v1", "kind: Config",
-                "clusters:", "- cluster:", "    server: http://" + apiIp + ":" + api.getPort(), "  name: mock",
-                "contexts:", "- context:", "    cluster: mock", "    user: mock", "  name: mock",
-                "current-context: mock",
-                "users:", "- name: mock", "  user: {}", ""));
+        Files.writeString(
+                kubeconfig,
+                String.join(
+                        "\n",
+                        "apiVersion: v1",
+                        "kind: Config",
+                        "clusters:",
+                        "- cluster:",
+                        "    server: http://" + apiIp + ":" + api.getPort(),
+                        "  name: mock",
+                        "contexts:",
+                        "- context:",
+                        "    cluster: mock",
+                        "    user: mock",
+                        "  name: mock",
+                        "current-context: mock",
+                        "users:",
+                        "- name: mock",
+                        "  user: {}",
+                        ""));
     }
 
     /** Starts the real vipd node process in the node namespace. */
@@ -137,14 +158,37 @@ final class NodeCluster implements AutoCloseable {
 
     /** Starts another vipd node process on the same state directory; it logs to its own file in the work directory. */
     Process startVipdProcess(Duration shutdownGrace, String... extraArgs) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), java(),
-                "-cp", System.getProperty("java.class.path"), "io.vipd.cli.Main", "node",
-                "--kubeconfig", kubeconfig.toString(), "--hostname-override", NODE_NAME,
-                "--cluster-cidr", CLUSTER_CIDR, "--nodeport-addresses", "198.18.64.0/24",
-                "--healthz-bind-address", NODE_IP + ":10256", "--metrics-bind-address", "127.0.0.1:10249",
-                "--shutdown-grace", shutdownGrace.toMillis() + "ms", "--state-dir", stateDir().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                node.name(),
+                java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.vipd.cli.Main",
+                "node",
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "--hostname-override",
+                NODE_NAME,
+                "--cluster-cidr",
+                CLUSTER_CIDR,
+                "--nodeport-addresses",
+                "198.18.64.0/24",
+                "--healthz-bind-address",
+                NODE_IP + ":10256",
+                "--metrics-bind-address",
+                "127.0.0.1:10249",
+                "--shutdown-grace",
+                shutdownGrace.toMillis() + "ms",
+                "--state-dir",
+                stateDir().toString()));
         cmd.addAll(List.of(extraArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(vipdLog().toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(vipdLog().toFile())
+                .start();
         processes.add(p);
         return p;
     }
@@ -172,7 +216,9 @@ final class NodeCluster implements AutoCloseable {
     String vipdLogs() throws IOException {
         StringBuilder b = new StringBuilder();
         try (var files = Files.list(work)) {
-            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".log"))
+                    .sorted()
+                    .toList()) {
                 b.append("==> ").append(p).append('\n').append(Files.readString(p));
             }
         }
@@ -181,16 +227,24 @@ final class NodeCluster implements AutoCloseable {
 
     /** Runs a vipd subcommand (e.g. cleanup) to completion in the node namespace. */
     CommandRunner.Result vipdCommand(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                "io.vipd.cli.Main"));
+        List<String> cmd =
+                new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"), "io.vipd.cli.Main"));
         cmd.addAll(List.of(args));
         return node.runner().run(cmd, null);
     }
 
     /** One TCP exchange: what the server sent, or "error: ..." with socat's reason. */
     String tcp(NetNs from, String ip, int port, Duration connectTimeout) throws IOException {
-        CommandRunner.Result r = from.runner().run(List.of("socat", "-T", "3", "-u",
-                "TCP:" + ip + ":" + port + ",connect-timeout=" + connectTimeout.toMillis() / 1000.0, "STDOUT"), null);
+        CommandRunner.Result r = from.runner()
+                .run(
+                        List.of(
+                                "socat",
+                                "-T",
+                                "3",
+                                "-u",
+                                "TCP:" + ip + ":" + port + ",connect-timeout=" + connectTimeout.toMillis() / 1000.0,
+                                "STDOUT"),
+                        null);
         return r.ok() ? r.stdout().trim() : "error: " + r.stderr().trim();
     }
 
@@ -203,15 +257,26 @@ final class NodeCluster implements AutoCloseable {
      * with socat's reason (an ICMP port unreachable shows as "Connection refused").
      */
     String udp(NetNs from, String ip, int port, int sourcePort) throws IOException {
-        CommandRunner.Result r = from.runner().run(List.of("socat", "-T", "2", "-t", "1", "-",
-                "UDP:" + ip + ":" + port + ",sourceport=" + sourcePort + ",reuseaddr"), "x\n");
-        return r.ok() || !r.stdout().isBlank() ? r.stdout().trim() : "error: " + r.stderr().trim();
+        CommandRunner.Result r = from.runner()
+                .run(
+                        List.of(
+                                "socat",
+                                "-T",
+                                "2",
+                                "-t",
+                                "1",
+                                "-",
+                                "UDP:" + ip + ":" + port + ",sourceport=" + sourcePort + ",reuseaddr"),
+                        "x\n");
+        return r.ok() || !r.stdout().isBlank()
+                ? r.stdout().trim()
+                : "error: " + r.stderr().trim();
     }
 
     /** An HTTP GET with curl: "CODE BODY". */
     String http(NetNs from, String url) throws IOException {
-        CommandRunner.Result r = from.runner().run(List.of("curl", "-s", "--max-time", "3", "-w", " %{http_code}",
-                url), null);
+        CommandRunner.Result r =
+                from.runner().run(List.of("curl", "-s", "--max-time", "3", "-w", " %{http_code}", url), null);
         String out = r.stdout();
         int sp = out.lastIndexOf(' ');
         return sp < 0 ? "000 " + out : out.substring(sp + 1) + " " + out.substring(0, sp);
@@ -222,8 +287,10 @@ final class NodeCluster implements AutoCloseable {
      * writes requests to its stdin and reads replies from its stdout.
      */
     Process udpClient(NetNs from, String ip, int port) throws IOException {
-        Process p = new ProcessBuilder("ip", "netns", "exec", from.name(), "socat", "-T", "30", "-",
-                "UDP:" + ip + ":" + port).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(
+                        "ip", "netns", "exec", from.name(), "socat", "-T", "30", "-", "UDP:" + ip + ":" + port)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         processes.add(p);
         return p;
     }
@@ -255,8 +322,10 @@ final class NodeCluster implements AutoCloseable {
     private void start(NetNs in, String... command) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", in.name()));
         cmd.addAll(List.of(command));
-        processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        processes.add(new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start());
     }
 
     private void hostRun(String... command) throws IOException {

@@ -1,9 +1,5 @@
 package io.vipd.node;
 
-import io.vipd.nodeport.NetNs;
-import io.vipd.nodeport.interception.InterceptionConfig;
-
-import static io.vipd.node.ClusterObjects.NS;
 import static io.vipd.node.ClusterObjects.ready;
 import static io.vipd.node.ClusterObjects.service;
 import static io.vipd.node.ClusterObjects.slice;
@@ -22,6 +18,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.vipd.nodeport.NetNs;
+import io.vipd.nodeport.interception.InterceptionConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -61,7 +59,9 @@ class NodeModeE2ETest {
             c.build();
             createObjects();
             c.startVipd();
-            await("vipd programs the ClusterIP frontends", READY_TIMEOUT,
+            await(
+                    "vipd programs the ClusterIP frontends",
+                    READY_TIMEOUT,
                     () -> nftSet("frontends-v4").contains("198.19.0.10 . tcp . 80"));
         } catch (Throwable e) {
             tearDown();
@@ -86,59 +86,204 @@ class NodeModeE2ETest {
         k.nodes().resource(ClusterObjects.node(NODE_NAME)).create();
         k.nodes().resource(ClusterObjects.node("node-b")).create();
         k.nodes().resource(ClusterObjects.node(REMOTE_NODE_NAME)).create();
-        both("web", "198.19.0.10", "TCP", 80, 8080, b -> b.editSpec().withType("NodePort")
-                .editFirstPort().withNodePort(30080).endPort().endSpec());
-        both("dns", "198.19.0.11", "UDP", 53, 5353, b -> b.editSpec().withType("NodePort")
-                .editFirstPort().withNodePort(30089).endPort().endSpec());
+        both(
+                "web",
+                "198.19.0.10",
+                "TCP",
+                80,
+                8080,
+                b -> b.editSpec()
+                        .withType("NodePort")
+                        .editFirstPort()
+                        .withNodePort(30080)
+                        .endPort()
+                        .endSpec());
+        both(
+                "dns",
+                "198.19.0.11",
+                "UDP",
+                53,
+                5353,
+                b -> b.editSpec()
+                        .withType("NodePort")
+                        .editFirstPort()
+                        .withNodePort(30089)
+                        .endPort()
+                        .endSpec());
         // No endpoints at all, reachable as a ClusterIP, NodePort, externalIP and LoadBalancer IP.
-        createWithStatus(service("empty", "198.19.0.12", "TCP", 80, 8080, b -> b.editSpec().withType("LoadBalancer")
-                .withExternalIPs("198.19.201.1").editFirstPort().withNodePort(30081).endPort().endSpec()
-                .withNewStatus().withNewLoadBalancer()
-                .withIngress(new LoadBalancerIngressBuilder().withIp("198.19.200.2").build())
-                .endLoadBalancer().endStatus()));
-        k.services().resource(service("emptyudp", "198.19.0.24", "UDP", 53, 5353, b -> b)).create();
+        createWithStatus(service(
+                "empty",
+                "198.19.0.12",
+                "TCP",
+                80,
+                8080,
+                b -> b.editSpec()
+                        .withType("LoadBalancer")
+                        .withExternalIPs("198.19.201.1")
+                        .editFirstPort()
+                        .withNodePort(30081)
+                        .endPort()
+                        .endSpec()
+                        .withNewStatus()
+                        .withNewLoadBalancer()
+                        .withIngress(new LoadBalancerIngressBuilder()
+                                .withIp("198.19.200.2")
+                                .build())
+                        .endLoadBalancer()
+                        .endStatus()));
+        k.services()
+                .resource(service("emptyudp", "198.19.0.24", "UDP", 53, 5353, b -> b))
+                .create();
         // internalTrafficPolicy Local with its only endpoint on node-b: dropped on this node.
-        k.services().resource(service("itpremote", "198.19.0.25", "TCP", 80, 8080, b -> b.editSpec()
-                .withInternalTrafficPolicy("Local").endSpec())).create();
-        k.resource(slice("itpremote", "TCP", 8080, List.of(ready(POD_B, "node-b")))).create();
-        both("local", "198.19.0.13", "TCP", 80, 8080, b -> b.editSpec().withType("LoadBalancer")
-                .withExternalTrafficPolicy("Local").withHealthCheckNodePort(30200)
-                .editFirstPort().withNodePort(30082).endPort().endSpec());
-        both("itp", "198.19.0.14", "TCP", 80, 8080, b -> b.editSpec().withInternalTrafficPolicy("Local").endSpec());
-        both("sticky", "198.19.0.15", "TCP", 80, 8080, b -> b.editSpec().withSessionAffinity("ClientIP")
-                .withNewSessionAffinityConfig().withNewClientIP().withTimeoutSeconds(300).endClientIP()
-                .endSessionAffinityConfig().endSpec());
-        both("fw", "198.19.0.16", "TCP", 80, 8080, b -> b.editSpec().withType("LoadBalancer")
-                .withLoadBalancerSourceRanges("198.18.131.0/24").editFirstPort().withNodePort(30084).endPort()
-                .endSpec().withNewStatus().withNewLoadBalancer()
-                .withIngress(new LoadBalancerIngressBuilder().withIp("198.19.200.1").build())
-                .endLoadBalancer().endStatus());
+        k.services()
+                .resource(service(
+                        "itpremote",
+                        "198.19.0.25",
+                        "TCP",
+                        80,
+                        8080,
+                        b -> b.editSpec().withInternalTrafficPolicy("Local").endSpec()))
+                .create();
+        k.resource(slice("itpremote", "TCP", 8080, List.of(ready(POD_B, "node-b"))))
+                .create();
+        both(
+                "local",
+                "198.19.0.13",
+                "TCP",
+                80,
+                8080,
+                b -> b.editSpec()
+                        .withType("LoadBalancer")
+                        .withExternalTrafficPolicy("Local")
+                        .withHealthCheckNodePort(30200)
+                        .editFirstPort()
+                        .withNodePort(30082)
+                        .endPort()
+                        .endSpec());
+        both(
+                "itp",
+                "198.19.0.14",
+                "TCP",
+                80,
+                8080,
+                b -> b.editSpec().withInternalTrafficPolicy("Local").endSpec());
+        both(
+                "sticky",
+                "198.19.0.15",
+                "TCP",
+                80,
+                8080,
+                b -> b.editSpec()
+                        .withSessionAffinity("ClientIP")
+                        .withNewSessionAffinityConfig()
+                        .withNewClientIP()
+                        .withTimeoutSeconds(300)
+                        .endClientIP()
+                        .endSessionAffinityConfig()
+                        .endSpec());
+        both(
+                "fw",
+                "198.19.0.16",
+                "TCP",
+                80,
+                8080,
+                b -> b.editSpec()
+                        .withType("LoadBalancer")
+                        .withLoadBalancerSourceRanges("198.18.131.0/24")
+                        .editFirstPort()
+                        .withNodePort(30084)
+                        .endPort()
+                        .endSpec()
+                        .withNewStatus()
+                        .withNewLoadBalancer()
+                        .withIngress(new LoadBalancerIngressBuilder()
+                                .withIp("198.19.200.1")
+                                .build())
+                        .endLoadBalancer()
+                        .endStatus());
         createSourceIpObjects();
     }
 
     /** Services whose backends report the address they see (port 8081, UDP 5354) or the PROXY header (8082). */
     private void createSourceIpObjects() {
-        both("who", "198.19.0.17", "TCP", 80, 8081, b -> b.editSpec().withType("NodePort")
-                .editFirstPort().withNodePort(30085).endPort().endSpec());
+        both(
+                "who",
+                "198.19.0.17",
+                "TCP",
+                80,
+                8081,
+                b -> b.editSpec()
+                        .withType("NodePort")
+                        .editFirstPort()
+                        .withNodePort(30085)
+                        .endPort()
+                        .endSpec());
         both("whoudp", "198.19.0.18", "UDP", 53, 5354, b -> b);
-        both("wholocal", "198.19.0.19", "TCP", 80, 8081, b -> b.editSpec().withType("NodePort")
-                .withExternalTrafficPolicy("Local").editFirstPort().withNodePort(30086).endPort().endSpec());
-        both("pp", "198.19.0.20", "TCP", 80, 8082, b -> b.editMetadata()
-                .addToAnnotations("vipd.io/proxy-protocol", "v2").endMetadata().editSpec().withType("NodePort")
-                .editFirstPort().withNodePort(30088).endPort().endSpec());
-        c.k8s.services().resource(service("hairpin", "198.19.0.21", "TCP", 80, 8081, b -> b)).create();
-        c.k8s.resource(slice("hairpin", "TCP", 8081, List.of(ready(POD_A, NODE_NAME)))).create();
+        both(
+                "wholocal",
+                "198.19.0.19",
+                "TCP",
+                80,
+                8081,
+                b -> b.editSpec()
+                        .withType("NodePort")
+                        .withExternalTrafficPolicy("Local")
+                        .editFirstPort()
+                        .withNodePort(30086)
+                        .endPort()
+                        .endSpec());
+        both(
+                "pp",
+                "198.19.0.20",
+                "TCP",
+                80,
+                8082,
+                b -> b.editMetadata()
+                        .addToAnnotations("vipd.io/proxy-protocol", "v2")
+                        .endMetadata()
+                        .editSpec()
+                        .withType("NodePort")
+                        .editFirstPort()
+                        .withNodePort(30088)
+                        .endPort()
+                        .endSpec());
+        c.k8s.services()
+                .resource(service("hairpin", "198.19.0.21", "TCP", 80, 8081, b -> b))
+                .create();
+        c.k8s.resource(slice("hairpin", "TCP", 8081, List.of(ready(POD_A, NODE_NAME))))
+                .create();
         // Only pod-c, behind the second node namespace.
-        c.k8s.services().resource(service("remote", "198.19.0.22", "TCP", 80, 8081, b -> b.editSpec()
-                .withType("NodePort").editFirstPort().withNodePort(30087).endPort().endSpec())).create();
-        c.k8s.resource(slice("remote", "TCP", 8081, List.of(ready(POD_C, REMOTE_NODE_NAME)))).create();
-        c.k8s.services().resource(service("remoteudp", "198.19.0.23", "UDP", 53, 5354, b -> b)).create();
-        c.k8s.resource(slice("remoteudp", "UDP", 5354, List.of(ready(POD_C, REMOTE_NODE_NAME)))).create();
+        c.k8s.services()
+                .resource(service(
+                        "remote",
+                        "198.19.0.22",
+                        "TCP",
+                        80,
+                        8081,
+                        b -> b.editSpec()
+                                .withType("NodePort")
+                                .editFirstPort()
+                                .withNodePort(30087)
+                                .endPort()
+                                .endSpec()))
+                .create();
+        c.k8s.resource(slice("remote", "TCP", 8081, List.of(ready(POD_C, REMOTE_NODE_NAME))))
+                .create();
+        c.k8s.services()
+                .resource(service("remoteudp", "198.19.0.23", "UDP", 53, 5354, b -> b))
+                .create();
+        c.k8s.resource(slice("remoteudp", "UDP", 5354, List.of(ready(POD_C, REMOTE_NODE_NAME))))
+                .create();
     }
 
     /** A service with endpoints on pod-a (this node) and pod-b (node-b). */
-    private void both(String name, String ip, String proto, int port, int target,
-                      java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.ServiceBuilder> edit) {
+    private void both(
+            String name,
+            String ip,
+            String proto,
+            int port,
+            int target,
+            java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.ServiceBuilder> edit) {
         createWithStatus(service(name, ip, proto, port, target, edit));
         c.k8s.resource(slice(name, proto, target, List.of(ready(POD_A, NODE_NAME), ready(POD_B, "node-b"))))
                 .create();
@@ -147,7 +292,8 @@ class NodeModeE2ETest {
     /** Creates the service; the API server takes a LoadBalancer status only through the status subresource. */
     private void createWithStatus(Service svc) {
         Service created = c.k8s.services().resource(svc).create();
-        if (svc.getStatus() != null && (created.getStatus() == null || created.getStatus().getLoadBalancer() == null)) {
+        if (svc.getStatus() != null
+                && (created.getStatus() == null || created.getStatus().getLoadBalancer() == null)) {
             c.k8s.services().resource(svc).updateStatus();
         }
     }
@@ -199,7 +345,9 @@ class NodeModeE2ETest {
             assertThat(c.tcp(c.client, "198.19.0.14", 80)).as(logs()).isEqualTo("pod-a");
         }
         // Its only endpoint is on another node: dropped, so the connect times out (not refused).
-        assertThat(c.tcp(c.client, "198.19.0.25", 80, Duration.ofSeconds(2))).as(logs()).contains("error")
+        assertThat(c.tcp(c.client, "198.19.0.25", 80, Duration.ofSeconds(2)))
+                .as(logs())
+                .contains("error")
                 .doesNotContain("refused");
     }
 
@@ -218,7 +366,8 @@ class NodeModeE2ETest {
     void sourceRangesApplyToLoadBalancerIps() throws Exception {
         assertThat(c.tcp(c.client, "198.19.200.1", 80)).as(logs()).isIn("pod-a", "pod-b");
         // Outside the ranges: dropped, so the connect times out (not refused).
-        assertThat(c.tcp(c.ext, "198.19.200.1", 80, Duration.ofSeconds(2))).contains("error")
+        assertThat(c.tcp(c.ext, "198.19.200.1", 80, Duration.ofSeconds(2)))
+                .contains("error")
                 .doesNotContain("refused");
         // NodePorts are not subject to loadBalancerSourceRanges (kube-proxy-semantics.md §1.3).
         assertThat(c.tcp(c.ext, NODE_IP, 30084)).isIn("pod-a", "pod-b");
@@ -230,13 +379,19 @@ class NodeModeE2ETest {
         for (int i = 0; i < 6; i++) {
             assertThat(c.tcp(c.ext, NODE_IP, 30082)).as(logs()).isEqualTo("pod-a");
         }
-        assertThat(c.http(c.ext, "http://" + NODE_IP + ":30200/anything")).startsWith("200 ")
-                .contains("\"localEndpoints\": 1").contains("\"name\": \"local\"");
+        assertThat(c.http(c.ext, "http://" + NODE_IP + ":30200/anything"))
+                .startsWith("200 ")
+                .contains("\"localEndpoints\": 1")
+                .contains("\"name\": \"local\"");
         setEndpoints("local", "TCP", 8080, List.of(ready(POD_B, "node-b")));
-        await("health check turns 503", Duration.ofSeconds(10),
+        await(
+                "health check turns 503",
+                Duration.ofSeconds(10),
                 () -> c.http(c.ext, "http://" + NODE_IP + ":30200/").startsWith("503 "));
         // External traffic with endpoints only elsewhere is dropped: the connect times out.
-        await("NodePort drops", Duration.ofSeconds(10),
+        await(
+                "NodePort drops",
+                Duration.ofSeconds(10),
                 () -> c.tcp(c.ext, NODE_IP, 30082, Duration.ofSeconds(2)).contains("timed out"));
         // Pod-originated traffic is short-circuited to all endpoints, as kube-proxy does.
         assertThat(c.tcp(c.client, NODE_IP, 30082)).isEqualTo("pod-b");
@@ -250,8 +405,8 @@ class NodeModeE2ETest {
         Process client = c.udpClient(c.client, "198.19.0.11", 53);
         BlockingQueue<String> replies = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
                     replies.add(line.trim());
                 }
@@ -267,8 +422,11 @@ class NodeModeE2ETest {
             assertThat(first).as(logs()).isIn("pod-a", "pod-b");
             assertThat(ask(requests, replies, Duration.ofSeconds(5))).isEqualTo(first);
             String other = first.equals("pod-a") ? "pod-b" : "pod-a";
-            setEndpoints("dns", "UDP", 5353, List.of(other.equals("pod-a") ? ready(POD_A, NODE_NAME)
-                    : ready(POD_B, "node-b")));
+            setEndpoints(
+                    "dns",
+                    "UDP",
+                    5353,
+                    List.of(other.equals("pod-a") ? ready(POD_A, NODE_NAME) : ready(POD_B, "node-b")));
             long start = System.nanoTime();
             String reply = "";
             // Bounded: at most 100 requests, 50 ms apart.
@@ -278,7 +436,8 @@ class NodeModeE2ETest {
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(reply).as(logs()).isEqualTo(other);
-            assertThat(took).as("the client's flow reached the remaining endpoint after %s", took)
+            assertThat(took)
+                    .as("the client's flow reached the remaining endpoint after %s", took)
                     .isLessThanOrEqualTo(Duration.ofSeconds(1));
         } finally {
             client.destroy();
@@ -295,7 +454,8 @@ class NodeModeE2ETest {
             seen.add(reply);
         }
         assertThat(seen).hasSize(2);
-        assertThat(c.udp(c.client, "198.19.0.18", 53, 40001)).as(logs())
+        assertThat(c.udp(c.client, "198.19.0.18", 53, 40001))
+                .as(logs())
                 .isIn("pod-a " + CLIENT_IP, "pod-b " + CLIENT_IP);
         assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics")).contains("vipd_source_ip_preserved 1.0");
     }
@@ -335,12 +495,15 @@ class NodeModeE2ETest {
     void proxyProtocolV2CarriesTheClientAddress() throws Exception {
         String hex = c.tcp(c.client, "198.19.0.20", 80).replaceAll("\\s+", "");
         // Signature, v2 PROXY, TCP over IPv4, 12 address bytes: 198.18.131.2 -> 198.19.0.20, port 80.
-        assertThat(hex).as(logs()).startsWith("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c" + "c6128302" + "c6130014")
+        assertThat(hex)
+                .as(logs())
+                .startsWith("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c" + "c6128302" + "c6130014")
                 .endsWith("0050");
         // Through a NodePort with Cluster policy the backend's peer is the node; the header still names the
         // external client, and the node address and NodePort it reached: 198.18.64.2 -> 198.18.64.1, port 30088.
         String fromOutside = c.tcp(c.ext, NODE_IP, 30088).replaceAll("\\s+", "");
-        assertThat(fromOutside).as(logs())
+        assertThat(fromOutside)
+                .as(logs())
                 .startsWith("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c" + "c6124002" + "c6124001")
                 .endsWith("7588");
     }
@@ -382,9 +545,14 @@ class NodeModeE2ETest {
         // The table outlives the process, so a restart does not open a gap in interception.
         assertThat(nftSet("frontends-v4")).contains("198.19.0.10 . tcp . 80");
         c.startVipd();
-        await("vipd serves again", READY_TIMEOUT, () -> c.tcp(c.client, "198.19.0.10", 80).startsWith("pod-"));
-        assertThat(c.node.run("nft", "list", "chain", "inet", "vipd", "prerouting")).isEqualTo(rulesBefore);
-        assertThat(c.node.run("ip", "-4", "rule", "list").split("lookup 5650", -1)).hasSize(2);
+        await(
+                "vipd serves again",
+                READY_TIMEOUT,
+                () -> c.tcp(c.client, "198.19.0.10", 80).startsWith("pod-"));
+        assertThat(c.node.run("nft", "list", "chain", "inet", "vipd", "prerouting"))
+                .isEqualTo(rulesBefore);
+        assertThat(c.node.run("ip", "-4", "rule", "list").split("lookup 5650", -1))
+                .hasSize(2);
     }
 
     @Test
@@ -393,12 +561,19 @@ class NodeModeE2ETest {
         c.stopVipd();
         c.startVipd("--source-ip=node");
         // Once synced, the table is replaced without the socket rule transparent egress needs.
-        await("vipd drops the socket rule", READY_TIMEOUT, () -> !c.node.run("nft", "list", "chain", "inet", "vipd",
-                "prerouting").contains("socket transparent"));
-        await("vipd serves again", READY_TIMEOUT, () -> c.tcp(c.client, "198.19.0.17", 80).startsWith("pod-"));
+        await(
+                "vipd drops the socket rule",
+                READY_TIMEOUT,
+                () -> !c.node.run("nft", "list", "chain", "inet", "vipd", "prerouting")
+                        .contains("socket transparent"));
+        await(
+                "vipd serves again",
+                READY_TIMEOUT,
+                () -> c.tcp(c.client, "198.19.0.17", 80).startsWith("pod-"));
         assertThat(c.tcp(c.client, "198.19.0.17", 80)).as(logs()).isIn("pod-a 198.18.129.1", "pod-b 198.18.130.1");
         assertThat(c.tcp(c.ext, NODE_IP, 30086)).as(logs()).isEqualTo("pod-a 198.18.129.1");
-        assertThat(c.udp(c.client, "198.19.0.18", 53, 40002)).as(logs())
+        assertThat(c.udp(c.client, "198.19.0.18", 53, 40002))
+                .as(logs())
                 .isIn("pod-a 198.18.129.1", "pod-b 198.18.130.1");
         assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics")).contains("vipd_source_ip_preserved 0.0");
     }
@@ -414,28 +589,40 @@ class NodeModeE2ETest {
         assertThat(c.node.run("nft", "list", "tables")).doesNotContain("inet vipd");
         assertThat(c.node.run("nft", "list", "ruleset")).doesNotContain("vipd");
         for (String family : List.of("-4", "-6")) {
-            assertThat(c.node.run("ip", family, "rule", "list")).doesNotContain(table).doesNotContain(mark);
-            assertThat(c.node.run("ip", family, "route", "show", "table", table)).isBlank();
-            assertThat(c.node.run("ip", family, "route", "show", "table", "all")).doesNotContain("table " + table);
+            assertThat(c.node.run("ip", family, "rule", "list"))
+                    .doesNotContain(table)
+                    .doesNotContain(mark);
+            assertThat(c.node.run("ip", family, "route", "show", "table", table))
+                    .isBlank();
+            assertThat(c.node.run("ip", family, "route", "show", "table", "all"))
+                    .doesNotContain("table " + table);
         }
         // vipd translates no address, so conntrack holds only ordinary entries for the flows it relayed; they
         // expire by themselves once closed. None may still be established: that would be a connection of vipd's
         // (or a process of the tests) outliving the stop.
-        assertThat(c.node.run("conntrack", "-L").lines()).as("conntrack saw the tests' traffic").isNotEmpty();
-        assertThat(c.node.run("conntrack", "-L", "-p", "tcp", "--state", "ESTABLISHED")).isBlank();
+        assertThat(c.node.run("conntrack", "-L").lines())
+                .as("conntrack saw the tests' traffic")
+                .isNotEmpty();
+        assertThat(c.node.run("conntrack", "-L", "-p", "tcp", "--state", "ESTABLISHED"))
+                .isBlank();
         assertThat(c.node.run("conntrack", "-L", "--src-nat")).isBlank();
         assertThat(c.node.run("conntrack", "-L", "--dst-nat")).isBlank();
         assertThat(c.tcp(c.client, "198.19.0.10", 80, Duration.ofSeconds(1))).startsWith("error");
     }
 
-    private void setEndpoints(String service, String proto, int port,
-                              List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints) {
+    private void setEndpoints(
+            String service,
+            String proto,
+            int port,
+            List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints) {
         EndpointSlice s = slice(service, proto, port, endpoints);
         c.k8s.resource(s).update();
     }
 
     private String nftSet(String name) throws Exception {
-        return c.node.runner().run(List.of("nft", "list", "set", "inet", "vipd", name), null).stdout();
+        return c.node.runner()
+                .run(List.of("nft", "list", "set", "inet", "vipd", name), null)
+                .stdout();
     }
 
     private String logs() throws Exception {

@@ -19,8 +19,8 @@ class NodeSourceIpPolicyTest {
     private static final InetAddress LOCAL_POD = ip("198.18.131.2");
     private static final InetAddress OUTSIDE = ip("198.18.64.2");
     private static final InetAddress BACKEND = ip("198.18.129.2");
-    private static final NodeSourceIpPolicy POLICY = new NodeSourceIpPolicy(Set.of(NODE)::contains,
-            List.of(Cidr.parse("198.18.128.0/17")));
+    private static final NodeSourceIpPolicy POLICY =
+            new NodeSourceIpPolicy(Set.of(NODE)::contains, List.of(Cidr.parse("198.18.128.0/17")));
 
     @ParameterizedTest(name = "{0} eTP={1} shortCircuit={2} from {3} to {4}: client address kept = {5}")
     @CsvSource({
@@ -45,10 +45,10 @@ class NodeSourceIpPolicyTest {
         "NODE_PORT,     Local,   true,  node,    backend, false",
         "NODE_PORT,     Local,   false, backend, backend, false",
     })
-    void decidesPerFlow(FrontendType type, String etp, boolean shortCircuit, String from, String to,
-                        boolean expected) {
+    void decidesPerFlow(FrontendType type, String etp, boolean shortCircuit, String from, String to, boolean expected) {
         ServicePortEntry entry = ServicePortEntry.builder(ServicePortName.of("ns", "svc", "p", Protocol.TCP))
-                .externalPolicyLocal(etp.equals("Local")).build();
+                .externalPolicyLocal(etp.equals("Local"))
+                .build();
         assertThat(POLICY.keepClientAddress(type, entry, shortCircuit, address(from), address(to)))
                 .isEqualTo(expected);
     }
@@ -57,8 +57,10 @@ class NodeSourceIpPolicyTest {
     @CsvSource({"pod", "node", "outside"})
     void withoutClusterCidrsNoClusterIpFlowKeepsTheClientAddress(String from) {
         NodeSourceIpPolicy none = new NodeSourceIpPolicy(Set.of(NODE)::contains, List.of());
-        ServicePortEntry entry = ServicePortEntry.builder(ServicePortName.of("ns", "svc", "p", Protocol.TCP)).build();
-        assertThat(none.keepClientAddress(FrontendType.CLUSTER_IP, entry, false, address(from), BACKEND)).isFalse();
+        ServicePortEntry entry = ServicePortEntry.builder(ServicePortName.of("ns", "svc", "p", Protocol.TCP))
+                .build();
+        assertThat(none.keepClientAddress(FrontendType.CLUSTER_IP, entry, false, address(from), BACKEND))
+                .isFalse();
     }
 
     private static InetAddress address(String role) {

@@ -71,18 +71,32 @@ class NodeUpgradeTest {
         k.nodes().resource(ClusterObjects.node(NODE_NAME)).create();
         k.nodes().resource(ClusterObjects.node("node-b")).create();
         k.services().resource(service("echo", ECHO_IP, "TCP", 80, 8083, b -> b)).create();
-        k.resource(slice("echo", "TCP", 8083, List.of(ready(POD_A, NODE_NAME), ready(POD_B, "node-b")))).create();
+        k.resource(slice("echo", "TCP", 8083, List.of(ready(POD_A, NODE_NAME), ready(POD_B, "node-b"))))
+                .create();
         k.services().resource(service("dns", UDP_IP, "UDP", 53, 5353, b -> b)).create();
-        k.resource(slice("dns", "UDP", 5353, List.of(ready(POD_A, NODE_NAME), ready(POD_B, "node-b")))).create();
+        k.resource(slice("dns", "UDP", 5353, List.of(ready(POD_A, NODE_NAME), ready(POD_B, "node-b"))))
+                .create();
         StateDirectory state = new StateDirectory(c.stateDir());
         int tproxyPort = InterceptionConfig.DEFAULT_PORT;
 
         Process first = c.startVipdProcess(Duration.ofSeconds(60));
         await().atMost(WAIT).until(() -> "x".equals(echo()));
         Path loadLog = c.work.resolve("load.out");
-        Process load = new ProcessBuilder("ip", "netns", "exec", c.client.name(), NodeCluster.java(), "-cp",
-                System.getProperty("java.class.path"), HitlessLoad.class.getName(), ECHO_IP + ":80", UDP_IP + ":53",
-                Integer.toString(LOAD_SECONDS)).redirectErrorStream(true).redirectOutput(loadLog.toFile()).start();
+        Process load = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        c.client.name(),
+                        NodeCluster.java(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        HitlessLoad.class.getName(),
+                        ECHO_IP + ":80",
+                        UDP_IP + ":53",
+                        Integer.toString(LOAD_SECONDS))
+                .redirectErrorStream(true)
+                .redirectOutput(loadLog.toFile())
+                .start();
         c.processes.add(load);
         Thread.sleep(3000);
 
@@ -103,27 +117,38 @@ class NodeUpgradeTest {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> "x".equals(echo()));
         long restartGapMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restart);
 
-        assertThat(load.waitFor(LOAD_SECONDS + 30, TimeUnit.SECONDS)).as("the load ends by itself").isTrue();
+        assertThat(load.waitFor(LOAD_SECONDS + 30, TimeUnit.SECONDS))
+                .as("the load ends by itself")
+                .isTrue();
         List<String> lines = Files.readAllLines(loadLog, StandardCharsets.UTF_8);
-        String summary = lines.stream().filter(l -> l.startsWith("SUMMARY")).findFirst().orElse("no summary");
+        String summary =
+                lines.stream().filter(l -> l.startsWith("SUMMARY")).findFirst().orElse("no summary");
         List<String> events = lines.stream().filter(l -> l.startsWith("EVENT")).toList();
         // A short connection the killed process was relaying dies with it; anything else is a failure.
-        List<String> unexplained = events.stream().filter(e -> !killedConnection(e, killedAt)).toList();
+        List<String> unexplained =
+                events.stream().filter(e -> !killedConnection(e, killedAt)).toList();
         assertThat(unexplained).as("what the client saw (%s)", summary).isEmpty();
         assertThat(events).as("never refused, never reset").noneMatch(e -> e.contains(" new_refused "));
-        assertThat(value(summary, "udp_max_gap_ms")).as("longest pause between UDP answers").isLessThan(2000);
+        assertThat(value(summary, "udp_max_gap_ms"))
+                .as("longest pause between UDP answers")
+                .isLessThan(2000);
         assertThat(value(summary, "new_ok")).isGreaterThan(100);
         assertThat(value(summary, "long_lived_exchanges")).isGreaterThan(400);
         assertThat(ListeningSockets.tcpOwners(c.node.name(), tproxyPort)).containsExactly(fourth.pid());
-        assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("a drained old process exits").isTrue();
-        assertThat(second.waitFor(30, TimeUnit.SECONDS)).as("a drained old process exits").isTrue();
+        assertThat(first.waitFor(30, TimeUnit.SECONDS))
+                .as("a drained old process exits")
+                .isTrue();
+        assertThat(second.waitFor(30, TimeUnit.SECONDS))
+                .as("a drained old process exits")
+                .isTrue();
         assertThat(c.vipdLogs()).contains("serving the table snapshot until the API server answers");
-        CommandRunner.Result metrics = c.node.runner().run(List.of("curl", "-s", "http://127.0.0.1:10249/metrics"),
-                null);
+        CommandRunner.Result metrics =
+                c.node.runner().run(List.of("curl", "-s", "http://127.0.0.1:10249/metrics"), null);
         assertThat(metrics.stdout()).contains("vipd_table_restored 1.0");
         assertThat(c.vipdCommand("services").stdout()).contains("serving the table snapshot taken at");
-        System.out.printf("node hand-over (new process start to old holding no listener): %s ms; restart gap after"
-                + " SIGKILL without API server (new process start to first served connection): %d ms; %s%n",
+        System.out.printf(
+                "node hand-over (new process start to old holding no listener): %s ms; restart gap after"
+                        + " SIGKILL without API server (new process start to first served connection): %d ms; %s%n",
                 handovers, restartGapMillis, summary);
     }
 
@@ -131,8 +156,10 @@ class NodeUpgradeTest {
     private Process upgrade(StateDirectory state, int tproxyPort, List<Long> handovers) throws Exception {
         long start = System.nanoTime();
         Process next = c.startVipdProcess(Duration.ofSeconds(60));
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
-                .until(() -> ListeningSockets.tcpOwners(c.node.name(), tproxyPort).equals(Set.of(next.pid())));
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() ->
+                        ListeningSockets.tcpOwners(c.node.name(), tproxyPort).equals(Set.of(next.pid())));
         handovers.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         // The owner file (readiness) follows right after the listeners move.
         await().atMost(WAIT).until(() -> state.ownerPid().equals(java.util.Optional.of(next.pid())));
@@ -141,15 +168,17 @@ class NodeUpgradeTest {
 
     /** One exchange with the echo service from the client pod: what came back, or "" on failure. */
     private String echo() throws Exception {
-        CommandRunner.Result r = c.client.runner().run(List.of("socat", "-T", "2", "-",
-                "TCP:" + ECHO_IP + ":80,connect-timeout=1"), "x\n");
+        CommandRunner.Result r = c.client
+                .runner()
+                .run(List.of("socat", "-T", "2", "-", "TCP:" + ECHO_IP + ":80,connect-timeout=1"), "x\n");
         return r.stdout().trim();
     }
 
     private static boolean killedConnection(String event, long killedAt) {
         String[] f = event.split(" ", 4);
         long at = Long.parseLong(f[1]);
-        return at >= killedAt && at < killedAt + 1000
+        return at >= killedAt
+                && at < killedAt + 1000
                 && (f[2].equals("new_reset") || f[2].equals("new_bad_answer") || f[2].equals("new_error"));
     }
 

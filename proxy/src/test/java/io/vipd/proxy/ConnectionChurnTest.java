@@ -28,7 +28,9 @@ class ConnectionChurnTest extends ProxyTestBase {
         }));
         Frontend clientCloses = tcpFrontend("127.0.0.1");
         Frontend backendCloses = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("echo", clientCloses, backends(echo.address())).build(),
+        proxy(
+                ProxyConfig.defaults(),
+                entry("echo", clientCloses, backends(echo.address())).build(),
                 entry("closer", backendCloses, backends(closer.address())).build());
 
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -40,11 +42,15 @@ class ConnectionChurnTest extends ProxyTestBase {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> proxy.activeConnections() == 0);
         List<Integer> proxyPorts = List.of(clientCloses.port(), backendCloses.port());
-        List<Integer> backendPorts = List.of(echo.address().getPort(), closer.address().getPort());
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(halfClosedProxySockets(proxyPorts, backendPorts)).isZero());
+        List<Integer> backendPorts =
+                List.of(echo.address().getPort(), closer.address().getPort());
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(halfClosedProxySockets(proxyPorts, backendPorts))
+                        .isZero());
         assertThat(registry.get("vipd.connections").tag("result", "ok").counters().stream()
-                .mapToDouble(c -> c.count()).sum()).isEqualTo(CONNECTIONS);
+                        .mapToDouble(c -> c.count())
+                        .sum())
+                .isEqualTo(CONNECTIONS);
     }
 
     /**
@@ -53,7 +59,9 @@ class ConnectionChurnTest extends ProxyTestBase {
      */
     private static long halfClosedProxySockets(List<Integer> frontendPorts, List<Integer> backendPorts)
             throws IOException {
-        return Files.readAllLines(Path.of("/proc/net/tcp")).stream().skip(1).map(String::trim)
+        return Files.readAllLines(Path.of("/proc/net/tcp")).stream()
+                .skip(1)
+                .map(String::trim)
                 .map(l -> l.split("\\s+"))
                 .filter(c -> c[3].equals("08") || c[3].equals("05"))
                 .filter(c -> frontendPorts.contains(port(c[1])) || backendPorts.contains(port(c[2])))

@@ -78,8 +78,10 @@ class ListenerTest extends ProxyTestBase {
         Frontend udp = udpFrontend("127.0.0.1");
         proxy.open(List.of(tcp, udp));
 
-        try (ProxyServer second = new ProxyServer(new io.vipd.lb.ServiceTable(),
-                ProxyConfig.defaults().withEventLoops(2), new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+        try (ProxyServer second = new ProxyServer(
+                new io.vipd.lb.ServiceTable(),
+                ProxyConfig.defaults().withEventLoops(2),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
             second.start();
             assertThatThrownBy(() -> second.open(List.of(tcp)))
                     .isInstanceOf(ListenerException.class)
@@ -112,7 +114,8 @@ class ListenerTest extends ProxyTestBase {
         proxy(ProxyConfig.defaults(), entry("keep", f, backends(b.address())).build());
 
         try (Socket s = connect(f)) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             s.getOutputStream().write("one\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(in.readLine()).isEqualTo("one");
 
@@ -133,7 +136,8 @@ class ListenerTest extends ProxyTestBase {
 
         CompletableFuture<Void> done;
         try (Socket s = connect(f)) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             s.getOutputStream().write("one\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(in.readLine()).isEqualTo("one");
 
@@ -174,10 +178,11 @@ class ListenerTest extends ProxyTestBase {
             await().atMost(Duration.ofSeconds(5)).until(done::isDone);
             assertThat(proxy.activeConnections()).isZero();
             assertThatThrownBy(() -> {
-                if (s.getInputStream().read() < 0) {
-                    throw new java.net.SocketException("closed");
-                }
-            }).isInstanceOf(java.net.SocketException.class);
+                        if (s.getInputStream().read() < 0) {
+                            throw new java.net.SocketException("closed");
+                        }
+                    })
+                    .isInstanceOf(java.net.SocketException.class);
         }
     }
 }

@@ -56,7 +56,8 @@ class MetricsTest extends ProxyTestBase {
 
         ProxyStats stats = proxy.stats();
         assertThat(stats.activeConnections()).isZero();
-        ProxyStats.BackendStats row = stats.service(Fixtures.name("m", f.protocol())).backend(backendKey);
+        ProxyStats.BackendStats row =
+                stats.service(Fixtures.name("m", f.protocol())).backend(backendKey);
         assertThat(row).isEqualTo(new ProxyStats.BackendStats(backendKey, 0, 1, 0, false));
     }
 
@@ -91,7 +92,9 @@ class MetricsTest extends ProxyTestBase {
         TcpBackend first = backend(TcpBackend.echo("127.0.0.2"));
         TcpBackend second = backend(TcpBackend.echo("127.0.0.3"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("churn", f, backends(first.address())).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("churn", f, backends(first.address())).build());
         String firstKey = "127.0.0.2:" + first.address().getPort();
         String secondKey = "127.0.0.3:" + second.address().getPort();
         roundTripThrough(f);
@@ -103,11 +106,14 @@ class MetricsTest extends ProxyTestBase {
         assertThat(proxy.forgetDeparted()).isEqualTo(1);
 
         String text = prometheus.scrape();
-        assertThat(text).doesNotContain(firstKey)
-                .contains("vipd_connections_total{backend=\"" + secondKey + "\",result=\"ok\",service=\"default/churn:p/TCP\"} 1")
+        assertThat(text)
+                .doesNotContain(firstKey)
+                .contains("vipd_connections_total{backend=\"" + secondKey
+                        + "\",result=\"ok\",service=\"default/churn:p/TCP\"} 1")
                 .contains("vipd_bytes_total{direction=\"rx\",service=\"default/churn:p/TCP\"} 4");
         assertThat(proxy.stats().service(Fixtures.name("churn", Protocol.TCP)).backends())
-                .extracting(ProxyStats.BackendStats::key).containsExactly(secondKey);
+                .extracting(ProxyStats.BackendStats::key)
+                .containsExactly(secondKey);
     }
 
     @Test
@@ -115,7 +121,9 @@ class MetricsTest extends ProxyTestBase {
         TcpBackend other = backend(TcpBackend.identifying("127.0.0.2"));
         TcpBackend returning = backend(TcpBackend.echo("127.0.0.3"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("back", f, backends(returning.address())).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("back", f, backends(returning.address())).build());
         String returningKey = "127.0.0.3:" + returning.address().getPort();
         try (Socket open = connect(f)) {
             open.getOutputStream().write("a\n".getBytes(StandardCharsets.US_ASCII));
@@ -126,7 +134,10 @@ class MetricsTest extends ProxyTestBase {
         }
         returning.close();
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
-        table.apply(List.of(entry("back", f, backends(other.address(), returning.address())).build()), List.of());
+        table.apply(
+                List.of(entry("back", f, backends(other.address(), returning.address()))
+                        .build()),
+                List.of());
 
         for (int i = 0; i < 200 && failures(returningKey) < 3; i++) {
             assertThat(whoAnswers(f, null)).isEqualTo("127.0.0.2");
@@ -143,8 +154,11 @@ class MetricsTest extends ProxyTestBase {
         TcpBackend first = backend(TcpBackend.echo("127.0.0.2"));
         TcpBackend second = backend(TcpBackend.echo("127.0.0.3"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("lc", f, backends(first.address())).algorithm(Algorithm.LEAST_CONNECTIONS)
-                .build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("lc", f, backends(first.address()))
+                        .algorithm(Algorithm.LEAST_CONNECTIONS)
+                        .build());
         ServicePortEntry both = entry("lc", f, backends(first.address(), second.address()))
                 .algorithm(Algorithm.LEAST_CONNECTIONS)
                 .build(table.get(Fixtures.name("lc", Protocol.TCP)));
@@ -161,8 +175,10 @@ class MetricsTest extends ProxyTestBase {
                 assertThat(firstLine(s)).isEqualTo("a");
             }
             ProxyStats.ServiceStats stats = proxy.stats().service(Fixtures.name("lc", Protocol.TCP));
-            assertThat(stats.backends()).extracting(ProxyStats.BackendStats::activeConnections)
-                    .as("least connections spreads held connections evenly").containsExactly(5L, 5L);
+            assertThat(stats.backends())
+                    .extracting(ProxyStats.BackendStats::activeConnections)
+                    .as("least connections spreads held connections evenly")
+                    .containsExactly(5L, 5L);
         } finally {
             for (Socket s : open) {
                 s.close();
@@ -171,7 +187,10 @@ class MetricsTest extends ProxyTestBase {
     }
 
     private long failures(String backendKey) {
-        return proxy.stats().service(Fixtures.name("back", Protocol.TCP)).backend(backendKey).connectFailures();
+        return proxy.stats()
+                .service(Fixtures.name("back", Protocol.TCP))
+                .backend(backendKey)
+                .connectFailures();
     }
 
     private static void roundTripThrough(Frontend f) throws Exception {

@@ -48,7 +48,9 @@ class NioTransportTest extends ProxyTestBase {
         }));
         Frontend f1 = tcpFrontend("127.0.0.1");
         Frontend f2 = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("half", f1, backends(half.address())).build(),
+        proxy(
+                ProxyConfig.defaults(),
+                entry("half", f1, backends(half.address())).build(),
                 entry("rst", f2, backends(rst.address())).build());
 
         try (Socket s = connect(f1)) {

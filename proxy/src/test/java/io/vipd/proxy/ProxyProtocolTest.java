@@ -27,12 +27,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ProxyProtocolTest extends ProxyTestBase {
 
     @ParameterizedTest
-    @EnumSource(value = ProxyProtocol.class, names = {"V1", "V2"})
+    @EnumSource(
+            value = ProxyProtocol.class,
+            names = {"V1", "V2"})
     void backendReceivesTheRealClientAndFrontendBeforeTheClientBytes(ProxyProtocol version) throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        TcpBackend b = backend(new TcpBackend("127.0.0.2", 0, s -> received.complete(s.getInputStream().readAllBytes())));
+        TcpBackend b = backend(new TcpBackend(
+                "127.0.0.2", 0, s -> received.complete(s.getInputStream().readAllBytes())));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("pp", f, backends(b.address())).proxyProtocol(version).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("pp", f, backends(b.address())).proxyProtocol(version).build());
 
         InetSocketAddress client;
         try (Socket s = connect(f, "127.0.0.9")) {
@@ -46,8 +51,8 @@ class ProxyProtocolTest extends ProxyTestBase {
         decoder.writeInbound(Unpooled.wrappedBuffer(received.get(5, TimeUnit.SECONDS)));
         HAProxyMessage header = decoder.readInbound();
         try {
-            assertThat(header.protocolVersion()).isEqualTo(version == ProxyProtocol.V1 ? HAProxyProtocolVersion.V1
-                    : HAProxyProtocolVersion.V2);
+            assertThat(header.protocolVersion())
+                    .isEqualTo(version == ProxyProtocol.V1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2);
             assertThat(header.command()).isEqualTo(HAProxyCommand.PROXY);
             assertThat(header.proxiedProtocol()).isEqualTo(HAProxyProxiedProtocol.TCP4);
             assertThat(header.sourceAddress()).isEqualTo("127.0.0.9");

@@ -28,6 +28,7 @@ final class SocketLikeChannel extends EmbeddedChannel implements DuplexChannel {
     private final InetSocketAddress remote;
     /** Made on first use: EmbeddedChannel's constructor already asks for it. */
     private LingerConfig config;
+
     private final StringBuilder written = new StringBuilder();
     private boolean outputShutdown;
     /** What had been written when the FIN went out. */

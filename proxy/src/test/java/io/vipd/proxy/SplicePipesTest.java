@@ -69,7 +69,8 @@ class SplicePipesTest {
         Process cat = new ProcessBuilder("cat", "/proc/sys/fs/pipe-max-size").start();
         long maxSize = Long.parseLong(new String(cat.getInputStream().readAllBytes()).trim());
         assertThat(cat.waitFor()).isZero();
-        assertThat(SplicePipes.readLong(Path.of("/proc/sys/fs/pipe-max-size"), -1)).isEqualTo(maxSize);
+        assertThat(SplicePipes.readLong(Path.of("/proc/sys/fs/pipe-max-size"), -1))
+                .isEqualTo(maxSize);
         assertThat(SplicePipes.fromSystem().size()).isEqualTo(Math.min(SplicePipes.PREFERRED_SIZE, maxSize));
     }
 

@@ -72,7 +72,9 @@ class SpliceRelayTest extends ProxyTestBase {
         int size = 16 * MIB;
         TcpBackend echo = backend(TcpBackend.echo("127.0.0.2"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withSplice(SpliceMode.AUTO), entry("bulk", f, backends(echo.address())).build());
+        proxy(
+                ProxyConfig.defaults().withSplice(SpliceMode.AUTO),
+                entry("bulk", f, backends(echo.address())).build());
 
         try (Socket s = connect(f)) {
             CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
@@ -116,7 +118,9 @@ class SpliceRelayTest extends ProxyTestBase {
     void autoKeepsCopyingShortExchanges() throws Exception {
         TcpBackend echo = backend(TcpBackend.echo("127.0.0.2"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withSplice(SpliceMode.AUTO), entry("short", f, backends(echo.address())).build());
+        proxy(
+                ProxyConfig.defaults().withSplice(SpliceMode.AUTO),
+                entry("short", f, backends(echo.address())).build());
 
         try (Socket s = connect(f)) {
             for (int i = 0; i < 50; i++) {
@@ -130,7 +134,9 @@ class SpliceRelayTest extends ProxyTestBase {
 
     /** Under AUTO the switch happens while Netty still holds bytes for the stalled reader: it waits for them. */
     @ParameterizedTest
-    @EnumSource(value = SpliceMode.class, names = {"ON", "AUTO"})
+    @EnumSource(
+            value = SpliceMode.class,
+            names = {"ON", "AUTO"})
     void aReaderThatStopsReadingHoldsTheSenderBack(SpliceMode mode) throws Exception {
         long total = 256L * MIB;
         AtomicLong written = new AtomicLong();
@@ -143,7 +149,9 @@ class SpliceRelayTest extends ProxyTestBase {
             }
         }));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withSplice(mode), entry("slow", f, backends(firehose.address())).build());
+        proxy(
+                ProxyConfig.defaults().withSplice(mode),
+                entry("slow", f, backends(firehose.address())).build());
 
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(4096);
@@ -178,14 +186,17 @@ class SpliceRelayTest extends ProxyTestBase {
             }
         }));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withSplice(SpliceMode.ON), entry("rst", f, backends(b.address())).build());
+        proxy(
+                ProxyConfig.defaults().withSplice(SpliceMode.ON),
+                entry("rst", f, backends(b.address())).build());
 
         try (Socket s = connect(f)) {
             s.getOutputStream().write('x');
             assertThat(s.getInputStream().read()).isEqualTo('y');
             s.setSoLinger(true, 0);
         }
-        assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isInstanceOf(SocketException.class)
+        assertThat(backendSaw.get(10, TimeUnit.SECONDS))
+                .isInstanceOf(SocketException.class)
                 .hasMessageContaining("reset");
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
         assertThat(registry.get("vipd.connections.spliced").counter().count()).isEqualTo(1);
@@ -193,7 +204,8 @@ class SpliceRelayTest extends ProxyTestBase {
 
     @Test
     void spliceModeParsesTheFlagValues() {
-        assertThatThrownBy(() -> SpliceMode.parse("sometimes")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> SpliceMode.parse("sometimes"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("off, auto or on");
         assertThat(SpliceMode.parse(" Auto ")).isEqualTo(SpliceMode.AUTO);
     }

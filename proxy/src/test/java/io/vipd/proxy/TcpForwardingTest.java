@@ -37,7 +37,9 @@ class TcpForwardingTest extends ProxyTestBase {
         TcpBackend b = backend(TcpBackend.identifying("127.0.0.3"));
         TcpBackend c = backend(TcpBackend.identifying("127.0.0.4"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("web", f, backends(a.address(), b.address(), c.address())).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("web", f, backends(a.address(), b.address(), c.address())).build());
 
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < 60; i++) {
@@ -46,7 +48,8 @@ class TcpForwardingTest extends ProxyTestBase {
         assertThat(seen).containsOnlyKeys("127.0.0.2", "127.0.0.3", "127.0.0.4");
 
         try (Socket s = connect(f)) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             in.readLine();
             s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(in.readLine()).isEqualTo("ping");
@@ -59,8 +62,11 @@ class TcpForwardingTest extends ProxyTestBase {
         TcpBackend b = backend(TcpBackend.identifying("127.0.0.3"));
         TcpBackend c = backend(TcpBackend.identifying("127.0.0.4"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("sticky", f, backends(a.address(), b.address(), c.address()))
-                .affinityTimeoutSeconds(10800).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("sticky", f, backends(a.address(), b.address(), c.address()))
+                        .affinityTimeoutSeconds(10800)
+                        .build());
 
         Set<String> distinct = new HashSet<>();
         for (int client = 10; client < 22; client++) {
@@ -80,8 +86,11 @@ class TcpForwardingTest extends ProxyTestBase {
         TcpBackend a = backend(TcpBackend.identifying("127.0.0.2"));
         TcpBackend b = backend(TcpBackend.identifying("127.0.0.3"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("sticky", f, backends(a.address(), b.address()))
-                .affinityTimeoutSeconds(10800).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("sticky", f, backends(a.address(), b.address()))
+                        .affinityTimeoutSeconds(10800)
+                        .build());
         Map<String, String> first = new HashMap<>();
         for (int client = 10; client < 30; client++) {
             first.put("127.0.1." + client, whoAnswers(f, "127.0.1." + client));
@@ -92,8 +101,11 @@ class TcpForwardingTest extends ProxyTestBase {
         for (int i = 4; i < 8; i++) {
             more.add(backend(TcpBackend.identifying("127.0.0." + i)).address());
         }
-        table.apply(List.of(entry("sticky", f, backends(more.toArray(new InetSocketAddress[0])))
-                .affinityTimeoutSeconds(10800).build()), List.of());
+        table.apply(
+                List.of(entry("sticky", f, backends(more.toArray(new InetSocketAddress[0])))
+                        .affinityTimeoutSeconds(10800)
+                        .build()),
+                List.of());
         for (Map.Entry<String, String> e : first.entrySet()) {
             assertThat(whoAnswers(f, e.getKey())).as("client %s", e.getKey()).isEqualTo(e.getValue());
         }
@@ -105,8 +117,8 @@ class TcpForwardingTest extends ProxyTestBase {
         TcpBackend heavy = backend(TcpBackend.identifying("127.0.0.3"));
         TcpBackend none = backend(TcpBackend.identifying("127.0.0.4"));
         Frontend f = tcpFrontend("127.0.0.1");
-        BackendSet set = BackendSet.of(Backend.of(light.address(), 1), Backend.of(heavy.address(), 4),
-                Backend.of(none.address(), 0));
+        BackendSet set = BackendSet.of(
+                Backend.of(light.address(), 1), Backend.of(heavy.address(), 4), Backend.of(none.address(), 0));
         proxy(ProxyConfig.defaults(), entry("weighted", f, set).build());
 
         Map<String, Integer> seen = new HashMap<>();
@@ -122,8 +134,11 @@ class TcpForwardingTest extends ProxyTestBase {
         TcpBackend a = backend(TcpBackend.identifying("127.0.0.2"));
         TcpBackend b = backend(TcpBackend.identifying("127.0.0.3"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("lc", f, backends(a.address(), b.address()))
-                .algorithm(io.vipd.lb.Algorithm.LEAST_CONNECTIONS).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("lc", f, backends(a.address(), b.address()))
+                        .algorithm(io.vipd.lb.Algorithm.LEAST_CONNECTIONS)
+                        .build());
 
         try (Socket held = connect(f)) {
             String busy = firstLine(held);
@@ -171,7 +186,8 @@ class TcpForwardingTest extends ProxyTestBase {
         try (Socket s = connect(f)) {
             s.getOutputStream().write('x');
             assertThatThrownBy(() -> readUntilError(s.getInputStream()))
-                    .isInstanceOf(SocketException.class).hasMessageContaining("reset");
+                    .isInstanceOf(SocketException.class)
+                    .hasMessageContaining("reset");
         }
     }
 
@@ -181,15 +197,20 @@ class TcpForwardingTest extends ProxyTestBase {
         InetSocketAddress dead = new InetSocketAddress(ip("127.0.0.3"), Fixtures.freeTcpPort("127.0.0.3"));
         Frontend f = tcpFrontend("127.0.0.1");
         // A high threshold keeps the dead backend in rotation, so retries are exercised every time.
-        proxy(ProxyConfig.defaults().withEjectionThreshold(1000), entry("retry", f, backends(live.address(), dead))
-                .build());
+        proxy(
+                ProxyConfig.defaults().withEjectionThreshold(1000),
+                entry("retry", f, backends(live.address(), dead)).build());
 
         for (int i = 0; i < 30; i++) {
             assertThat(whoAnswers(f, null)).isEqualTo("127.0.0.2");
         }
         assertThat(registry.get("vipd.backend.retries").counter().count()).isPositive();
-        assertThat(registry.get("vipd.connections").tag("backend", "127.0.0.3:" + dead.getPort())
-                .tag("result", "connect_failed").counter().count()).isPositive();
+        assertThat(registry.get("vipd.connections")
+                        .tag("backend", "127.0.0.3:" + dead.getPort())
+                        .tag("result", "connect_failed")
+                        .counter()
+                        .count())
+                .isPositive();
     }
 
     @Test
@@ -199,7 +220,8 @@ class TcpForwardingTest extends ProxyTestBase {
         InetSocketAddress dead = new InetSocketAddress(ip("127.0.0.3"), deadPort);
         String deadKey = "127.0.0.3:" + deadPort;
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withEjectionThreshold(2).withEjectionBackoff(Duration.ofSeconds(2)),
+        proxy(
+                ProxyConfig.defaults().withEjectionThreshold(2).withEjectionBackoff(Duration.ofSeconds(2)),
                 entry("eject", f, backends(live.address(), dead)).build());
 
         while (proxy.stats().services().get(0).backend(deadKey).connectFailures() < 2) {
@@ -210,7 +232,8 @@ class TcpForwardingTest extends ProxyTestBase {
         for (int i = 0; i < 20; i++) {
             whoAnswers(f, null);
         }
-        assertThat(proxy.stats().services().get(0).backend(deadKey).connectFailures()).isEqualTo(2);
+        assertThat(proxy.stats().services().get(0).backend(deadKey).connectFailures())
+                .isEqualTo(2);
 
         backend(TcpBackend.identifyingOn("127.0.0.3", deadPort));
         await().atMost(Duration.ofSeconds(10)).until(() -> "127.0.0.3".equals(whoAnswers(f, null)));
@@ -226,10 +249,12 @@ class TcpForwardingTest extends ProxyTestBase {
         BackendSet v4Set = backends(v4.address());
         BackendSet v6Set = backends(v6.address());
         ServicePortEntry.Builder dual = ServicePortEntry.builder(Fixtures.name("dual", f4.protocol()))
-                .frontends(List.of(new ServiceFrontend(f4, FrontendType.CLUSTER_IP),
+                .frontends(List.of(
+                        new ServiceFrontend(f4, FrontendType.CLUSTER_IP),
                         new ServiceFrontend(f6, FrontendType.CLUSTER_IP)))
                 .endpoints(backends(v4.address(), v6.address()))
-                .categorized(false, v4Set, null, true).categorized(true, v6Set, null, true);
+                .categorized(false, v4Set, null, true)
+                .categorized(true, v6Set, null, true);
         proxy(ProxyConfig.defaults(), dual.build());
         for (int i = 0; i < 10; i++) {
             assertThat(whoAnswers(f4, null)).isEqualTo("127.0.0.2");
@@ -237,15 +262,24 @@ class TcpForwardingTest extends ProxyTestBase {
         }
 
         // The IPv6 endpoints are gone: the IPv6 frontend rejects, the IPv4 one still forwards.
-        table.apply(List.of(dual.endpoints(v4Set).categorized(true, null, null, false).build()), List.of());
+        table.apply(
+                List.of(dual.endpoints(v4Set)
+                        .categorized(true, null, null, false)
+                        .build()),
+                List.of());
         assertThatThrownBy(() -> {
-            try (Socket s = connect(f6)) {
-                s.getOutputStream().write('x');
-                int r = s.getInputStream().read();
-                throw new AssertionError(r < 0 ? "orderly EOF instead of a reset" : "got data: " + r);
-            }
-        }).isInstanceOf(SocketException.class);
-        assertThat(registry.get("vipd.connections").tag("result", "rejected").counter().count()).isEqualTo(1);
+                    try (Socket s = connect(f6)) {
+                        s.getOutputStream().write('x');
+                        int r = s.getInputStream().read();
+                        throw new AssertionError(r < 0 ? "orderly EOF instead of a reset" : "got data: " + r);
+                    }
+                })
+                .isInstanceOf(SocketException.class);
+        assertThat(registry.get("vipd.connections")
+                        .tag("result", "rejected")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
         assertThat(whoAnswers(f4, null)).isEqualTo("127.0.0.2");
     }
 
@@ -256,14 +290,19 @@ class TcpForwardingTest extends ProxyTestBase {
 
         // The reset may already surface in connect(), or at the first read or write: never as data or EOF.
         assertThatThrownBy(() -> {
-            try (Socket s = connect(f)) {
-                s.setSoTimeout(2000);
-                s.getOutputStream().write('x');
-                int r = s.getInputStream().read();
-                throw new AssertionError(r < 0 ? "orderly EOF instead of a reset" : "got data: " + r);
-            }
-        }).isInstanceOf(SocketException.class);
-        assertThat(registry.get("vipd.connections").tag("result", "rejected").counter().count()).isEqualTo(1);
+                    try (Socket s = connect(f)) {
+                        s.setSoTimeout(2000);
+                        s.getOutputStream().write('x');
+                        int r = s.getInputStream().read();
+                        throw new AssertionError(r < 0 ? "orderly EOF instead of a reset" : "got data: " + r);
+                    }
+                })
+                .isInstanceOf(SocketException.class);
+        assertThat(registry.get("vipd.connections")
+                        .tag("result", "rejected")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
@@ -275,7 +314,8 @@ class TcpForwardingTest extends ProxyTestBase {
                 .frontends(List.of(new io.vipd.lb.ServiceFrontend(f, io.vipd.lb.FrontendType.LOAD_BALANCER)))
                 .endpoints(backends(remote.address()))
                 .categorized(backends(remote.address()), BackendSet.empty(), true)
-                .externalPolicyLocal(true).build();
+                .externalPolicyLocal(true)
+                .build();
         proxy(ProxyConfig.defaults().withConnectTimeout(Duration.ofMillis(1500)), e);
 
         try (Socket s = connect(f)) {
@@ -286,7 +326,11 @@ class TcpForwardingTest extends ProxyTestBase {
             assertThatThrownBy(() -> readUntilError(s.getInputStream())).isInstanceOf(SocketException.class);
         }
         assertThat(remote.accepted.get()).isZero();
-        assertThat(registry.get("vipd.connections").tag("result", "dropped").counter().count()).isEqualTo(1);
+        assertThat(registry.get("vipd.connections")
+                        .tag("result", "dropped")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
@@ -296,7 +340,8 @@ class TcpForwardingTest extends ProxyTestBase {
         ServicePortEntry e = ServicePortEntry.builder(Fixtures.name("ranges", f.protocol()))
                 .frontends(List.of(new io.vipd.lb.ServiceFrontend(f, io.vipd.lb.FrontendType.LOAD_BALANCER)))
                 .backends(backends(b.address()))
-                .sourceRanges(List.of(io.vipd.lb.Cidr.parse("127.0.2.0/24"))).build();
+                .sourceRanges(List.of(io.vipd.lb.Cidr.parse("127.0.2.0/24")))
+                .build();
         proxy(ProxyConfig.defaults().withConnectTimeout(Duration.ofMillis(800)), e);
 
         assertThat(whoAnswers(f, "127.0.2.7")).isEqualTo("127.0.0.2");
@@ -311,18 +356,20 @@ class TcpForwardingTest extends ProxyTestBase {
     void idleConnectionsAreClosedWhenAnIdleTimeoutIsSet() throws Exception {
         TcpBackend b = backend(TcpBackend.echo("127.0.0.2"));
         Frontend f = tcpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withIdleTimeout(Duration.ofMillis(300)), entry("idle", f, backends(b.address()))
-                .build());
+        proxy(
+                ProxyConfig.defaults().withIdleTimeout(Duration.ofMillis(300)),
+                entry("idle", f, backends(b.address())).build());
 
         try (Socket s = connect(f)) {
             s.getOutputStream().write("a\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(firstLine(s)).isEqualTo("a");
             long start = System.nanoTime();
             assertThatThrownBy(() -> {
-                if (s.getInputStream().read() < 0) {
-                    throw new SocketException("closed");
-                }
-            }).isInstanceOf(SocketException.class);
+                        if (s.getInputStream().read() < 0) {
+                            throw new SocketException("closed");
+                        }
+                    })
+                    .isInstanceOf(SocketException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);

@@ -40,6 +40,7 @@ class TcpRelayFinResetTest {
     private ProxyMeters meters;
     /** The relays of the (one) event loop. */
     private final Set<TcpRelay> loopRelays = new HashSet<>();
+
     private ServicePortEntry entry;
     private Route route;
     private ServiceRuntime service;
@@ -57,7 +58,8 @@ class TcpRelayFinResetTest {
         engine = new Engine(new ServiceTable(), config, health);
         meters = new ProxyMeters(registry);
         Frontend frontend = new Frontend(FRONTEND.getAddress(), FRONTEND.getPort(), Protocol.TCP);
-        entry = Fixtures.entry("web", frontend, Fixtures.backends(BACKEND_A, BACKEND_B)).build();
+        entry = Fixtures.entry("web", frontend, Fixtures.backends(BACKEND_A, BACKEND_B))
+                .build();
         route = entry.route(FrontendType.CLUSTER_IP, false);
         service = new ServiceRuntime(entry.name(), registry, health);
         client = new SocketLikeChannel(FRONTEND, CLIENT);
@@ -87,8 +89,20 @@ class TcpRelayFinResetTest {
             return ch.newFailedFuture(new ConnectException("Connection refused"));
         };
         int[] candidates = {indexOf(BACKEND_A), indexOf(BACKEND_B)};
-        new TcpRelay(engine, meters, dialer, loopRelays, client, service, FrontendType.CLUSTER_IP, false, entry, route,
-                candidates, outcomes.length).start();
+        new TcpRelay(
+                        engine,
+                        meters,
+                        dialer,
+                        loopRelays,
+                        client,
+                        service,
+                        FrontendType.CLUSTER_IP,
+                        false,
+                        entry,
+                        route,
+                        candidates,
+                        outcomes.length)
+                .start();
     }
 
     private int indexOf(InetSocketAddress backend) {
@@ -205,7 +219,10 @@ class TcpRelayFinResetTest {
         assertThat(attempts.get(1).written()).isEqualTo("hello");
         assertThat(client.isOpen()).isTrue();
         assertThat(meters.retries.count()).isEqualTo(1.0);
-        assertThat(service.existingBackend(route.backends().key(indexOf(BACKEND_A))).failures.get()).isEqualTo(1);
+        assertThat(service.existingBackend(route.backends().key(indexOf(BACKEND_A)))
+                        .failures
+                        .get())
+                .isEqualTo(1);
         assertThat(service.allFailed.count()).isZero();
     }
 
@@ -248,7 +265,10 @@ class TcpRelayFinResetTest {
         client.dropConnection();
 
         assertThat(backend().isOpen()).as("the attempt is closed").isFalse();
-        assertThat(service.existingBackend(route.backends().key(indexOf(BACKEND_A))).failures.get()).isZero();
+        assertThat(service.existingBackend(route.backends().key(indexOf(BACKEND_A)))
+                        .failures
+                        .get())
+                .isZero();
         assertRelayFinished();
     }
 
@@ -264,7 +284,9 @@ class TcpRelayFinResetTest {
 
         assertThat(client.writtenBeforeFin()).isEqualTo("HTTP/1.0 200 OK\r\n\r\nbody");
         assertThat(client.finSent()).isTrue();
-        assertThat(client.isOpen()).as("the client reads to the end, then closes").isTrue();
+        assertThat(client.isOpen())
+                .as("the client reads to the end, then closes")
+                .isTrue();
 
         client.dropConnection(); // the client's close after our FIN
         assertThat(backend.closedOrderly()).as("backend closed without a reset").isTrue();

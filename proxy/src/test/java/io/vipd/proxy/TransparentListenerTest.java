@@ -82,24 +82,27 @@ class TransparentListenerTest extends ProxyTestBase {
     @Test
     void udpBackendSeesTheClientAddressUnderTheClientPolicyAndTheNodeAddressOtherwise() throws Exception {
         DatagramSocket backend = closeLater(new DatagramSocket(new InetSocketAddress(ip("127.0.0.2"), 0)));
-        Thread echo = new Thread(() -> {
-            byte[] buf = new byte[100];
-            while (!backend.isClosed()) {
-                try {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    backend.receive(p);
-                    byte[] who = p.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
-                    backend.send(new DatagramPacket(who, who.length, p.getSocketAddress()));
-                } catch (java.io.IOException e) {
-                    return;
-                }
-            }
-        }, "test-udp-peer-echo");
+        Thread echo = new Thread(
+                () -> {
+                    byte[] buf = new byte[100];
+                    while (!backend.isClosed()) {
+                        try {
+                            DatagramPacket p = new DatagramPacket(buf, buf.length);
+                            backend.receive(p);
+                            byte[] who = p.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
+                            backend.send(new DatagramPacket(who, who.length, p.getSocketAddress()));
+                        } catch (java.io.IOException e) {
+                            return;
+                        }
+                    }
+                },
+                "test-udp-peer-echo");
         echo.setDaemon(true);
         echo.start();
         int port = Fixtures.freeUdpPort("127.0.0.1");
         Frontend f = new Frontend(ip("127.0.0.1"), port, Protocol.UDP);
-        startTransparent(entry("tu", f, backends((InetSocketAddress) backend.getLocalSocketAddress())).build());
+        startTransparent(entry("tu", f, backends((InetSocketAddress) backend.getLocalSocketAddress()))
+                .build());
         proxy.openTransparent(null, new InetSocketAddress(ip("127.0.0.1"), port));
 
         assertThat(askFrom("127.0.0.7", f)).isEqualTo("127.0.0.7");
@@ -129,7 +132,8 @@ class TransparentListenerTest extends ProxyTestBase {
         proxy.setNodeAddresses(a -> a.equals(ip("127.0.0.1")));
         proxy.openTransparent(new InetSocketAddress(ip("127.0.0.1"), port), null);
 
-        assertThat(whoAnswers(new Frontend(ip("127.0.0.1"), port, Protocol.TCP), null)).isEqualTo("127.0.0.2");
+        assertThat(whoAnswers(new Frontend(ip("127.0.0.1"), port, Protocol.TCP), null))
+                .isEqualTo("127.0.0.2");
     }
 
     @Test

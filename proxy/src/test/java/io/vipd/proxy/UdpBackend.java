@@ -20,21 +20,24 @@ final class UdpBackend implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        thread = new Thread(() -> {
-            byte[] buf = new byte[65536];
-            while (!socket.isClosed()) {
-                try {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    socket.receive(p);
-                    received.incrementAndGet();
-                    byte[] reply = (ip + ":" + new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII))
-                            .getBytes(StandardCharsets.US_ASCII);
-                    socket.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "test-udp-backend");
+        thread = new Thread(
+                () -> {
+                    byte[] buf = new byte[65536];
+                    while (!socket.isClosed()) {
+                        try {
+                            DatagramPacket p = new DatagramPacket(buf, buf.length);
+                            socket.receive(p);
+                            received.incrementAndGet();
+                            byte[] reply = (ip + ":"
+                                            + new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII))
+                                    .getBytes(StandardCharsets.US_ASCII);
+                            socket.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
+                        } catch (IOException e) {
+                            return;
+                        }
+                    }
+                },
+                "test-udp-backend");
         thread.setDaemon(true);
         thread.start();
     }

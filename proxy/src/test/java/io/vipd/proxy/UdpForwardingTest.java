@@ -43,7 +43,10 @@ class UdpForwardingTest extends ProxyTestBase {
     }
 
     private double evictions(String reason) {
-        return registry.get("vipd.udp.flow.evictions").tag("reason", reason).counter().count();
+        return registry.get("vipd.udp.flow.evictions")
+                .tag("reason", reason)
+                .counter()
+                .count();
     }
 
     @Test
@@ -68,7 +71,9 @@ class UdpForwardingTest extends ProxyTestBase {
         Frontend sixToSix = udpFrontend("::1");
         Frontend sixToFour = udpFrontend("::1");
         Frontend fourToSix = udpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("v6", sixToSix, backends(v6.address())).build(),
+        proxy(
+                ProxyConfig.defaults(),
+                entry("v6", sixToSix, backends(v6.address())).build(),
                 entry("v6to4", sixToFour, backends(v4.address())).build(),
                 entry("v4to6", fourToSix, backends(v6.address())).build());
 
@@ -119,8 +124,12 @@ class UdpForwardingTest extends ProxyTestBase {
 
         Backend notServing = Backend.of(a.address(), 1).withState(BackendState.NOT_SERVING);
         BackendSet serving = backends(b.address());
-        table.apply(List.of(entry("dns", f, serving).endpoints(BackendSet.of(notServing, serving.get(0)))
-                .categorized(serving, null, true).build()), List.of());
+        table.apply(
+                List.of(entry("dns", f, serving)
+                        .endpoints(BackendSet.of(notServing, serving.get(0)))
+                        .categorized(serving, null, true)
+                        .build()),
+                List.of());
         await().atMost(Duration.ofSeconds(5)).until(() -> evictions("backend_gone") == 1);
         assertThat(ask(c, f, "after")).isEqualTo("127.0.0.3:after");
     }
@@ -129,8 +138,9 @@ class UdpForwardingTest extends ProxyTestBase {
     void idleFlowsExpire() throws Exception {
         UdpBackend b = closeLater(new UdpBackend("127.0.0.2", 0));
         Frontend f = udpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withUdpIdleTimeout(Duration.ofMillis(300)), entry("dns", f, backends(b.address()))
-                .build());
+        proxy(
+                ProxyConfig.defaults().withUdpIdleTimeout(Duration.ofMillis(300)),
+                entry("dns", f, backends(b.address())).build());
         assertThat(ask(client(), f, "x")).isEqualTo("127.0.0.2:x");
         assertThat(proxy.activeUdpFlows()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeUdpFlows() == 0);
@@ -141,7 +151,9 @@ class UdpForwardingTest extends ProxyTestBase {
     void newFlowsAreDroppedWhenTheFlowTableIsFull() throws Exception {
         UdpBackend b = closeLater(new UdpBackend("127.0.0.2", 0));
         Frontend f = udpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults().withUdpMaxFlows(1), entry("dns", f, backends(b.address())).build());
+        proxy(
+                ProxyConfig.defaults().withUdpMaxFlows(1),
+                entry("dns", f, backends(b.address())).build());
         DatagramSocket first = client();
         assertThat(ask(first, f, "a")).isEqualTo("127.0.0.2:a");
 
@@ -156,7 +168,10 @@ class UdpForwardingTest extends ProxyTestBase {
     void portUnreachableEvictsTheFlowSoTheNextDatagramStartsAfresh() throws Exception {
         int port = Fixtures.freeUdpPort("127.0.0.2");
         Frontend f = udpFrontend("127.0.0.1");
-        proxy(ProxyConfig.defaults(), entry("dns", f, backends(new InetSocketAddress(ip("127.0.0.2"), port))).build());
+        proxy(
+                ProxyConfig.defaults(),
+                entry("dns", f, backends(new InetSocketAddress(ip("127.0.0.2"), port)))
+                        .build());
         DatagramSocket c = client();
         byte[] b = "lost".getBytes(StandardCharsets.US_ASCII);
         c.send(new DatagramPacket(b, b.length, address(f)));

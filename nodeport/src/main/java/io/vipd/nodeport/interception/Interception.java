@@ -50,7 +50,8 @@ public final class Interception implements TableListener, AutoCloseable {
         this.config = config;
         this.routing = new PolicyRouting(runner, config);
         this.syncFailures = Counter.builder("kubeproxy.sync.proxy.rules.nftables.sync.failures")
-                .description("nftables transactions that failed").register(registry);
+                .description("nftables transactions that failed")
+                .register(registry);
     }
 
     /**
@@ -91,8 +92,8 @@ public final class Interception implements TableListener, AutoCloseable {
         Map<NftSet, Set<String>> deletions = new EnumMap<>(NftSet.class);
         for (ServicePortName name : changed) {
             ServicePortEntry entry = table.get(name);
-            Map<NftSet, Set<String>> next = entry == null ? Map.of()
-                    : NftElements.of(entry, config.nodePortAddresses());
+            Map<NftSet, Set<String>> next =
+                    entry == null ? Map.of() : NftElements.of(entry, config.nodePortAddresses());
             Map<NftSet, Set<String>> previous = contributions.getOrDefault(name, Map.of());
             if (next.equals(previous)) {
                 continue;
@@ -183,8 +184,11 @@ public final class Interception implements TableListener, AutoCloseable {
     @Override
     public void close() {}
 
-    private void change(Map<NftSet, Set<String>> contribution, int delta, Map<NftSet, Set<String>> deletions,
-                        Map<NftSet, Set<String>> additions) {
+    private void change(
+            Map<NftSet, Set<String>> contribution,
+            int delta,
+            Map<NftSet, Set<String>> deletions,
+            Map<NftSet, Set<String>> additions) {
         contribution.forEach((set, els) -> {
             Map<String, Integer> c = counts.computeIfAbsent(set, k -> new HashMap<>());
             for (String el : els) {

@@ -18,8 +18,14 @@ import java.util.List;
  *                          the table then delivers packets for vipd's transparent sockets (the backends'
  *                          replies) to them ({@code socket transparent}, needs the nft_socket module)
  */
-public record InterceptionConfig(int tcpPort, int udpPort, int mark, int routeTable, List<Cidr> clusterCidrs,
-                                 List<InetAddress> nodePortAddresses, boolean transparentEgress) {
+public record InterceptionConfig(
+        int tcpPort,
+        int udpPort,
+        int mark,
+        int routeTable,
+        List<Cidr> clusterCidrs,
+        List<InetAddress> nodePortAddresses,
+        boolean transparentEgress) {
     public static final int DEFAULT_PORT = 10260;
     public static final int DEFAULT_MARK = 0x00200000;
     public static final int DEFAULT_ROUTE_TABLE = 5650;
@@ -36,14 +42,19 @@ public record InterceptionConfig(int tcpPort, int udpPort, int mark, int routeTa
     }
 
     /** With transparent egress. */
-    public InterceptionConfig(int tcpPort, int udpPort, int mark, int routeTable, List<Cidr> clusterCidrs,
-                              List<InetAddress> nodePortAddresses) {
+    public InterceptionConfig(
+            int tcpPort,
+            int udpPort,
+            int mark,
+            int routeTable,
+            List<Cidr> clusterCidrs,
+            List<InetAddress> nodePortAddresses) {
         this(tcpPort, udpPort, mark, routeTable, clusterCidrs, nodePortAddresses, true);
     }
 
     public static InterceptionConfig defaults(List<Cidr> clusterCidrs, List<InetAddress> nodePortAddresses) {
-        return new InterceptionConfig(DEFAULT_PORT, DEFAULT_PORT, DEFAULT_MARK, DEFAULT_ROUTE_TABLE, clusterCidrs,
-                nodePortAddresses);
+        return new InterceptionConfig(
+                DEFAULT_PORT, DEFAULT_PORT, DEFAULT_MARK, DEFAULT_ROUTE_TABLE, clusterCidrs, nodePortAddresses);
     }
 
     public String markHex() {

@@ -51,11 +51,19 @@ public final class NftElements {
             // Each frontend's own family decides, as kube-proxy's proxier of that family would.
             Action action = entry.route(sf.type(), false, v6).action();
             if (sf.type() == FrontendType.CLUSTER_IP) {
-                addAction(out, action, v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
-                        v6 ? NftSet.DROP_V6 : NftSet.DROP_V4, el);
+                addAction(
+                        out,
+                        action,
+                        v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
+                        v6 ? NftSet.DROP_V6 : NftSet.DROP_V4,
+                        el);
             } else {
-                addAction(out, action, v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
-                        v6 ? NftSet.DROP_EXTERNAL_V6 : NftSet.DROP_EXTERNAL_V4, el);
+                addAction(
+                        out,
+                        action,
+                        v6 ? NftSet.REJECT_V6 : NftSet.REJECT_V4,
+                        v6 ? NftSet.DROP_EXTERNAL_V6 : NftSet.DROP_EXTERNAL_V4,
+                        el);
             }
             if (sf.type() == FrontendType.LOAD_BALANCER) {
                 firewall(out, entry, f, el, v6, nodeAddresses);
@@ -84,7 +92,9 @@ public final class NftElements {
     public static Map<NftSet, Set<String>> node(InterceptionConfig config) {
         Map<NftSet, Set<String>> out = new EnumMap<>(NftSet.class);
         for (InetAddress a : config.nodePortAddresses()) {
-            add(out, a instanceof Inet6Address ? NftSet.NODEPORT_IPS_V6 : NftSet.NODEPORT_IPS_V4,
+            add(
+                    out,
+                    a instanceof Inet6Address ? NftSet.NODEPORT_IPS_V6 : NftSet.NODEPORT_IPS_V4,
                     Addresses.ipString(a));
         }
         for (Cidr c : disjoint(config.clusterCidrs())) {
@@ -93,8 +103,13 @@ public final class NftElements {
         return out;
     }
 
-    private static void firewall(Map<NftSet, Set<String>> out, ServicePortEntry entry, Frontend f, String el,
-                                 boolean v6, List<InetAddress> nodeAddresses) {
+    private static void firewall(
+            Map<NftSet, Set<String>> out,
+            ServicePortEntry entry,
+            Frontend f,
+            String el,
+            boolean v6,
+            List<InetAddress> nodeAddresses) {
         List<Cidr> ranges = new ArrayList<>();
         for (Cidr c : entry.sourceRanges()) {
             if (c.isIpv4() != !v6) {
@@ -120,8 +135,7 @@ public final class NftElements {
         }
     }
 
-    private static void addAction(Map<NftSet, Set<String>> out, Action action, NftSet reject, NftSet drop,
-                                  String el) {
+    private static void addAction(Map<NftSet, Set<String>> out, Action action, NftSet reject, NftSet drop, String el) {
         if (action == Action.REJECT) {
             add(out, reject, el);
         } else if (action == Action.DROP) {
@@ -143,7 +157,9 @@ public final class NftElements {
             boolean covered = false;
             for (int j = 0; j < normal.size() && !covered; j++) {
                 Cidr o = normal.get(j);
-                if (i != j && o.isIpv4() == c.isIpv4() && o.contains(c.network())
+                if (i != j
+                        && o.isIpv4() == c.isIpv4()
+                        && o.contains(c.network())
                         && (o.prefixLength() < c.prefixLength() || (o.equals(c) && j < i))) {
                     covered = true;
                 }

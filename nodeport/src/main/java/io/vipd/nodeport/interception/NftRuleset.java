@@ -86,15 +86,25 @@ public final class NftRuleset {
         for (NftSet set : NftSet.values()) {
             Set<String> del = deletions.getOrDefault(set, Set.of());
             if (!del.isEmpty()) {
-                b.append("delete element ").append(TABLE).append(' ').append(set.setName()).append(" { ")
-                        .append(String.join(", ", del)).append(" }\n");
+                b.append("delete element ")
+                        .append(TABLE)
+                        .append(' ')
+                        .append(set.setName())
+                        .append(" { ")
+                        .append(String.join(", ", del))
+                        .append(" }\n");
             }
         }
         for (NftSet set : NftSet.values()) {
             Set<String> add = additions.getOrDefault(set, Set.of());
             if (!add.isEmpty()) {
-                b.append("add element ").append(TABLE).append(' ').append(set.setName()).append(" { ")
-                        .append(String.join(", ", add)).append(" }\n");
+                b.append("add element ")
+                        .append(TABLE)
+                        .append(' ')
+                        .append(set.setName())
+                        .append(" { ")
+                        .append(String.join(", ", add))
+                        .append(" }\n");
             }
         }
         return b.toString();
@@ -110,8 +120,8 @@ public final class NftRuleset {
             String ip = fam.equals("v4") ? "ip" : "ip6";
             String key = ip + " daddr . meta l4proto . th dport";
             String notShortCircuit = "fib saddr type != local " + ip + " saddr != @cluster-cidrs-" + fam;
-            rules.add("ct state new " + key + " @firewall-" + fam + " " + key + " . " + ip + " saddr != @firewall-allow-"
-                    + fam + " drop");
+            rules.add("ct state new " + key + " @firewall-" + fam + " " + key + " . " + ip
+                    + " saddr != @firewall-allow-" + fam + " drop");
             rules.add("ct state new " + key + " @no-endpoint-reject-" + fam + " reject");
             rules.add("ct state new " + key + " @no-local-endpoint-drop-" + fam + " drop");
             rules.add("ct state new " + key + " @no-local-endpoint-drop-external-" + fam + " " + notShortCircuit

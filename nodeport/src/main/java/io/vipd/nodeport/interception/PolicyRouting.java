@@ -27,11 +27,35 @@ public final class PolicyRouting {
     public void install() throws IOException {
         for (String fam : new String[] {"-4", "-6"}) {
             if (!ruleExists(fam)) {
-                check(runner.run(List.of("ip", fam, "rule", "add", "fwmark", fwmark(), "lookup", table(),
-                        "priority", table()), null), fam + " rule add");
+                check(
+                        runner.run(
+                                List.of(
+                                        "ip",
+                                        fam,
+                                        "rule",
+                                        "add",
+                                        "fwmark",
+                                        fwmark(),
+                                        "lookup",
+                                        table(),
+                                        "priority",
+                                        table()),
+                                null),
+                        fam + " rule add");
             }
-            CommandRunner.Result r = runner.run(List.of("ip", fam, "route", "replace", "local",
-                    fam.equals("-4") ? "0.0.0.0/0" : "::/0", "dev", "lo", "table", table()), null);
+            CommandRunner.Result r = runner.run(
+                    List.of(
+                            "ip",
+                            fam,
+                            "route",
+                            "replace",
+                            "local",
+                            fam.equals("-4") ? "0.0.0.0/0" : "::/0",
+                            "dev",
+                            "lo",
+                            "table",
+                            table()),
+                    null);
             if (!r.ok() && fam.equals("-6")) {
                 // A node without IPv6 (ipv6.disable=1) still works for IPv4.
                 log.atWarn().addKeyValue("error", r.stderr().trim()).log("IPv6 policy route not installed");
@@ -65,8 +89,8 @@ public final class PolicyRouting {
 
     /** Whether the rule exists in this family. */
     public boolean ruleExists(String fam) throws IOException {
-        CommandRunner.Result r = runner.run(List.of("ip", fam, "rule", "list", "fwmark", fwmark(), "lookup", table()),
-                null);
+        CommandRunner.Result r =
+                runner.run(List.of("ip", fam, "rule", "list", "fwmark", fwmark(), "lookup", table()), null);
         return r.ok() && !r.stdout().isBlank();
     }
 

@@ -39,7 +39,8 @@ public final class SourceIpSupport {
         try {
             CommandRunner.Result r = runner.run(List.of("nft", "-c", "-f", "-"), PROBE_TABLE);
             if (!r.ok()) {
-                return "the nftables socket expression is not available: " + r.stderr().trim();
+                return "the nftables socket expression is not available: "
+                        + r.stderr().trim();
             }
         } catch (IOException e) {
             return "cannot run nft: " + e.getMessage();

@@ -1,7 +1,5 @@
 package io.vipd.nodeport.interception;
 
-import io.vipd.nodeport.NetNs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -17,6 +15,7 @@ import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
+import io.vipd.nodeport.NetNs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,10 +49,18 @@ class InterceptionTest {
 
     @Test
     void theSocketRuleComesOnlyWithTransparentEgress() {
-        InterceptionConfig nodeOnly = new InterceptionConfig(CONFIG.tcpPort(), CONFIG.udpPort(), CONFIG.mark(),
-                CONFIG.routeTable(), CONFIG.clusterCidrs(), CONFIG.nodePortAddresses(), false);
-        assertThat(NftRuleset.preroutingRules(CONFIG).get(0)).startsWith("meta l4proto { tcp, udp } socket transparent 1");
-        assertThat(NftRuleset.preroutingRules(nodeOnly)).noneMatch(r -> r.contains("socket"))
+        InterceptionConfig nodeOnly = new InterceptionConfig(
+                CONFIG.tcpPort(),
+                CONFIG.udpPort(),
+                CONFIG.mark(),
+                CONFIG.routeTable(),
+                CONFIG.clusterCidrs(),
+                CONFIG.nodePortAddresses(),
+                false);
+        assertThat(NftRuleset.preroutingRules(CONFIG).get(0))
+                .startsWith("meta l4proto { tcp, udp } socket transparent 1");
+        assertThat(NftRuleset.preroutingRules(nodeOnly))
+                .noneMatch(r -> r.contains("socket"))
                 .hasSize(NftRuleset.preroutingRules(CONFIG).size() - 1);
     }
 
@@ -65,8 +72,8 @@ class InterceptionTest {
         assertThat(web.get(NftSet.NODEPORTS)).containsExactly("tcp . 30080");
         assertThat(web.get(NftSet.FIREWALL_V4)).containsExactly("198.19.1.1 . tcp . 80");
         // The node address 198.18.0.1 is inside 198.18.0.0/16, so the LB IP may talk to itself (hairpin).
-        assertThat(web.get(NftSet.FIREWALL_ALLOW_V4)).containsExactly(
-                "198.19.1.1 . tcp . 80 . 198.18.0.0/16", "198.19.1.1 . tcp . 80 . 198.19.1.1");
+        assertThat(web.get(NftSet.FIREWALL_ALLOW_V4))
+                .containsExactly("198.19.1.1 . tcp . 80 . 198.18.0.0/16", "198.19.1.1 . tcp . 80 . 198.19.1.1");
         assertThat(web).doesNotContainKeys(NftSet.REJECT_V4, NftSet.DROP_V4, NftSet.DROP_EXTERNAL_V4);
 
         var empty = NftElements.of(table.get(EMPTY), CONFIG.nodePortAddresses());
@@ -84,21 +91,27 @@ class InterceptionTest {
         ServicePortName dual = ServicePortName.of("ns", "dual", "", Protocol.TCP);
         BackendSet v4 = BackendSet.of(Backend.of(Addresses.parseIp("198.18.128.5"), 8080));
         List<ServiceFrontend> frontends = List.of(
-                new ServiceFrontend(new Frontend(Addresses.parseIp("198.19.0.20"), 80, Protocol.TCP),
-                        FrontendType.CLUSTER_IP),
-                new ServiceFrontend(new Frontend(Addresses.parseIp("fd00:96::20"), 80, Protocol.TCP),
-                        FrontendType.CLUSTER_IP),
+                new ServiceFrontend(
+                        new Frontend(Addresses.parseIp("198.19.0.20"), 80, Protocol.TCP), FrontendType.CLUSTER_IP),
+                new ServiceFrontend(
+                        new Frontend(Addresses.parseIp("fd00:96::20"), 80, Protocol.TCP), FrontendType.CLUSTER_IP),
                 new ServiceFrontend(Frontend.nodePort(30090, Protocol.TCP), FrontendType.NODE_PORT));
         // The IPv6 endpoints are all gone: the IPv6 ClusterIP rejects, the IPv4 one forwards, and the
         // family-less NodePort set is left to the proxy, which sees each flow's family.
-        ServicePortEntry v6Gone = ServicePortEntry.builder(dual).frontends(frontends).endpoints(v4)
-                .categorized(false, v4, null, true).categorized(true, null, null, false).build();
+        ServicePortEntry v6Gone = ServicePortEntry.builder(dual)
+                .frontends(frontends)
+                .endpoints(v4)
+                .categorized(false, v4, null, true)
+                .categorized(true, null, null, false)
+                .build();
         var elements = NftElements.of(v6Gone, CONFIG.nodePortAddresses());
         assertThat(elements.get(NftSet.REJECT_V6)).containsExactly("fd00:96::20 . tcp . 80");
         assertThat(elements).doesNotContainKeys(NftSet.REJECT_V4, NftSet.REJECT_NODEPORTS);
 
-        ServicePortEntry bothGone = v6Gone.toBuilder().endpoints(BackendSet.empty())
-                .categorized(false, null, null, false).build();
+        ServicePortEntry bothGone = v6Gone.toBuilder()
+                .endpoints(BackendSet.empty())
+                .categorized(false, null, null, false)
+                .build();
         elements = NftElements.of(bothGone, CONFIG.nodePortAddresses());
         assertThat(elements.get(NftSet.REJECT_V4)).containsExactly("198.19.0.20 . tcp . 80");
         assertThat(elements.get(NftSet.REJECT_NODEPORTS)).containsExactly("tcp . 30090");
@@ -120,15 +133,21 @@ class InterceptionTest {
         table.apply(List.of(), List.of(DNS));
         assertThat(scripts).hasSize(3);
         assertThat(scripts.get(1)).isEqualTo("delete element inet vipd frontends-v4 { 198.19.0.11 . udp . 53 }\n");
-        assertThat(scripts.get(2)).startsWith("table inet vipd {}\ndelete table inet vipd\n")
-                .doesNotContain("198.19.0.11").contains("198.19.0.10 . tcp . 80");
-        assertThat(registry.counter("kubeproxy.sync.proxy.rules.nftables.sync.failures").count()).isEqualTo(1.0);
+        assertThat(scripts.get(2))
+                .startsWith("table inet vipd {}\ndelete table inet vipd\n")
+                .doesNotContain("198.19.0.11")
+                .contains("198.19.0.10 . tcp . 80");
+        assertThat(registry.counter("kubeproxy.sync.proxy.rules.nftables.sync.failures")
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
     void overlappingCidrsAreMerged() {
-        assertThat(NftElements.disjoint(List.of(Cidr.parse("198.18.5.7/16"), Cidr.parse("198.18.9.0/24"),
-                Cidr.parse("198.18.0.0/16"))).toString()).isEqualTo("[198.18.0.0/16]");
+        assertThat(NftElements.disjoint(List.of(
+                                Cidr.parse("198.18.5.7/16"), Cidr.parse("198.18.9.0/24"), Cidr.parse("198.18.0.0/16")))
+                        .toString())
+                .isEqualTo("[198.18.0.0/16]");
     }
 
     @Test
@@ -145,7 +164,8 @@ class InterceptionTest {
             assertThat(ns.run("ip", "-4", "route", "show", "table", "5650")).contains("local default dev lo");
             i.syncAll(table);
             assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4"))
-                    .contains("198.19.0.10 . tcp . 80").contains("198.19.0.11 . udp . 53");
+                    .contains("198.19.0.10 . tcp . 80")
+                    .contains("198.19.0.11 . udp . 53");
 
             // A change is one transaction of element changes: the chains keep their handles.
             String handlesBefore = ns.run("nft", "-a", "list", "chain", "inet", "vipd", "prerouting");
@@ -155,25 +175,30 @@ class InterceptionTest {
             assertThat(i.transactions()).isEqualTo(before + 2);
             String frontends = ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4");
             assertThat(frontends).doesNotContain("198.19.0.11").contains("198.19.0.10 . tcp . 80");
-            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "firewall-allow-v4")).doesNotContain("198.19.1.1");
-            assertThat(ns.run("nft", "-a", "list", "chain", "inet", "vipd", "prerouting")).isEqualTo(handlesBefore);
+            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "firewall-allow-v4"))
+                    .doesNotContain("198.19.1.1");
+            assertThat(ns.run("nft", "-a", "list", "chain", "inet", "vipd", "prerouting"))
+                    .isEqualTo(handlesBefore);
 
             // A restarted vipd adopts the table, then replaces it atomically without duplicates.
             Interception restarted = new Interception(runner, CONFIG);
             restarted.start();
-            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4")).contains("198.19.0.10 . tcp . 80");
+            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4"))
+                    .contains("198.19.0.10 . tcp . 80");
             restarted.syncAll(table);
             restarted.start();
             String rules = ns.run("nft", "list", "chain", "inet", "vipd", "prerouting");
             assertThat(rules.split("tproxy ip to", -1)).hasSize(5);
-            assertThat(ns.run("ip", "-4", "rule", "list").split("lookup 5650", -1)).hasSize(2);
+            assertThat(ns.run("ip", "-4", "rule", "list").split("lookup 5650", -1))
+                    .hasSize(2);
 
             // Removed behind vipd's back: the periodic check puts everything back.
             assertThat(restarted.verify(table)).isFalse();
             ns.run("nft", "delete", "table", "inet", "vipd");
             ns.run("ip", "-4", "rule", "del", "fwmark", "0x200000/0x200000", "lookup", "5650");
             assertThat(restarted.verify(table)).isTrue();
-            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4")).contains("198.19.0.10 . tcp . 80");
+            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4"))
+                    .contains("198.19.0.10 . tcp . 80");
             assertThat(ns.run("ip", "-4", "rule", "list")).contains("lookup 5650");
             ns.run("ip", "-6", "route", "flush", "table", "5650");
             assertThat(restarted.verify(table)).isTrue();
@@ -196,11 +221,13 @@ class InterceptionTest {
 
     private static ServicePortEntry web(boolean firewall) {
         return ServicePortEntry.builder(WEB)
-                .frontends(List.of(fe("198.19.0.10", 80, Protocol.TCP, FrontendType.CLUSTER_IP),
+                .frontends(List.of(
+                        fe("198.19.0.10", 80, Protocol.TCP, FrontendType.CLUSTER_IP),
                         fe("198.19.1.1", 80, Protocol.TCP, FrontendType.LOAD_BALANCER),
                         new ServiceFrontend(Frontend.nodePort(30080, Protocol.TCP), FrontendType.NODE_PORT)))
                 .sourceRanges(firewall ? List.of(Cidr.parse("198.18.0.0/16"), Cidr.parse("198.18.3.0/24")) : List.of())
-                .backends(BackendSet.of(Backend.parse("198.18.129.2:8080"))).build();
+                .backends(BackendSet.of(Backend.parse("198.18.129.2:8080")))
+                .build();
     }
 
     private static ServicePortEntry webWithoutFirewall() {
@@ -210,25 +237,32 @@ class InterceptionTest {
     private static ServicePortEntry dns() {
         return ServicePortEntry.builder(DNS)
                 .frontends(List.of(fe("198.19.0.11", 53, Protocol.UDP, FrontendType.CLUSTER_IP)))
-                .backends(BackendSet.of(Backend.parse("198.18.129.3:5353"))).build();
+                .backends(BackendSet.of(Backend.parse("198.18.129.3:5353")))
+                .build();
     }
 
     private static ServicePortEntry empty() {
         return ServicePortEntry.builder(EMPTY)
-                .frontends(List.of(fe("198.19.0.12", 80, Protocol.TCP, FrontendType.CLUSTER_IP),
+                .frontends(List.of(
+                        fe("198.19.0.12", 80, Protocol.TCP, FrontendType.CLUSTER_IP),
                         new ServiceFrontend(Frontend.nodePort(30081, Protocol.TCP), FrontendType.NODE_PORT)))
-                .backends(BackendSet.empty()).build();
+                .backends(BackendSet.empty())
+                .build();
     }
 
     private static ServicePortEntry local() {
-        Backend remote = new Backend(Addresses.parseIp("198.18.130.2"), 80, 1, "other", "", BackendState.READY,
-                false, Set.of(), Set.of());
+        Backend remote = new Backend(
+                Addresses.parseIp("198.18.130.2"), 80, 1, "other", "", BackendState.READY, false, Set.of(), Set.of());
         BackendSet all = BackendSet.of(remote);
         return ServicePortEntry.builder(LOCAL)
-                .frontends(List.of(fe("198.19.0.13", 80, Protocol.TCP, FrontendType.CLUSTER_IP),
+                .frontends(List.of(
+                        fe("198.19.0.13", 80, Protocol.TCP, FrontendType.CLUSTER_IP),
                         new ServiceFrontend(Frontend.nodePort(30082, Protocol.TCP), FrontendType.NODE_PORT)))
-                .internalPolicyLocal(true).externalPolicyLocal(true)
-                .endpoints(all).categorized(all, BackendSet.empty(), true).build();
+                .internalPolicyLocal(true)
+                .externalPolicyLocal(true)
+                .endpoints(all)
+                .categorized(all, BackendSet.empty(), true)
+                .build();
     }
 
     private static ServiceFrontend fe(String ip, int port, Protocol p, FrontendType type) {

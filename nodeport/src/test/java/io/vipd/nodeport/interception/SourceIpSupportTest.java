@@ -1,11 +1,10 @@
 package io.vipd.nodeport.interception;
 
-import io.vipd.nodeport.NetNs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.channel.epoll.Epoll;
+import io.vipd.nodeport.NetNs;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,9 @@ class SourceIpSupportTest {
             scripts.add(String.join(" ", command) + "\n" + stdin);
             return new CommandRunner.Result(1, "", "Error: Could not process rule: No such file or directory");
         });
-        assertThat(reason).startsWith("the nftables socket expression is not available").contains("No such file");
+        assertThat(reason)
+                .startsWith("the nftables socket expression is not available")
+                .contains("No such file");
         // A check run (-c): nothing is committed.
         assertThat(scripts).singleElement().asString().startsWith("nft -c -f -").contains("socket transparent 1");
         assertThat(SourceIpSupport.unsupportedReason((command, stdin) -> new CommandRunner.Result(0, "", "")))

@@ -147,7 +147,9 @@ public final class DemoBackends implements AutoCloseable {
             } catch (SocketException | java.nio.channels.ClosedChannelException e) {
                 // stopped
             } catch (IOException e) {
-                org.slf4j.LoggerFactory.getLogger(DemoBackends.class).atWarn().addKeyValue("reason", e.getMessage())
+                org.slf4j.LoggerFactory.getLogger(DemoBackends.class)
+                        .atWarn()
+                        .addKeyValue("reason", e.getMessage())
                         .log("demo UDP backend stopped");
             }
         }

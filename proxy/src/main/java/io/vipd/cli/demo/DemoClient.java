@@ -44,8 +44,7 @@ public final class DemoClient {
     }
 
     /** Sends one datagram from {@code socket} and returns the backend key named in the reply. */
-    public static String udpEcho(DatagramSocket socket, InetSocketAddress frontend, String payload)
-            throws IOException {
+    public static String udpEcho(DatagramSocket socket, InetSocketAddress frontend, String payload) throws IOException {
         byte[] data = payload.getBytes(StandardCharsets.UTF_8);
         socket.send(new DatagramPacket(data, data.length, frontend));
         socket.setSoTimeout(TIMEOUT_MILLIS);

@@ -1,7 +1,6 @@
 package io.vipd.cli.demo;
 
 import io.vipd.edge.EdgeConfig;
-
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.ServiceFrontend;
@@ -40,7 +39,9 @@ public final class DemoScenario {
     /** The first TCP service without affinity and with two or more backends, or null. */
     public static ServicePortEntry spreadService(EdgeConfig config) {
         for (ServicePortEntry e : config.entries()) {
-            if (e.name().protocol() == Protocol.TCP && !e.clientIpAffinity() && e.endpoints().size() >= 2) {
+            if (e.name().protocol() == Protocol.TCP
+                    && !e.clientIpAffinity()
+                    && e.endpoints().size() >= 2) {
                 return e;
             }
         }
@@ -50,7 +51,9 @@ public final class DemoScenario {
     /** The first TCP service with ClientIP affinity and two or more backends, or null. */
     public static ServicePortEntry stickyService(EdgeConfig config) {
         for (ServicePortEntry e : config.entries()) {
-            if (e.name().protocol() == Protocol.TCP && e.clientIpAffinity() && e.endpoints().size() >= 2) {
+            if (e.name().protocol() == Protocol.TCP
+                    && e.clientIpAffinity()
+                    && e.endpoints().size() >= 2) {
                 return e;
             }
         }
@@ -100,8 +103,10 @@ public final class DemoScenario {
         Map<String, Integer> counts = new TreeMap<>();
         int failed = requests(frontend(e), SPREAD_REQUESTS, counts);
         boolean ok = failed == 0 && counts.size() >= 2;
-        report("spread", e.name().service().name() + ": " + SPREAD_REQUESTS + " requests (new connection each) "
-                + "answered by " + counts.size() + " backends " + counts + (failed > 0 ? ", " + failed + " failed" : ""),
+        report(
+                "spread",
+                e.name().service().name() + ": " + SPREAD_REQUESTS + " requests (new connection each) " + "answered by "
+                        + counts.size() + " backends " + counts + (failed > 0 ? ", " + failed + " failed" : ""),
                 ok);
         return ok;
     }
@@ -110,8 +115,11 @@ public final class DemoScenario {
         Map<String, Integer> counts = new TreeMap<>();
         int failed = requests(frontend(e), STICKY_REQUESTS, counts);
         boolean ok = failed == 0 && counts.size() == 1;
-        report("affinity", e.name().service().name() + " (ClientIP): " + STICKY_REQUESTS + " requests answered by "
-                + counts + (failed > 0 ? ", " + failed + " failed" : ""), ok);
+        report(
+                "affinity",
+                e.name().service().name() + " (ClientIP): " + STICKY_REQUESTS + " requests answered by " + counts
+                        + (failed > 0 ? ", " + failed + " failed" : ""),
+                ok);
         return ok ? counts.keySet().iterator().next() : null;
     }
 
@@ -122,12 +130,20 @@ public final class DemoScenario {
             int spreadFailed = requests(frontend(spread), FAILOVER_REQUESTS, spreadCounts);
             Map<String, Integer> stickyCounts = new TreeMap<>();
             int stickyFailed = requests(frontend(sticky), FAILOVER_REQUESTS, stickyCounts);
-            boolean ok = spreadFailed == 0 && stickyFailed == 0 && !spreadCounts.containsKey(stopped)
-                    && !stickyCounts.containsKey(stopped) && stickyCounts.size() == 1;
-            report("failover", "stopped backend " + stopped + "; " + spread.name().service().name() + ": "
-                    + (FAILOVER_REQUESTS - spreadFailed) + "/" + FAILOVER_REQUESTS + " answered by " + spreadCounts
-                    + "; " + sticky.name().service().name() + ": " + (FAILOVER_REQUESTS - stickyFailed) + "/"
-                    + FAILOVER_REQUESTS + " answered by " + stickyCounts, ok);
+            boolean ok = spreadFailed == 0
+                    && stickyFailed == 0
+                    && !spreadCounts.containsKey(stopped)
+                    && !stickyCounts.containsKey(stopped)
+                    && stickyCounts.size() == 1;
+            report(
+                    "failover",
+                    "stopped backend " + stopped + "; "
+                            + spread.name().service().name() + ": "
+                            + (FAILOVER_REQUESTS - spreadFailed) + "/" + FAILOVER_REQUESTS + " answered by "
+                            + spreadCounts
+                            + "; " + sticky.name().service().name() + ": " + (FAILOVER_REQUESTS - stickyFailed) + "/"
+                            + FAILOVER_REQUESTS + " answered by " + stickyCounts,
+                    ok);
             return ok;
         } finally {
             try {
@@ -156,9 +172,12 @@ public final class DemoScenario {
             errors.add(ex.getMessage());
         }
         boolean ok = failed == 0;
-        report("udp", e.name().service().name() + " " + Addresses.key(frontend(e)) + "/UDP: "
-                + (UDP_DATAGRAMS - failed) + "/" + UDP_DATAGRAMS + " datagrams echoed by " + counts
-                + (errors.isEmpty() ? "" : " " + errors.get(0)), ok);
+        report(
+                "udp",
+                e.name().service().name() + " " + Addresses.key(frontend(e)) + "/UDP: "
+                        + (UDP_DATAGRAMS - failed) + "/" + UDP_DATAGRAMS + " datagrams echoed by " + counts
+                        + (errors.isEmpty() ? "" : " " + errors.get(0)),
+                ok);
         return ok;
     }
 
