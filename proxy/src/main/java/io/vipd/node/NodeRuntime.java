@@ -17,7 +17,6 @@ import io.vipd.handover.StateDirectory;
 import io.vipd.handover.Succession;
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Cidr;
-import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.lb.TableListener;
@@ -44,11 +43,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +62,10 @@ import org.slf4j.LoggerFactory;
  * {@code vipd node} assembled: the Kubernetes watcher feeding the service table, the transparent forwarding
  * engine, nftables interception, the healthCheckNodePort servers and the admin servers (/healthz, /livez,
  * /metrics). Started once, shut down once.
+ *
+ * <p>Longer than the guide because it is the one place that orders a node's life: what starts before the first
+ * sync, when listeners open (after a restored snapshot or the first sync, taken over from a running vipd if
+ * there is one), and what stops when a successor takes over.
  */
 public final class NodeRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
@@ -103,10 +103,8 @@ public final class NodeRuntime implements AutoCloseable {
     private volatile boolean serving;
 
     private volatile boolean handedOver;
-    /** The entries a snapshot restored, until the first sync replaces or removes them. */
-    private volatile Set<ServicePortEntry> restored = Set.of();
+    private final RestoredTable restored = new RestoredTable(table);
 
-    private volatile String restoredTakenAt;
     /** Completes exceptionally when this process cannot start serving after all (the command exits). */
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
 
@@ -131,7 +129,7 @@ public final class NodeRuntime implements AutoCloseable {
                 .register(registry);
         this.healthChecks =
                 new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(), (svc, address, cause) -> {});
-        Gauge.builder("vipd.table.restored", () -> restored.isEmpty() ? 0 : 1)
+        Gauge.builder("vipd.table.restored", () -> restored.serving() ? 1 : 0)
                 .description("1 while serving the table snapshot a restart restored, before the API server answered")
                 .register(registry);
     }
@@ -221,7 +219,8 @@ public final class NodeRuntime implements AutoCloseable {
         if (stateDir != null) {
             Optional<TableSnapshot> snapshot = new SnapshotStore(stateDir.path()).read(MODE);
             if (snapshot.isPresent()) {
-                restore(snapshot.get());
+                restored.restore(snapshot.get());
+                health.updated();
                 serve();
             }
         }
@@ -252,7 +251,7 @@ public final class NodeRuntime implements AutoCloseable {
                     return;
                 }
                 if (initialSyncDone.compareAndSet(false, true)) {
-                    reconcileRestored();
+                    restored.reconcile();
                     if (!serving) {
                         try {
                             serve();
@@ -281,45 +280,6 @@ public final class NodeRuntime implements AutoCloseable {
                 health.updated();
             }
         };
-    }
-
-    /**
-     * Serves a restored snapshot until the API server answers: the table as it was, and nftables in step with
-     * it once this process serves.
-     */
-    private void restore(TableSnapshot snapshot) {
-        table.apply(snapshot.entries(), List.of());
-        Set<ServicePortEntry> ids = Collections.newSetFromMap(new IdentityHashMap<>());
-        ids.addAll(snapshot.entries());
-        restored = ids;
-        restoredTakenAt = snapshot.takenAt().toString();
-        health.updated();
-        log.atWarn()
-                .addKeyValue("service_ports", snapshot.entries().size())
-                .addKeyValue("taken_at", snapshot.takenAt().toString())
-                .log("serving the table snapshot until the API server answers");
-    }
-
-    /**
-     * The first sync rebuilt every service port the cluster still has; what the snapshot restored and the sync
-     * did not replace is gone from the cluster.
-     */
-    private void reconcileRestored() {
-        Set<ServicePortEntry> left = restored;
-        if (left.isEmpty()) {
-            return;
-        }
-        List<ServicePortName> gone = new ArrayList<>();
-        for (ServicePortEntry e : left) {
-            if (table.get(e.name()) == e) {
-                gone.add(e.name());
-            }
-        }
-        table.apply(List.of(), gone);
-        restored = Set.of();
-        log.atInfo()
-                .addKeyValue("removed", gone.size())
-                .log("the API server answered: the restored table is reconciled with the cluster");
     }
 
     /**
@@ -372,7 +332,7 @@ public final class NodeRuntime implements AutoCloseable {
                     .description("Size of the last table snapshot")
                     .register(registry);
         }
-        if (!restored.isEmpty()) {
+        if (restored.serving()) {
             // Serving a restored table: nftables follows it now; after the first sync the caller syncs it.
             interception.syncAll(table);
         }
@@ -456,8 +416,8 @@ public final class NodeRuntime implements AutoCloseable {
         source.put("kind", "kubernetes");
         source.put("node", settings.nodeName());
         source.put("apiServerSynced", initialSyncDone.get());
-        source.put("restoredSnapshot", !restored.isEmpty());
-        source.put("snapshotTakenAt", restoredTakenAt);
+        source.put("restoredSnapshot", restored.serving());
+        source.put("snapshotTakenAt", restored.takenAt());
         model.put("source", source);
         return model;
     }
