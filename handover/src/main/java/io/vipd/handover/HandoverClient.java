@@ -169,13 +169,17 @@ public final class HandoverClient {
                     .awaitUninterruptibly();
             channel.writeAndFlush(HandoverProtocol.SEND + "\n");
             Map<ListenerAddress, List<FileDescriptor>> received = new LinkedHashMap<>();
-            for (ListenerAddress a : addresses) {
+            for (int i = 0; i < n; i++) {
+                ListenerAddress a = addresses.get(i);
                 Object o = next("the descriptor of " + a);
                 if (!(o instanceof FileDescriptor fd)) {
                     closeAll(received);
                     throw new HandoverException("expected the descriptor of " + a + ", got " + o);
                 }
                 received.computeIfAbsent(a, k -> new ArrayList<>()).add(fd);
+                if ((i + 1) % HandoverProtocol.BATCH == 0 && i + 1 < n) {
+                    channel.writeAndFlush(HandoverProtocol.MORE + "\n");
+                }
             }
             channel.eventLoop()
                     .submit(() -> ((EpollDomainSocketChannel) channel).config().setReadMode(DomainSocketReadMode.BYTES))
@@ -286,6 +290,7 @@ public final class HandoverClient {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.atWarn().addKeyValue("reason", String.valueOf(cause)).log("hand-over connection failed");
             ctx.close();
         }
     }

@@ -147,6 +147,8 @@ public final class HandoverServer implements AutoCloseable {
         private Step step = Step.HELLO;
         private boolean owner;
         private List<HeldListeners.Held> offered = List.of();
+        /** How many of the offered descriptors were written. */
+        private int sent;
         /** autoRead of each offered listener before the pause, restored if the hand-over is abandoned. */
         private boolean[] autoReadBefore = new boolean[0];
 
@@ -157,7 +159,13 @@ public final class HandoverServer implements AutoCloseable {
             switch (step) {
                 case HELLO -> hello(ctx, line);
                 case OFFERED -> expect(ctx, line, HandoverProtocol.SEND, () -> sendDescriptors(ctx));
-                case SENT -> expect(ctx, line, HandoverProtocol.RECEIVED, () -> pause(ctx));
+                case SENT -> {
+                    if (line.equals(HandoverProtocol.MORE) && sent < offered.size()) {
+                        sendDescriptors(ctx);
+                    } else {
+                        expect(ctx, line, HandoverProtocol.RECEIVED, () -> pause(ctx));
+                    }
+                }
                 case RELEASED -> expect(ctx, line, HandoverProtocol.SERVING, () -> finish(ctx));
                 case DONE -> ctx.close();
             }
@@ -199,10 +207,13 @@ public final class HandoverServer implements AutoCloseable {
             step = Step.OFFERED;
         }
 
+        /** The next batch of descriptors; the successor asks for each further one with MORE. */
         private void sendDescriptors(ChannelHandlerContext ctx) {
-            for (HeldListeners.Held h : offered) {
+            int end = Math.min(offered.size(), sent + HandoverProtocol.BATCH);
+            for (; sent < end; sent++) {
                 // A new wrapper: the channel keeps its own, which closing this one would break.
-                ctx.write(new FileDescriptor(((UnixChannel) h.channel()).fd().intValue()));
+                ctx.write(new FileDescriptor(
+                        ((UnixChannel) offered.get(sent).channel()).fd().intValue()));
             }
             ctx.flush();
             step = Step.SENT;

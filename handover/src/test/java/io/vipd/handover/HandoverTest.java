@@ -154,6 +154,34 @@ class HandoverTest {
     }
 
     @Test
+    void hundredsOfListenersMoveInBatches() throws Exception {
+        List<ListenerAddress> addresses = new ArrayList<>();
+        for (int i = 0; i < 5 * HandoverProtocol.BATCH + 7; i++) {
+            Channel ch = new ServerBootstrap()
+                    .group(oldLoops)
+                    .channel(EpollServerSocketChannel.class)
+                    .childHandler(greeter("old"))
+                    .bind(new InetSocketAddress("127.0.0.1", 0))
+                    .syncUninterruptibly()
+                    .channel();
+            ListenerAddress a = ListenerAddress.tcp((InetSocketAddress) ch.localAddress());
+            held.add(a, ch);
+            addresses.add(a);
+        }
+        listen("edge");
+
+        HandoverClient.Takeover takeover =
+                HandoverClient.request(socket, "edge", STEP).orElseThrow();
+
+        assertThat(takeover.listeners().size()).isEqualTo(addresses.size() + 1);
+        for (ListenerAddress a : addresses) {
+            assertThat(takeover.listeners().claim(a)).as(a.toString()).hasSize(1);
+        }
+        takeover.close();
+        assertThat(greeting()).isEqualTo("old");
+    }
+
+    @Test
     void aSuccessorOfAnotherModeIsRefused() throws Exception {
         listen("node");
         assertThatThrownBy(() -> HandoverClient.request(socket, "edge", STEP))
