@@ -48,8 +48,12 @@ import org.slf4j.LoggerFactory;
 public final class EdgeRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeRuntime.class);
     static final String MODE = "edge";
-    /** How long each step of a hand-over may take before it is abandoned. */
-    private static final Duration HANDOVER_STEP = Duration.ofSeconds(10);
+    /**
+     * How long each step of a hand-over may take before it is abandoned. Opening 10,000 frontends over inherited
+     * sockets takes seconds on a small machine, and a running process that gave up while its successor still
+     * registered them would accept beside it; a successor that hangs only delays connections, which wait queued.
+     */
+    private static final Duration HANDOVER_STEP = Duration.ofSeconds(30);
 
     /**
      * @param config        the configuration file

@@ -70,8 +70,12 @@ import org.slf4j.LoggerFactory;
 public final class NodeRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
     private static final String MODE = "node";
-    /** How long each step of a hand-over may take before it is abandoned. */
-    private static final Duration HANDOVER_STEP = Duration.ofSeconds(10);
+    /**
+     * How long each step of a hand-over may take before it is abandoned. Opening 10,000 frontends over inherited
+     * sockets takes seconds on a small machine, and a running process that gave up while its successor still
+     * registered them would accept beside it; a successor that hangs only delays connections, which wait queued.
+     */
+    private static final Duration HANDOVER_STEP = Duration.ofSeconds(30);
     /** At most one snapshot write per interval; a burst of changes costs one. */
     private static final Duration SNAPSHOT_INTERVAL = Duration.ofSeconds(1);
 
