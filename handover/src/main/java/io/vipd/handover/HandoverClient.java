@@ -208,21 +208,23 @@ public final class HandoverClient {
 
         /**
          * Tells the running process that this one serves: it closes its listeners and its hand-over socket and
-         * starts draining. Waits for its goodbye (or the step timeout), so the caller may then listen on the
-         * hand-over socket itself. Closes whatever inherited socket nobody claimed.
+         * starts draining, then says goodbye. Closes whatever inherited socket nobody claimed.
+         *
+         * @return false when the conversation broke off instead (the running process timed out or died after
+         *     releasing): it may be accepting again, so this process must not serve beside it
          */
-        public void serving() {
+        public boolean serving() {
             serving = true;
             channel.writeAndFlush(HandoverProtocol.SERVING + "\n");
+            boolean goodbye;
             try {
-                Object o = next(HandoverProtocol.BYE);
-                if (!HandoverProtocol.BYE.equals(o)) {
-                    log.atWarn().addKeyValue("got", o).log("the previous vipd did not say goodbye");
-                }
+                goodbye = HandoverProtocol.BYE.equals(next(HandoverProtocol.BYE));
             } catch (HandoverException e) {
                 log.atWarn().addKeyValue("reason", e.getMessage()).log("the previous vipd did not say goodbye");
+                goodbye = false;
             }
             close();
+            return goodbye;
         }
 
         /**

@@ -78,10 +78,13 @@ public final class Succession implements AutoCloseable {
      *
      * @param events what to do when a successor takes over from this process
      * @param podUid the Kubernetes pod UID for the owner file (readiness), or null
+     * @throws HandoverException the running process broke off after releasing: close every listener and stop
      */
-    public void serving(HandoverServer.Events events, String podUid) throws IOException {
-        if (takeover != null) {
-            takeover.serving();
+    public void serving(HandoverServer.Events events, String podUid) throws IOException, HandoverException {
+        if (takeover != null && !takeover.serving()) {
+            // It may accept again: serving beside it would break "one process accepts". Close everything instead.
+            throw new HandoverException("the running vipd broke off the hand-over after releasing its listeners, "
+                    + "so it serves again; this process stops");
         }
         if (dir == null) {
             return;

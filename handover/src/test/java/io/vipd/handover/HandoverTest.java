@@ -139,6 +139,20 @@ class HandoverTest {
     }
 
     @Test
+    void aRunningProcessThatBreaksOffAfterTheReleaseMakesTheSuccessorStop() throws Exception {
+        HandoverServer server = listen("edge");
+        HandoverClient.Takeover takeover =
+                HandoverClient.request(socket, "edge", STEP).orElseThrow();
+        takeover.awaitRelease();
+
+        server.close(); // as if it timed out or died before SERVING
+
+        assertThat(takeover.serving())
+                .as("no goodbye: the successor must not serve")
+                .isFalse();
+    }
+
+    @Test
     void aSuccessorThatGivesUpBeforeTheReleaseLeavesTheOldProcessServing() throws Exception {
         listen("edge");
         HandoverClient.Takeover takeover =
