@@ -51,7 +51,6 @@ public final class HandoverServer implements AutoCloseable {
         void handedOver(List<Channel> pausedUdpListeners);
     }
 
-    private final Path path;
     private final String mode;
     private final HeldListeners held;
     private final Events events;
@@ -59,11 +58,13 @@ public final class HandoverServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel server;
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** The conversation under way (at most one), until it is done or broken off. */
+    private volatile Channel inProgress;
+
     private volatile boolean handedOver;
 
     private HandoverServer(Path path, String mode, HeldListeners held, Events events, Duration stepTimeout)
             throws IOException {
-        this.path = path;
         this.mode = mode;
         this.held = held;
         this.events = events;
@@ -119,17 +120,18 @@ public final class HandoverServer implements AutoCloseable {
         return new HandoverServer(path, mode, held, events, stepTimeout);
     }
 
-    public Path path() {
-        return path;
-    }
-
     /** Whether a successor took the listeners. */
     public boolean handedOver() {
         return handedOver;
     }
 
     @Override
+    /** Stops listening; a conversation under way is broken off, so its successor does not serve. */
     public void close() {
+        Channel session = inProgress;
+        if (session != null) {
+            session.close().awaitUninterruptibly();
+        }
         server.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
@@ -191,6 +193,7 @@ public final class HandoverServer implements AutoCloseable {
                 return;
             }
             owner = true;
+            inProgress = ctx.channel();
             offered = held.snapshot();
             StringBuilder offer = new StringBuilder(HandoverProtocol.OFFER)
                     .append(' ')
@@ -248,6 +251,7 @@ public final class HandoverServer implements AutoCloseable {
         private void finish(ChannelHandlerContext ctx) {
             handedOver = true;
             step = Step.DONE;
+            inProgress = null;
             List<Channel> udp = new ArrayList<>();
             for (HeldListeners.Held h : offered) {
                 if (h.address().transport() == ListenerAddress.Transport.UDP) {
@@ -298,6 +302,7 @@ public final class HandoverServer implements AutoCloseable {
                         .addKeyValue("step", step)
                         .log("hand-over abandoned by the successor; serving on as before");
             }
+            inProgress = null;
             busy.set(false);
         }
 

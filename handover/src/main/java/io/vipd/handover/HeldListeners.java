@@ -40,8 +40,4 @@ public final class HeldListeners {
         }
         return open;
     }
-
-    public boolean isEmpty() {
-        return snapshot().isEmpty();
-    }
 }

@@ -328,7 +328,10 @@ public final class NodeRuntime implements AutoCloseable {
                     SNAPSHOT_INTERVAL,
                     Clock.systemUTC());
             table.addListener(snapshots);
-            snapshots.writeNow();
+            if (!restored.serving()) {
+                // A restored table is already on disk; the first sync's changes are written as they come.
+                snapshots.writeNow();
+            }
             Gauge.builder("vipd.table.snapshot.write.seconds", snapshots, SnapshotWriter::lastWriteSeconds)
                     .description("How long the last table snapshot took to write")
                     .register(registry);

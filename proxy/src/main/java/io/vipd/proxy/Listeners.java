@@ -234,10 +234,7 @@ final class Listeners {
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
                 closeAll(channels);
-                String reason = "cannot adopt the inherited socket: " + reason(f.cause());
-                throw frontend != null
-                        ? new ListenerException(frontend, reason, f.cause())
-                        : new ListenerException(name + ": " + reason, f.cause());
+                throw failure(name, frontend, "cannot adopt the inherited socket: " + reason(f.cause()), f.cause());
             }
             channels.add(f.channel());
         }
@@ -263,10 +260,7 @@ final class Listeners {
             try {
                 BindProbe.checkFree(address, protocol);
             } catch (IOException e) {
-                String reason = reason(e);
-                throw frontend != null
-                        ? new ListenerException(frontend, reason, e)
-                        : new ListenerException(name + ": " + reason, e);
+                throw failure(name, frontend, reason(e), e);
             }
         }
         for (int i = 0; i < count; i++) {
@@ -281,14 +275,18 @@ final class Listeners {
             f.awaitUninterruptibly();
             if (!f.isSuccess()) {
                 closeAll(channels);
-                String reason = reason(f.cause());
-                throw frontend != null
-                        ? new ListenerException(frontend, reason, f.cause())
-                        : new ListenerException(name + ": " + reason, f.cause());
+                throw failure(name, frontend, reason(f.cause()), f.cause());
             }
             channels.add(f.channel());
         }
         return channels;
+    }
+
+    /** Names the frontend, or for a transparent listener (no frontend) the listener. */
+    private static ListenerException failure(String name, Frontend frontend, String reason, Throwable cause) {
+        return frontend != null
+                ? new ListenerException(frontend, reason, cause)
+                : new ListenerException(name + ": " + reason, cause);
     }
 
     /** "Address already in use" rather than "bind(..) failed with error(-98): Address already in use". */

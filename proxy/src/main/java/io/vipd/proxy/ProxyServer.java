@@ -191,19 +191,20 @@ public final class ProxyServer implements AutoCloseable {
                     TimeUnit.SECONDS);
         }
         CompletableFuture<Void> idle = new CompletableFuture<>();
-        ScheduledFuture<?>[] poll = new ScheduledFuture<?>[1];
-        poll[0] = housekeeping.scheduleWithFixedDelay(
+        ScheduledFuture<?> poll = housekeeping.scheduleWithFixedDelay(
                 () -> {
-                    if (meters.activeConnections.get() == 0 && meters.udpFlows.get() == 0 && !idle.isDone()) {
-                        udp.forEach(Channel::close);
-                        log.atInfo().log("every connection and flow handed over has finished");
+                    if (meters.activeConnections.get() == 0 && meters.udpFlows.get() == 0) {
                         idle.complete(null);
-                        poll[0].cancel(false);
                     }
                 },
                 100,
                 100,
                 TimeUnit.MILLISECONDS);
+        idle.whenComplete((v, e) -> {
+            poll.cancel(false);
+            udp.forEach(Channel::close);
+            log.atInfo().log("every connection and flow handed over has finished");
+        });
         return idle;
     }
 
