@@ -69,9 +69,20 @@ class RulesInNamespaceTest {
         net.serveTcp("198.18.2.10", 8080);
         net.serveTcp("198.18.2.11", 8080);
         net.serveTcp("198.18.2.11", 8081);
-        // Wait until the pod's servers answer directly (no rules involved).
-        assertThat(net.connect("198.18.2.10", 8080)).startsWith("ep 198.18.2.10 8080 from ");
-        assertThat(net.connect("198.18.2.11", 8080)).startsWith("ep 198.18.2.11 8080 from ");
+        // Wait until the pod's servers answer directly (no rules involved): socat listens a moment after it starts.
+        assertThat(answerWithin(net, "198.18.2.10", 8080)).startsWith("ep 198.18.2.10 8080 from ");
+        assertThat(answerWithin(net, "198.18.2.11", 8080)).startsWith("ep 198.18.2.11 8080 from ");
+    }
+
+    /** The server's answer, retried for up to 10 s while the connection is refused. */
+    private static String answerWithin(Netns net, String ip, int port) throws Exception {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        String answer = net.connect(ip, port);
+        while (answer.contains("Connection refused") && System.nanoTime() < end) {
+            Thread.sleep(50);
+            answer = net.connect(ip, port);
+        }
+        return answer;
     }
 
     /** Through the VIP: some endpoint of the service answers, and it sees the node's address (masquerade). */
