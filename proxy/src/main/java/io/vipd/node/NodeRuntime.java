@@ -355,6 +355,7 @@ public final class NodeRuntime implements AutoCloseable {
     private void onHandedOver(List<Channel> pausedUdpListeners) {
         handedOver = true;
         verifier.shutdownNow();
+        interception.retire();
         table.removeListener(interception);
         if (snapshots != null) {
             table.removeListener(snapshots);
@@ -373,7 +374,7 @@ public final class NodeRuntime implements AutoCloseable {
         return failed;
     }
 
-    /** Every syncPeriod: put back the nftables table and policy routing if something removed them. */
+    /** Every syncPeriod: restore the nftables table and policy routing if someone changed or removed them. */
     private void verifyInterception() {
         try {
             interception.verify(table);

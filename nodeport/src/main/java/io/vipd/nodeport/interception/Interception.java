@@ -37,8 +37,17 @@ public final class Interception implements TableListener, AutoCloseable {
     private final Map<ServicePortName, Map<NftSet, Set<String>>> contributions = new HashMap<>();
     private final Map<NftSet, Map<String, Integer>> counts = new EnumMap<>(NftSet.class);
     private final Counter syncFailures;
+    private final Counter routingRepairs;
+    private final Counter tableRepairs;
     private boolean synced;
     private long transactions;
+    /**
+     * The table as vipd last saw it unchanged by others; null after vipd changed it, until the next check
+     * lists it again (listing 10,000 services costs nft about half a CPU second, too much for every update).
+     */
+    private NftListing lastVerified;
+    /** A successor owns the table now: this process must not "repair" it back to its own view. */
+    private boolean retired;
 
     public Interception(CommandRunner runner, InterceptionConfig config) {
         this(runner, config, new SimpleMeterRegistry());
@@ -51,6 +60,16 @@ public final class Interception implements TableListener, AutoCloseable {
         this.routing = new PolicyRouting(runner, config);
         this.syncFailures = Counter.builder("kubeproxy.sync.proxy.rules.nftables.sync.failures")
                 .description("nftables transactions that failed")
+                .register(registry);
+        this.routingRepairs = repairs(registry, "policy_routing");
+        this.tableRepairs = repairs(registry, "nftables_table");
+    }
+
+    private static Counter repairs(MeterRegistry registry, String what) {
+        return Counter.builder("vipd.interception.repairs")
+                .description("Times the periodic check found vipd's interception changed by someone else and"
+                        + " restored it")
+                .tag("what", what)
                 .register(registry);
     }
 
@@ -85,7 +104,7 @@ public final class Interception implements TableListener, AutoCloseable {
 
     @Override
     public synchronized void onTableChanged(ServiceTable table, Set<ServicePortName> changed) {
-        if (!synced) {
+        if (!synced || retired) {
             return;
         }
         Map<NftSet, Set<String>> additions = new EnumMap<>(NftSet.class);
@@ -134,29 +153,64 @@ public final class Interception implements TableListener, AutoCloseable {
     }
 
     /**
-     * Repairs what someone else removed: reinstalls policy routing and, when the table is gone, replaces it
-     * with the desired content (kube-proxy's periodic full sync does the same for its rules). Does nothing
-     * before the first {@link #syncAll}.
+     * Repairs what someone else changed or removed, as kube-proxy's periodic full sync does for its rules:
+     * policy routing entries that are gone or altered are reinstalled; a table that is gone, or whose
+     * chains, rules, sets or elements differ from what vipd left, is replaced with the desired content in one
+     * transaction. What vipd left is the listing of the last check that found nothing to repair; right after
+     * vipd's own update no such listing exists yet, and the table is judged by its shape instead (each set's
+     * element count, each chain's rule count), then becomes the reference. Does nothing before the first
+     * {@link #syncAll}.
      *
      * @return true when something had to be repaired
      */
     public synchronized boolean verify(ServiceTable table) throws IOException {
-        if (!synced) {
+        if (!synced || retired) {
             return false;
         }
         boolean repaired = false;
         if (!routing.intact()) {
+            log.atWarn().log("Policy routing entries for interception were missing or changed; reinstalling");
             routing.install();
+            routingRepairs.increment();
             repaired = true;
         }
-        if (!runner.run(List.of("nft", "list", "table", "inet", "vipd"), null).ok()) {
-            syncAll(table);
-            repaired = true;
+        CommandRunner.Result listing = runner.run(List.of("nft", "list", "table", "inet", "vipd"), null);
+        List<String> found;
+        NftListing now = null;
+        if (!listing.ok()) {
+            found = List.of("table inet vipd is missing");
+        } else {
+            now = NftListing.parse(listing.stdout());
+            found = lastVerified != null
+                    ? lastVerified.differencesTo(now)
+                    : now.differencesToCounts(expectedElementCounts(), NftRuleset.ruleCounts(config));
         }
-        if (repaired) {
-            log.atWarn().log("nftables table or policy routing was missing; reinstalled");
+        if (found.isEmpty()) {
+            lastVerified = now;
+            return repaired;
         }
-        return repaired;
+        log.atWarn()
+                .addKeyValue("found", String.join("; ", found))
+                .log("nftables table inet vipd was changed behind vipd's back; replacing it");
+        syncAll(table);
+        tableRepairs.increment();
+        return true;
+    }
+
+    private Map<String, Integer> expectedElementCounts() {
+        Map<String, Integer> out = new HashMap<>();
+        for (NftSet set : NftSet.values()) {
+            out.put(set.setName(), counts.getOrDefault(set, Map.of()).size());
+        }
+        return out;
+    }
+
+    /**
+     * Stops touching the table for good (after a hand-over to a successor). Waits for a check under way, so
+     * none of this process's repairs can land after it returns.
+     */
+    public synchronized void retire() {
+        retired = true;
     }
 
     /** The elements every set should hold now. */
@@ -219,5 +273,6 @@ public final class Interception implements TableListener, AutoCloseable {
             throw new IOException("nft -f - failed: " + r.stderr().trim());
         }
         transactions++;
+        lastVerified = null;
     }
 }

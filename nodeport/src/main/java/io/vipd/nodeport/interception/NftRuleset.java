@@ -110,6 +110,13 @@ public final class NftRuleset {
         return b.toString();
     }
 
+    /** How many rules each of vipd's chains holds with this configuration. */
+    static Map<String, Integer> ruleCounts(InterceptionConfig config) {
+        return Map.of(
+                "prerouting", preroutingRules(config).size(),
+                "output", outputRules(config).size());
+    }
+
     static List<String> preroutingRules(InterceptionConfig config) {
         String mark = "meta mark set meta mark | " + config.markHex();
         List<String> rules = new ArrayList<>();

@@ -43,6 +43,10 @@ public final class PolicyRouting {
                                 null),
                         fam + " rule add");
             }
+            if (!routeExists(fam)) {
+                // Someone else's routes in vipd's table would outlive a replace: start from an empty table.
+                runner.run(List.of("ip", fam, "route", "flush", "table", table()), null);
+            }
             CommandRunner.Result r = runner.run(
                     List.of(
                             "ip",
@@ -94,10 +98,14 @@ public final class PolicyRouting {
         return r.ok() && !r.stdout().isBlank();
     }
 
-    /** Whether the local route exists in this family's table. */
+    /** Whether this family's table holds the local default route through lo, and nothing else. */
     public boolean routeExists(String fam) throws IOException {
         CommandRunner.Result r = runner.run(List.of("ip", fam, "route", "show", "table", table()), null);
-        return r.ok() && !r.stdout().isBlank();
+        if (!r.ok()) {
+            return false;
+        }
+        List<String> routes = r.stdout().strip().lines().toList();
+        return routes.size() == 1 && routes.get(0).startsWith("local default dev lo ");
     }
 
     private String fwmark() {

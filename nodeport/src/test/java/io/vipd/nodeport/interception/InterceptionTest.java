@@ -213,6 +213,60 @@ class InterceptionTest {
         }
     }
 
+    @Test
+    void restoresContentChangedBehindItsBack() throws IOException {
+        assumeTrue(NetNs.isRoot(), "needs root for network namespaces");
+        try (NetNs ns = NetNs.create("nftfix")) {
+            var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            ServiceTable table = table();
+            Interception i = new Interception(ns.runner(), CONFIG, registry);
+            table.addListener(i);
+            i.start();
+            i.syncAll(table);
+            String intact = ns.run("nft", "list", "table", "inet", "vipd");
+            assertThat(i.verify(table)).isFalse();
+            assertThat(i.verify(table)).isFalse();
+
+            String[][] tamperings = {
+                {"nft", "flush", "table", "inet", "vipd"},
+                {"nft", "delete", "element", "inet", "vipd", "frontends-v4", "{ 198.19.0.10 . tcp . 80 }"},
+                {"nft", "add", "element", "inet", "vipd", "frontends-v4", "{ 198.19.9.9 . tcp . 80 }"},
+                {"nft", "flush", "chain", "inet", "vipd", "output"},
+                {"nft", "insert", "rule", "inet", "vipd", "prerouting", "meta l4proto tcp accept"},
+            };
+            for (String[] tampering : tamperings) {
+                ns.run(tampering);
+                assertThat(i.verify(table)).as(String.join(" ", tampering)).isTrue();
+                assertThat(NftListing.parse(ns.run("nft", "list", "table", "inet", "vipd"))
+                                .differencesTo(NftListing.parse(intact)))
+                        .as(String.join(" ", tampering))
+                        .isEmpty();
+                assertThat(i.verify(table)).isFalse();
+            }
+
+            // After vipd's own update, the check judges the shape, then takes the table as its reference.
+            table.apply(List.of(), List.of(DNS));
+            ns.run("nft", "delete", "element", "inet", "vipd", "frontends-v4", "{ 198.19.0.10 . tcp . 80 }");
+            assertThat(i.verify(table)).isTrue();
+            assertThat(ns.run("nft", "list", "set", "inet", "vipd", "frontends-v4"))
+                    .contains("198.19.0.10 . tcp . 80")
+                    .doesNotContain("198.19.0.11");
+
+            ns.run("ip", "-4", "route", "add", "198.18.200.0/24", "dev", "lo", "table", "5650");
+            assertThat(i.verify(table)).isTrue();
+            assertThat(ns.run("ip", "-4", "route", "show", "table", "5650").strip())
+                    .startsWith("local default dev lo")
+                    .doesNotContain("198.18.200.0");
+            assertThat(registry.counter("vipd.interception.repairs", "what", "nftables_table")
+                            .count())
+                    .isEqualTo(tamperings.length + 1);
+            assertThat(registry.counter("vipd.interception.repairs", "what", "policy_routing")
+                            .count())
+                    .isEqualTo(1.0);
+            Interception.cleanup(ns.runner(), CONFIG);
+        }
+    }
+
     private static ServiceTable table() {
         ServiceTable t = new ServiceTable();
         t.apply(List.of(web(true), dns(), empty(), local()), List.of());
