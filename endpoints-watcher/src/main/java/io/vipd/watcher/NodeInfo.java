@@ -16,7 +16,8 @@ import java.util.Map;
  * @param labels    the node's labels; only {@value #ZONE_LABEL} is used, by topology
  * @param eligible  false while the node is being deleted (deletionTimestamp) or carries the
  *                  {@value #TO_BE_DELETED_TAINT} taint: /healthz then answers 503
- * @param addresses the node's InternalIP and ExternalIP addresses (loadBalancerSourceRanges hairpin)
+ * @param addresses the node's InternalIP then ExternalIP addresses (loadBalancerSourceRanges hairpin; the first
+ *                  of each family is the node's primary address)
  */
 public record NodeInfo(String name, Map<String, String> labels, boolean eligible, List<InetAddress> addresses) {
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
@@ -56,14 +57,18 @@ public record NodeInfo(String name, Map<String, String> labels, boolean eligible
                 tainted |= TO_BE_DELETED_TAINT.equals(t.getKey());
             }
         }
+        // InternalIPs first: the first of each family is the node's primary address (kube-proxy's
+        // GetNodeHostIPs), which --nodeport-addresses=primary selects.
         List<InetAddress> addresses = new ArrayList<>();
         if (node.getStatus() != null && node.getStatus().getAddresses() != null) {
-            for (NodeAddress a : node.getStatus().getAddresses()) {
-                if (("InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType())) && a.getAddress() != null) {
-                    try {
-                        addresses.add(Addresses.parseIp(a.getAddress()));
-                    } catch (IllegalArgumentException e) {
-                        // not an IP: nothing to match source ranges against
+            for (String type : new String[] {"InternalIP", "ExternalIP"}) {
+                for (NodeAddress a : node.getStatus().getAddresses()) {
+                    if (type.equals(a.getType()) && a.getAddress() != null) {
+                        try {
+                            addresses.add(Addresses.parseIp(a.getAddress()));
+                        } catch (IllegalArgumentException e) {
+                            // not an IP: nothing to match source ranges against
+                        }
                     }
                 }
             }

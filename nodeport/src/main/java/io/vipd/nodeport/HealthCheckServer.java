@@ -55,7 +55,7 @@ public final class HealthCheckServer implements AutoCloseable {
         void onBindFailure(NamespacedName service, InetSocketAddress address, Throwable cause);
     }
 
-    private final List<InetAddress> addresses;
+    private List<InetAddress> addresses;
     private final BooleanSupplier proxyHealthy;
     private final BindFailureListener bindFailures;
     private final EventLoopGroup group;
@@ -89,7 +89,7 @@ public final class HealthCheckServer implements AutoCloseable {
      * Makes the listeners match {@code healthCheckNodePorts} (service to port): opens new ones, closes those
      * of services that went away or changed port, keeps the rest open.
      */
-    public void syncServices(Map<NamespacedName, Integer> healthCheckNodePorts) {
+    public synchronized void syncServices(Map<NamespacedName, Integer> healthCheckNodePorts) {
         for (NamespacedName svc : new ArrayList<>(ports.keySet())) {
             Integer want = healthCheckNodePorts.get(svc);
             if (!ports.get(svc).equals(want)) {
@@ -101,6 +101,20 @@ public final class HealthCheckServer implements AutoCloseable {
                 openListeners(e.getKey(), e.getValue());
             }
         }
+    }
+
+    /**
+     * Listens on other node addresses from now on (the node's addresses changed): every service's listeners
+     * are reopened on them.
+     */
+    public synchronized void setAddresses(List<InetAddress> next) {
+        if (addresses.equals(next)) {
+            return;
+        }
+        Map<NamespacedName, Integer> open = new java.util.HashMap<>(ports);
+        syncServices(Map.of());
+        addresses = List.copyOf(next);
+        syncServices(open);
     }
 
     /**
@@ -118,7 +132,7 @@ public final class HealthCheckServer implements AutoCloseable {
     }
 
     /** The addresses a service's listeners are bound to now (for status and tests). */
-    public List<InetSocketAddress> boundAddresses(NamespacedName service) {
+    public synchronized List<InetSocketAddress> boundAddresses(NamespacedName service) {
         List<InetSocketAddress> out = new ArrayList<>();
         for (Channel ch : listeners.getOrDefault(service, List.of())) {
             out.add((InetSocketAddress) ch.localAddress());
@@ -174,7 +188,7 @@ public final class HealthCheckServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (NamespacedName svc : new ArrayList<>(ports.keySet())) {
             closeListeners(svc);
         }

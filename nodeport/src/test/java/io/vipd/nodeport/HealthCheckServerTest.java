@@ -59,6 +59,22 @@ class HealthCheckServerTest {
     }
 
     @Test
+    void movesEveryListenerWhenTheNodeAddressesChange() throws Exception {
+        InetAddress other = Addresses.parseIp("127.0.0.2");
+        try (HealthCheckServer server = new HealthCheckServer(List.of(ADDR), () -> true, (s, a, e) -> {})) {
+            int port = freePort();
+            server.syncServices(Map.of(SVC, port));
+            server.setAddresses(List.of(other));
+            assertThat(server.boundAddresses(SVC)).containsExactly(new InetSocketAddress(other, port));
+            server.syncEndpoints(Map.of(SVC, 1));
+            try (Socket s = new Socket(other, port)) {
+                assertThat(s.isConnected()).isTrue();
+            }
+            assertThat(stopsListening(port)).isTrue();
+        }
+    }
+
+    @Test
     void closesListenersOfRemovedOrMovedServices() throws Exception {
         try (HealthCheckServer server = new HealthCheckServer(List.of(ADDR), () -> true, (s, a, e) -> {})) {
             int first = freePort();

@@ -22,7 +22,6 @@ import io.vipd.lb.ServiceTable;
 import io.vipd.lb.TableListener;
 import io.vipd.nodeport.HealthCheckServer;
 import io.vipd.nodeport.LocalEndpointCounts;
-import io.vipd.nodeport.NodeAddresses;
 import io.vipd.nodeport.interception.CommandRunner;
 import io.vipd.nodeport.interception.Interception;
 import io.vipd.nodeport.interception.InterceptionConfig;
@@ -44,7 +43,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +76,8 @@ public final class NodeRuntime implements AutoCloseable {
     private static final Duration HANDOVER_STEP = Duration.ofSeconds(30);
     /** At most one snapshot write per interval; a burst of changes costs one. */
     private static final Duration SNAPSHOT_INTERVAL = Duration.ofSeconds(1);
+    /** How often node addresses are read again: a bounded poll, cheaper to keep right than netlink events. */
+    static final Duration ADDRESS_POLL = Duration.ofSeconds(5);
 
     private final NodeSettings settings;
     private final ServiceTable table = new ServiceTable();
@@ -87,7 +87,9 @@ public final class NodeRuntime implements AutoCloseable {
     private final ProxyServer proxy;
     private final Interception interception;
     private final HealthCheckServer healthChecks;
-    private final List<InetAddress> nodePortIps;
+    /** The node's addresses, followed while running ({@link #followAddresses}). */
+    private volatile NodeAddressSelection addresses;
+
     private final AtomicBoolean initialSyncDone = new AtomicBoolean();
     private final boolean sourceIpPreserved;
     private volatile long healthCheckGeneration = -1;
@@ -115,13 +117,13 @@ public final class NodeRuntime implements AutoCloseable {
     private NodeRuntime(
             NodeSettings settings,
             InterceptionConfig interceptionConfig,
-            List<InetAddress> nodePortIps,
+            NodeAddressSelection addresses,
             ProxyConfig forwarding,
             Path stateDir) {
         this.settings = settings;
         this.stateDir = stateDir == null ? null : new StateDirectory(stateDir);
         this.tproxyAddress = new InetSocketAddress(interceptionConfig.tcpPort());
-        this.nodePortIps = nodePortIps;
+        this.addresses = addresses;
         // kube-proxy: healthTimeout is twice the sync period.
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
         this.proxy = new ProxyServer(table, forwarding.withTransparent(true), registry);
@@ -131,8 +133,8 @@ public final class NodeRuntime implements AutoCloseable {
                 .description("1 when backends see clients' addresses where safe (--source-ip=client), 0 when they "
                         + "always see the node's")
                 .register(registry);
-        this.healthChecks =
-                new HealthCheckServer(nodePortIps, () -> health.snapshot().healthy(), (svc, address, cause) -> {});
+        this.healthChecks = new HealthCheckServer(
+                addresses.nodePort(), () -> health.snapshot().healthy(), (svc, address, cause) -> {});
         Gauge.builder("vipd.table.restored", () -> restored.serving() ? 1 : 0)
                 .description("1 while serving the table snapshot a restart restored, before the API server answered")
                 .register(registry);
@@ -160,7 +162,8 @@ public final class NodeRuntime implements AutoCloseable {
     public static NodeRuntime start(
             NodeSettings settings, int tproxyPort, boolean clientSourceIp, ProxyConfig forwarding, Path stateDir)
             throws IOException, ListenerException, AdminBindException, HandoverException {
-        List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
+        NodeAddressSelection addresses = NodeAddressSelection.discover(settings.nodePortAddresses(), null);
+        List<InetAddress> nodePortIps = addresses.nodePort();
         if (nodePortIps.isEmpty()) {
             log.atWarn()
                     .addKeyValue(
@@ -186,7 +189,7 @@ public final class NodeRuntime implements AutoCloseable {
                 settings.clusterCidrs(),
                 nodePortIps,
                 preserve);
-        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, forwarding, stateDir);
+        NodeRuntime r = new NodeRuntime(settings, ic, addresses, forwarding, stateDir);
         try {
             r.startAll(tproxyPort);
         } catch (IOException | ListenerException | AdminBindException | HandoverException | RuntimeException e) {
@@ -205,16 +208,16 @@ public final class NodeRuntime implements AutoCloseable {
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
         watcher = WatcherRuntime.create(
                 settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table, registry, observer());
-        Set<InetAddress> nodeIps = new HashSet<>(nodePortIps);
-        Set<InetAddress> localIps = new HashSet<>();
-        NodeAddresses.discover().forEach(a -> localIps.add(a.address()));
         List<Cidr> podCidrs = settings.clusterCidrs();
-        proxy.setNodeAddresses(nodeIps::contains);
+        // The predicates read the current addresses, so they follow address changes.
+        proxy.setNodeAddresses(a -> addresses.nodePort().contains(a));
         // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints.
-        proxy.setLocalOrigin(
-                client -> localIps.contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
+        proxy.setLocalOrigin(client ->
+                addresses.local().contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
         proxy.setSourceIpPolicy(
-                sourceIpPreserved ? new NodeSourceIpPolicy(localIps::contains, podCidrs) : SourceIpPolicy.NODE);
+                sourceIpPreserved
+                        ? new NodeSourceIpPolicy(a -> addresses.local().contains(a), podCidrs)
+                        : SourceIpPolicy.NODE);
         proxy.start();
         interception.start();
         table.addListener(interception);
@@ -235,7 +238,7 @@ public final class NodeRuntime implements AutoCloseable {
                 .addKeyValue("node", settings.nodeName())
                 .addKeyValue(
                         "nodePortAddresses",
-                        nodePortIps.stream().map(Addresses::ipString).toList())
+                        addresses.nodePort().stream().map(Addresses::ipString).toList())
                 .addKeyValue("clusterCIDR", podCidrs.toString())
                 .addKeyValue("tproxyPort", tproxyPort)
                 .addKeyValue("sourceIp", sourceIpPreserved ? "client" : "node")
@@ -345,6 +348,8 @@ public final class NodeRuntime implements AutoCloseable {
         }
         long period = settings.syncPeriod().toMillis();
         verifier.scheduleWithFixedDelay(this::verifyInterception, period, period, TimeUnit.MILLISECONDS);
+        long poll = ADDRESS_POLL.toMillis();
+        verifier.scheduleWithFixedDelay(this::followAddresses, poll, poll, TimeUnit.MILLISECONDS);
         log.atInfo().addKeyValue("took_over", succession.tookOver()).log("serving");
     }
 
@@ -372,6 +377,41 @@ public final class NodeRuntime implements AutoCloseable {
     /** Completes exceptionally if this process could not start serving after its first sync. */
     public CompletableFuture<Void> failed() {
         return failed;
+    }
+
+    /**
+     * Every {@link #ADDRESS_POLL}: takes up the node's addresses as they are now (interfaces, and the Node
+     * object's primary addresses): NodePorts and healthCheckNodePorts move to the addresses now selected, and
+     * the local-traffic and source-address decisions see the new local addresses.
+     */
+    private void followAddresses() {
+        try {
+            NodeAddressSelection next = NodeAddressSelection.discover(
+                    settings.nodePortAddresses(), watcher == null ? null : watcher.node());
+            NodeAddressSelection previous = addresses;
+            if (next.equals(previous)) {
+                return;
+            }
+            addresses = next;
+            if (!next.nodePort().equals(previous.nodePort())) {
+                log.atInfo()
+                        .addKeyValue(
+                                "from",
+                                previous.nodePort().stream()
+                                        .map(Addresses::ipString)
+                                        .toList())
+                        .addKeyValue(
+                                "to",
+                                next.nodePort().stream()
+                                        .map(Addresses::ipString)
+                                        .toList())
+                        .log("Node addresses changed; NodePorts follow");
+                interception.setNodePortAddresses(next.nodePort(), table);
+                healthChecks.setAddresses(next.nodePort());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.atWarn().addKeyValue("error", e.toString()).log("Cannot follow the node's addresses");
+        }
     }
 
     /** Every syncPeriod: restore the nftables table and policy routing if someone changed or removed them. */

@@ -538,6 +538,29 @@ class NodeModeE2ETest {
     }
 
     @Test
+    @Order(18)
+    void nodePortsFollowAnAddressAddedAndRemovedWhileRunning() throws Exception {
+        String nic = "ne" + c.id;
+        String added = "198.18.64.5";
+        assertThat(nftSet("nodeport-ips-v4")).doesNotContain(added);
+        c.node.run("ip", "addr", "add", added + "/24", "dev", nic);
+        try {
+            await(
+                    "the new node address serves NodePorts",
+                    Duration.ofSeconds(20),
+                    () -> c.tcp(c.ext, added, 30080).startsWith("pod-"));
+            assertThat(nftSet("nodeport-ips-v4")).contains(added).contains(NODE_IP);
+        } finally {
+            c.node.run("ip", "addr", "del", added + "/24", "dev", nic);
+        }
+        await(
+                "the removed address leaves the NodePort addresses",
+                Duration.ofSeconds(20),
+                () -> !nftSet("nodeport-ips-v4").contains(added));
+        assertThat(c.tcp(c.ext, NODE_IP, 30080)).as(logs()).isIn("pod-a", "pod-b");
+    }
+
+    @Test
     @Order(20)
     void restartAdoptsTheTableWithoutDuplicates() throws Exception {
         String rulesBefore = c.node.run("nft", "list", "chain", "inet", "vipd", "prerouting");

@@ -32,7 +32,7 @@ public final class Interception implements TableListener, AutoCloseable {
     private static final List<String> NFT = List.of("nft", "-f", "-");
 
     private final CommandRunner runner;
-    private final InterceptionConfig config;
+    private InterceptionConfig config;
     private final PolicyRouting routing;
     private final Map<ServicePortName, Map<NftSet, Set<String>>> contributions = new HashMap<>();
     private final Map<NftSet, Map<String, Integer>> counts = new EnumMap<>(NftSet.class);
@@ -203,6 +203,21 @@ public final class Interception implements TableListener, AutoCloseable {
             out.put(set.setName(), counts.getOrDefault(set, Map.of()).size());
         }
         return out;
+    }
+
+    /**
+     * Serves NodePorts on other node addresses from now on (the node's addresses changed): the table is
+     * replaced with content for them in one transaction, once it has been synced.
+     */
+    public synchronized void setNodePortAddresses(List<java.net.InetAddress> addresses, ServiceTable table)
+            throws IOException {
+        if (config.nodePortAddresses().equals(addresses)) {
+            return;
+        }
+        config = config.withNodePortAddresses(addresses);
+        if (synced && !retired) {
+            syncAll(table);
+        }
     }
 
     /**

@@ -60,4 +60,9 @@ public record InterceptionConfig(
     public String markHex() {
         return String.format("0x%08x", mark);
     }
+
+    /** This configuration with other node addresses (they change while vipd runs). */
+    public InterceptionConfig withNodePortAddresses(List<InetAddress> addresses) {
+        return new InterceptionConfig(tcpPort, udpPort, mark, routeTable, clusterCidrs, addresses, transparentEgress);
+    }
 }
