@@ -193,6 +193,67 @@ final class NodeCluster implements AutoCloseable {
         return p;
     }
 
+    /** node2's address on the link to this node: its NodePort and healthCheckNodePort address when it runs vipd. */
+    static final String REMOTE_NODE_IP = "198.18.66.2";
+
+    /**
+     * Makes node2 a second node that runs vipd too (as {@value #REMOTE_NODE_NAME}): it reaches the API server
+     * through this node, which masquerades it (so the host needs no route of its own), and the external
+     * client reaches it through this node.
+     */
+    void joinRemoteNode() throws IOException {
+        CommandRunner.Result nat = node.runner()
+                .run(
+                        List.of("nft", "-f", "-"),
+                        "table ip e2e-nat {\n\tchain post {\n"
+                                + "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                                + "\t\tip saddr " + REMOTE_NODE_IP + " ip daddr " + apiIp + " masquerade\n"
+                                + "\t}\n}\n");
+        if (!nat.ok()) {
+            throw new IOException("nft (masquerade for node2): " + nat.stderr());
+        }
+        node2.run("ip", "route", "add", apiIp, "via", NODE_LINK_IP);
+        node2.run("ip", "route", "add", "198.18.64.0/24", "via", NODE_LINK_IP);
+        ext.run("ip", "route", "add", "198.18.66.0/24", "via", NODE_IP);
+    }
+
+    /** Starts vipd node in node2 as {@value #REMOTE_NODE_NAME}, with its own state directory and log. */
+    Process startRemoteVipd() throws IOException {
+        List<String> cmd = List.of(
+                "ip",
+                "netns",
+                "exec",
+                node2.name(),
+                java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.vipd.cli.Main",
+                "node",
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "--hostname-override",
+                REMOTE_NODE_NAME,
+                "--cluster-cidr",
+                CLUSTER_CIDR,
+                "--nodeport-addresses",
+                "198.18.66.0/24",
+                "--healthz-bind-address",
+                REMOTE_NODE_IP + ":10256",
+                "--metrics-bind-address",
+                "127.0.0.1:10249",
+                "--shutdown-grace",
+                "1s",
+                "--state-dir",
+                work.resolve("state-" + REMOTE_NODE_NAME).toString());
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("vipd-" + REMOTE_NODE_NAME + "-" + System.nanoTime() + ".log")
+                        .toFile())
+                .start();
+        processes.add(p);
+        return p;
+    }
+
     private Path vipdLog() {
         return work.resolve("vipd-" + System.nanoTime() + ".log");
     }
