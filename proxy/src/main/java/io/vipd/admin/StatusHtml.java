@@ -33,7 +33,7 @@ final class StatusHtml {
             table{border-collapse:collapse}th,td{padding:.2em .7em;text-align:left;border-bottom:1px solid #eee}
             th{background:#eceff1}td.num{text-align:right;font-variant-numeric:tabular-nums}
             .badge{display:inline-block;padding:0 .5em;border-radius:3px;font-size:.85em;color:#fff;background:#757575}
-            .badge.action-forward{background:#388e3c}.badge.action-reject,.badge.warn{background:#b71c1c}
+            .badge.action-forward{background:#388e3c}.badge.action-reject,.badge.action-drop,.badge.warn{background:#b71c1c}
             td.state{font-weight:600}
             .state-ready td.state{background:#2e7d32;color:#fff}.legend .state-ready{border-color:#2e7d32}
             .state-drained td.state{background:#546e7a;color:#fff}.legend .state-drained{border-color:#546e7a}

@@ -543,9 +543,9 @@ class NodeModeE2ETest {
                 .startsWith("<!DOCTYPE html>")
                 .contains("<h1>vipd node</h1>")
                 .contains("node <code>" + NODE_NAME + "</code>, synced with the API server")
-                .contains("data-service=\"e2e/web/TCP\"")
+                .contains("data-service=\"e2e/web:p/TCP\"")
                 .contains("<code class=\"frontend\">198.19.0.10:80/TCP</code> (ClusterIP)")
-                .contains("data-service=\"e2e/empty/TCP\"")
+                .contains("data-service=\"e2e/empty:p/TCP\"")
                 .contains("<span class=\"badge warn\">no ready backend</span>");
         assertThat(c.http(c.node, url)).as(logs()).startsWith("200 vipd node\n\nnode: " + NODE_NAME);
         if (HeadlessChromium.binary() == null) {
@@ -554,7 +554,7 @@ class NodeModeE2ETest {
         }
         HeadlessChromium chromium =
                 new HeadlessChromium(c.work.resolve("chromium-profile"), List.of("ip", "netns", "exec", c.node.name()));
-        assertThat(chromium.dumpDom(url)).as(logs()).contains("data-service=\"e2e/web/TCP\"");
+        assertThat(chromium.dumpDom(url)).as(logs()).contains("data-service=\"e2e/web:p/TCP\"");
         chromium.screenshot(url, Path.of("target", "status-page", "node-status.png"), 1200, 1600);
     }
 
