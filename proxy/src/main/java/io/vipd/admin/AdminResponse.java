@@ -6,6 +6,7 @@ import java.util.Map;
 public record AdminResponse(int status, String contentType, String body, Map<String, String> headers) {
     public static final String JSON = "application/json";
     public static final String TEXT = "text/plain; charset=utf-8";
+    public static final String HTML = "text/html; charset=utf-8";
 
     public AdminResponse {
         headers = Map.copyOf(headers);

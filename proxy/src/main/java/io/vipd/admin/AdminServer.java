@@ -111,14 +111,14 @@ public final class AdminServer implements AutoCloseable {
                 AdminHandler handler = routes.get(uri.path());
                 response = handler == null
                         ? AdminResponse.text(404, "404 page not found\n")
-                        : safely(handler, uri.parameters());
+                        : safely(handler, uri.parameters(), request.headers().get(HttpHeaderNames.ACCEPT, ""));
             }
             write(ctx, request, response);
         }
 
-        private static AdminResponse safely(AdminHandler handler, Map<String, List<String>> query) {
+        private static AdminResponse safely(AdminHandler handler, Map<String, List<String>> query, String accept) {
             try {
-                return handler.handle(query);
+                return handler.handle(query, accept);
             } catch (RuntimeException e) {
                 log.atError().setCause(e).log("admin handler failed");
                 return AdminResponse.text(500, "internal error: " + e.getMessage() + "\n");

@@ -12,7 +12,7 @@ import io.vipd.admin.HealthEndpoints;
 import io.vipd.admin.HealthState;
 import io.vipd.admin.Json;
 import io.vipd.admin.ServicesStatus;
-import io.vipd.admin.ServicesTableFormat;
+import io.vipd.admin.StatusPage;
 import io.vipd.admin.VipdMetrics;
 import io.vipd.handover.HandoverException;
 import io.vipd.handover.StateDirectory;
@@ -250,7 +250,7 @@ public final class EdgeRuntime implements AutoCloseable {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
             routes.put("/metrics", VipdMetrics.scrape(registry));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
-            routes.put("/", q -> AdminResponse.text(200, statusPage()));
+            routes.put("/", new StatusPage("vipd edge", this::servicesModel, InstantSource.system()));
             metricsAddress = admin.bind(options.metricsBind(), routes);
         }
         if (options.healthzBind() != null) {
@@ -314,18 +314,6 @@ public final class EdgeRuntime implements AutoCloseable {
         config.put("lastError", lastError);
         model.put("config", config);
         return model;
-    }
-
-    private String statusPage() {
-        Map<String, Object> model = servicesModel();
-        StringBuilder sb = new StringBuilder("vipd edge\n\nconfig: ").append(options.config());
-        sb.append(
-                lastError == null
-                        ? " (applied " + lastApplied + ")\n"
-                        : "\nlast reload REFUSED: " + lastError + "\n(the last good configuration stays in force)\n");
-        sb.append('\n').append(ServicesTableFormat.format(model));
-        sb.append("\nendpoints: /metrics /services /healthz /livez\n");
-        return sb.toString();
     }
 
     /** Stops watching and accepting, lets established connections finish up to {@code grace}, then closes. */

@@ -11,6 +11,7 @@ import io.vipd.admin.HealthEndpoints;
 import io.vipd.admin.HealthState;
 import io.vipd.admin.Json;
 import io.vipd.admin.ServicesStatus;
+import io.vipd.admin.StatusPage;
 import io.vipd.admin.VipdMetrics;
 import io.vipd.handover.HandoverException;
 import io.vipd.handover.StateDirectory;
@@ -449,6 +450,7 @@ public final class NodeRuntime implements AutoCloseable {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
             routes.put("/metrics", VipdMetrics.scrape(registry));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
+            routes.put("/", new StatusPage("vipd node", this::servicesModel, Clock.systemUTC()));
             admin.bind(settings.metricsBindAddress(), routes);
         }
     }

@@ -50,13 +50,10 @@ class KubeProxyConfigurationTest {
 
     @Test
     void theShippedConfigMapIsValidAndFullyHonoured() throws Exception {
-        Object doc = new org.snakeyaml.engine.v2.api.Load(
-                        org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
-                .loadFromString(java.nio.file.Files.readString(Path.of("../deploy/configmap.yaml")));
-        String text = (String) ((Map<?, ?>) ((Map<?, ?>) doc).get("data")).get("config.conf");
+        String text = java.nio.file.Files.readString(Path.of("../deploy/overlays/vipd-system/config.conf"));
         KubeProxyConfiguration c = KubeProxyConfiguration.parse(text);
         assertThat(c.ignored()).isEmpty();
-        assertThat(c.kubeconfig()).isEqualTo("/var/lib/vipd/kubeconfig.conf");
+        assertThat(c.kubeconfig()).isEqualTo("/var/lib/kube-proxy/kubeconfig.conf");
         assertThat(NodeSettingsResolver.resolve(
                                 new NodeSettingsResolver.Flags(null, null, null, null, null, null, null, null, null),
                                 c,

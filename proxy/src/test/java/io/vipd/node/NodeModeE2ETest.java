@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.vipd.admin.HeadlessChromium;
 import io.vipd.nodeport.NetNs;
 import io.vipd.nodeport.interception.InterceptionConfig;
 import java.io.BufferedReader;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -527,6 +529,33 @@ class NodeModeE2ETest {
             assertThat(c.tcp(c.ext, NODE_IP, 30087)).as(logs()).isEqualTo("pod-c " + NODE_LINK_IP);
         }
         assertThat(c.tcp(c.node, "198.19.0.22", 80)).as(logs()).isEqualTo("pod-c " + NODE_LINK_IP);
+    }
+
+    @Test
+    @Order(18)
+    void theStatusPageListsTheNodesServicesForBrowsersAndCurl() throws Exception {
+        String url = "http://127.0.0.1:10249/";
+        String html = c.node.runner()
+                .run(List.of("curl", "-s", "--max-time", "3", "-H", "Accept: text/html", url), null)
+                .stdout();
+        assertThat(html)
+                .as(logs())
+                .startsWith("<!DOCTYPE html>")
+                .contains("<h1>vipd node</h1>")
+                .contains("node <code>" + NODE_NAME + "</code>, synced with the API server")
+                .contains("data-service=\"e2e/web:p/TCP\"")
+                .contains("<code class=\"frontend\">198.19.0.10:80/TCP</code> (ClusterIP)")
+                .contains("data-service=\"e2e/empty:p/TCP\"")
+                .contains("<span class=\"badge warn\">no ready backend</span>");
+        assertThat(c.http(c.node, url)).as(logs()).startsWith("200 vipd node\n\nnode: " + NODE_NAME);
+        if (HeadlessChromium.binary() == null) {
+            System.out.println("chromium not installed: the node status page is checked with curl only");
+            return;
+        }
+        HeadlessChromium chromium =
+                new HeadlessChromium(c.work.resolve("chromium-profile"), List.of("ip", "netns", "exec", c.node.name()));
+        assertThat(chromium.dumpDom(url)).as(logs()).contains("data-service=\"e2e/web:p/TCP\"");
+        chromium.screenshot(url, Path.of("target", "status-page", "node-status.png"), 1200, 1600);
     }
 
     /** Sends one request on the long-lived socket and waits for a reply; null when none came in time. */
