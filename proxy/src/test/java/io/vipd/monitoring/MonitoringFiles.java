@@ -22,6 +22,20 @@ public final class MonitoringFiles {
     public static final Set<String> EDGE_ONLY =
             Set.of("vipd_config_reloads_total", "vipd_config_last_reload_successful", "vipd_services");
 
+    /**
+     * The names kubernetes-mixin's "Kubernetes / Proxy" dashboard reads (dashboards/proxy.libsonnet) that vipd
+     * node exports; its Goroutines panel reads go_goroutines, which a JVM has no equivalent of.
+     */
+    public static final Set<String> KUBE_PROXY_DASHBOARD = Set.of(
+            "kubeproxy_sync_proxy_rules_duration_seconds_count",
+            "kubeproxy_sync_proxy_rules_duration_seconds_bucket",
+            "kubeproxy_network_programming_duration_seconds_count",
+            "kubeproxy_network_programming_duration_seconds_bucket",
+            "rest_client_requests_total",
+            "rest_client_request_duration_seconds_bucket",
+            "process_resident_memory_bytes",
+            "process_cpu_seconds_total");
+
     private static final Pattern METRIC =
             Pattern.compile("\\b((?:vipd|kubeproxy|rest_client|process|jvm)_[a-z0-9_]*[a-z0-9])\\b");
 
