@@ -94,6 +94,7 @@ public final class WatcherRuntime implements AutoCloseable {
             SyncObserver observer) {
         KubernetesClient client = new KubernetesClientBuilder()
                 .withConfig(clientConfig(kubeconfig, masterUrl, nodeName))
+                .withHttpClientBuilderConsumer(RestClientMetrics.installer(registry))
                 .build();
         return new WatcherRuntime(
                 client,

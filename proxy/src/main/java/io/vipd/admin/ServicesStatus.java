@@ -19,9 +19,9 @@ import java.util.function.Supplier;
 
 /**
  * The {@code /services} document: every service port in the table with its frontends, settings, backends
- * (weight, state, active and total connections, connect failures) and active connections, joined with the
- * forwarding engine's runtime stats. Built as a tree of maps and lists so one model feeds the JSON, the
- * status page and {@code vipd services}.
+ * (weight, state, active and total connections, connect failures, ejections) and active connections, and
+ * whether this node has forwarded it, joined with the forwarding engine's runtime stats. Built as a tree of maps and lists so one model feeds the JSON, the
+ * status page, {@code vipd services} and the per-backend metric series ({@link StatusMetrics}).
  *
  * <p>Backend states: {@code ready}; {@code drained} (weight 0, no new flows); {@code terminating} and
  * {@code not-serving} (from EndpointSlice conditions); {@code ejected} (skipped on this node after connect
@@ -82,6 +82,7 @@ public final class ServicesStatus {
         s.put("action", route.action().displayName());
         s.put("activeConnections", runtime == null ? 0 : runtime.activeConnections());
         s.put("activeUdpFlows", runtime == null ? 0 : runtime.activeUdpFlows());
+        s.put("forwarded", runtime != null && runtime.forwarded());
         s.put("backends", backends(entry, runtime));
         return s;
     }
@@ -98,6 +99,7 @@ public final class ServicesStatus {
         s.put("action", "removed");
         s.put("activeConnections", runtime.activeConnections());
         s.put("activeUdpFlows", runtime.activeUdpFlows());
+        s.put("forwarded", runtime.forwarded());
         List<Object> backends = new ArrayList<>();
         for (ProxyStats.BackendStats bs : runtime.backends()) {
             if (bs.activeConnections() > 0) {
@@ -147,6 +149,7 @@ public final class ServicesStatus {
         m.put("activeConnections", bs == null ? 0 : bs.activeConnections());
         m.put("totalConnections", bs == null ? 0 : bs.totalConnections());
         m.put("connectFailures", bs == null ? 0 : bs.connectFailures());
+        m.put("ejections", bs == null ? 0 : bs.ejections());
         return m;
     }
 }

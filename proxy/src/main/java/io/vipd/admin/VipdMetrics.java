@@ -17,7 +17,8 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 
 /**
- * The Prometheus registry every vipd process exposes on {@code /metrics}: JVM and process metrics, and
+ * The Prometheus registry every vipd process exposes on {@code /metrics}: JVM and process metrics (with
+ * kube-proxy's {@code process_cpu_seconds_total} and {@code process_resident_memory_bytes}), and
  * Netty's buffer allocator memory ({@code vipd_netty_allocator_used_direct_bytes} and
  * {@code ..._used_heap_bytes}, per allocator) next to whatever the data plane registers.
  */
@@ -36,6 +37,7 @@ public final class VipdMetrics {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        new KubeProxyProcessMetrics().bindTo(registry);
         bindAllocator(registry, "default", ByteBufAllocator.DEFAULT);
         if (ByteBufAllocator.DEFAULT != PooledByteBufAllocator.DEFAULT) {
             bindAllocator(registry, "pooled", PooledByteBufAllocator.DEFAULT);
@@ -62,7 +64,15 @@ public final class VipdMetrics {
 
     /** The {@code /metrics} handler. */
     public static AdminHandler scrape(PrometheusMeterRegistry registry) {
-        return query -> new AdminResponse(
-                200, PROMETHEUS_CONTENT_TYPE, KubeProxyMetricNames.restore(registry.scrape()), java.util.Map.of());
+        return scrape(registry, () -> {});
+    }
+
+    /** The {@code /metrics} handler, running {@code beforeScrape} (e.g. {@link StatusMetrics#refresh}) first. */
+    public static AdminHandler scrape(PrometheusMeterRegistry registry, Runnable beforeScrape) {
+        return query -> {
+            beforeScrape.run();
+            return new AdminResponse(
+                    200, PROMETHEUS_CONTENT_TYPE, KubeProxyMetricNames.restore(registry.scrape()), java.util.Map.of());
+        };
     }
 }

@@ -12,6 +12,7 @@ import io.vipd.admin.HealthEndpoints;
 import io.vipd.admin.HealthState;
 import io.vipd.admin.Json;
 import io.vipd.admin.ServicesStatus;
+import io.vipd.admin.StatusMetrics;
 import io.vipd.admin.StatusPage;
 import io.vipd.admin.VipdMetrics;
 import io.vipd.handover.HandoverException;
@@ -116,6 +117,9 @@ public final class EdgeRuntime implements AutoCloseable {
     private final EdgeConfigLoader loader;
     private final ServiceTable table = new ServiceTable();
     private final PrometheusMeterRegistry registry;
+    /** Every configured service port's backend states and ready count, refreshed on each scrape. */
+    private final StatusMetrics statusMetrics;
+
     private final HealthState health;
     private final ProxyServer proxy;
     private final EdgeConfigApplier applier;
@@ -143,6 +147,7 @@ public final class EdgeRuntime implements AutoCloseable {
         this.registry = VipdMetrics.newRegistry();
         this.health = new HealthState(clock, options.healthTimeout());
         this.proxy = new ProxyServer(table, options.proxyConfig(), registry);
+        this.statusMetrics = new StatusMetrics(registry, () -> new ServicesStatus(table, proxy::stats).model(), false);
         this.applier = new EdgeConfigApplier(table, FrontendListeners.of(proxy));
         reloadSuccesses = Counter.builder("vipd.config.reloads")
                 .tag("result", "success")
@@ -248,7 +253,7 @@ public final class EdgeRuntime implements AutoCloseable {
         HealthEndpoints endpoints = new HealthEndpoints(health, registry);
         if (options.metricsBind() != null) {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
-            routes.put("/metrics", VipdMetrics.scrape(registry));
+            routes.put("/metrics", VipdMetrics.scrape(registry, statusMetrics::refresh));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
             routes.put("/", new StatusPage("vipd edge", this::servicesModel, InstantSource.system()));
             metricsAddress = admin.bind(options.metricsBind(), routes);

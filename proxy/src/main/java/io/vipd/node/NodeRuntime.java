@@ -11,6 +11,7 @@ import io.vipd.admin.HealthEndpoints;
 import io.vipd.admin.HealthState;
 import io.vipd.admin.Json;
 import io.vipd.admin.ServicesStatus;
+import io.vipd.admin.StatusMetrics;
 import io.vipd.admin.StatusPage;
 import io.vipd.admin.VipdMetrics;
 import io.vipd.handover.HandoverException;
@@ -86,6 +87,9 @@ public final class NodeRuntime implements AutoCloseable {
     private final HealthState health;
     private final AdminServer admin = new AdminServer();
     private final ProxyServer proxy;
+    /** Backend states and ready counts of the service ports this node forwards, refreshed on each scrape. */
+    private final StatusMetrics statusMetrics;
+
     private final Interception interception;
     private final HealthCheckServer healthChecks;
     /** The node's addresses, followed while running ({@link #followAddresses}). */
@@ -128,6 +132,7 @@ public final class NodeRuntime implements AutoCloseable {
         // kube-proxy: healthTimeout is twice the sync period.
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
         this.proxy = new ProxyServer(table, forwarding.withTransparent(true), registry);
+        this.statusMetrics = new StatusMetrics(registry, () -> new ServicesStatus(table, proxy::stats).model(), true);
         this.interception = new Interception(CommandRunner.processes(), interceptionConfig, registry);
         this.sourceIpPreserved = interceptionConfig.transparentEgress();
         Gauge.builder("vipd.source.ip.preserved", () -> sourceIpPreserved ? 1 : 0)
@@ -448,7 +453,7 @@ public final class NodeRuntime implements AutoCloseable {
         }
         if (settings.metricsBindAddress() != null) {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
-            routes.put("/metrics", VipdMetrics.scrape(registry));
+            routes.put("/metrics", VipdMetrics.scrape(registry, statusMetrics::refresh));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
             routes.put("/", new StatusPage("vipd node", this::servicesModel, Clock.systemUTC()));
             admin.bind(settings.metricsBindAddress(), routes);

@@ -119,7 +119,7 @@ abstract class BackendConnector implements ChannelFutureListener {
             return;
         }
         if (f.isSuccess()) {
-            meters.connectDuration.record(System.nanoTime() - connectStart, TimeUnit.NANOSECONDS);
+            service.connectDuration.record(System.nanoTime() - connectStart, TimeUnit.NANOSECONDS);
             current.connected();
             engine.recordAffinity(entry, (InetSocketAddress) client.remoteAddress(), current.key);
             connected(ch);

@@ -32,6 +32,8 @@ final class BackendHealth {
     private final AtomicLong ejectedUntil = new AtomicLong();
     /** Ejections since the last successful connect; the next ejection lasts backoff × 2^ejections. */
     private final AtomicInteger ejections = new AtomicInteger();
+    /** Every ejection since this record was created, for {@code vipd_backend_ejections_total}. */
+    private final AtomicLong ejectionsTotal = new AtomicLong();
     /** Readmitted after an ejection and not yet connected to since: one failure ejects again. */
     private volatile boolean onProbation;
 
@@ -61,6 +63,11 @@ final class BackendHealth {
             log.atInfo().addKeyValue("backend", key).log("backend readmitted after ejection, on probation");
         }
         return false;
+    }
+
+    /** How many times this backend was ejected since its record was created. */
+    long ejectionsTotal() {
+        return ejectionsTotal.get();
     }
 
     void succeeded() {
@@ -99,6 +106,7 @@ final class BackendHealth {
         consecutiveFailures.set(0);
         onProbation = false;
         ejections.incrementAndGet();
+        ejectionsTotal.incrementAndGet();
         log.atWarn()
                 .addKeyValue("backend", key)
                 .addKeyValue("ejections", previous + 1)

@@ -35,6 +35,12 @@ final class BackendHealthRegistry implements EjectedBackends {
         return h != null && h.isEjected();
     }
 
+    /** How many times a backend address was ejected since its record was created; creates nothing. */
+    long ejections(String key) {
+        BackendHealth h = health.get(key);
+        return h == null ? 0 : h.ejectionsTotal();
+    }
+
     /** Forgets the records of backend addresses not in {@code liveKeys}. */
     void forgetAllBut(Set<String> liveKeys) {
         health.keySet().removeIf(key -> !liveKeys.contains(key));

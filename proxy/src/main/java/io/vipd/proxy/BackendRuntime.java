@@ -50,6 +50,7 @@ final class BackendRuntime {
     }
 
     ProxyStats.BackendStats snapshot() {
-        return new ProxyStats.BackendStats(key, active.get(), total.get(), failures.get(), health.isEjected(key));
+        return new ProxyStats.BackendStats(
+                key, active.get(), total.get(), failures.get(), health.isEjected(key), health.ejections(key));
     }
 }

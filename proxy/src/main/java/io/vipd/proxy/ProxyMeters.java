@@ -3,19 +3,16 @@ package io.vipd.proxy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The proxy-wide counts and meters, built once at construction so that a connection never builds tags: the
- * TCP connections and UDP flows open now, backend connect time, retries, splices and UDP flow evictions.
- * Per-service and per-backend ones are in {@link ServiceRuntime} and {@link BackendRuntime}. Thread-safe.
+ * TCP connections and UDP flows open now, retries, splices and UDP flow evictions.
+ * Per-service ones (connect time included) and per-backend ones are in {@link ServiceRuntime} and {@link BackendRuntime}. Thread-safe.
  */
 final class ProxyMeters {
     final AtomicInteger activeConnections = new AtomicInteger();
     final AtomicInteger udpFlows = new AtomicInteger();
-    final Timer connectDuration;
     final Counter retries;
     final Counter spliced;
     final Counter udpEvictedIdle;
@@ -24,12 +21,6 @@ final class ProxyMeters {
     final Counter udpDroppedFull;
 
     ProxyMeters(MeterRegistry registry) {
-        connectDuration = Timer.builder("vipd.connect.duration")
-                .description("Time to connect to a backend")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(50_000))
-                .maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry);
         retries = Counter.builder("vipd.backend.retries")
                 .description("Backend connects retried on another backend after a failure")
                 .register(registry);

@@ -32,11 +32,23 @@ public record ProxyStats(int activeConnections, int activeUdpFlows, List<Service
      * @param activeConnections TCP connections of this service port being relayed now
      * @param activeUdpFlows    UDP flows of this service port held now
      * @param backends          one row per backend that is in the table or still has connections
+     * @param forwarded         whether this node has carried (or refused) a connection or flow of it: its
+     *                          per-service and per-backend metric series exist only then
      */
     public record ServiceStats(
-            ServicePortName name, long activeConnections, long activeUdpFlows, List<BackendStats> backends) {
+            ServicePortName name,
+            long activeConnections,
+            long activeUdpFlows,
+            List<BackendStats> backends,
+            boolean forwarded) {
         public ServiceStats {
             backends = List.copyOf(backends);
+        }
+
+        /** A row of a service port this node has forwarded. */
+        public ServiceStats(
+                ServicePortName name, long activeConnections, long activeUdpFlows, List<BackendStats> backends) {
+            this(name, activeConnections, activeUdpFlows, backends, true);
         }
 
         /** The row of one backend by key ("ip:port"), or null. */
@@ -56,7 +68,19 @@ public record ProxyStats(int activeConnections, int activeUdpFlows, List<Service
      * @param totalConnections  connections established to it since start
      * @param connectFailures   connect attempts to it that failed since start
      * @param ejected           whether this node skips it now after repeated connect failures
+     * @param ejections         how many times this node ejected it since it joined the table
      */
     public record BackendStats(
-            String key, long activeConnections, long totalConnections, long connectFailures, boolean ejected) {}
+            String key,
+            long activeConnections,
+            long totalConnections,
+            long connectFailures,
+            boolean ejected,
+            long ejections) {
+        /** A row with no ejection history. */
+        public BackendStats(
+                String key, long activeConnections, long totalConnections, long connectFailures, boolean ejected) {
+            this(key, activeConnections, totalConnections, connectFailures, ejected, 0);
+        }
+    }
 }

@@ -44,9 +44,12 @@ final class StatsSnapshot {
         List<ProxyStats.BackendStats> backends = new ArrayList<>(keys.size());
         for (String key : keys) {
             BackendRuntime b = rt == null ? null : rt.existingBackend(key);
-            backends.add(b != null ? b.snapshot() : new ProxyStats.BackendStats(key, 0, 0, 0, health.isEjected(key)));
+            backends.add(
+                    b != null
+                            ? b.snapshot()
+                            : new ProxyStats.BackendStats(key, 0, 0, 0, health.isEjected(key), health.ejections(key)));
         }
         return new ProxyStats.ServiceStats(
-                name, rt == null ? 0 : rt.active.get(), rt == null ? 0 : rt.udpFlows.get(), backends);
+                name, rt == null ? 0 : rt.active.get(), rt == null ? 0 : rt.udpFlows.get(), backends, rt != null);
     }
 }

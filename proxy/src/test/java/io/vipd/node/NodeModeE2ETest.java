@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.vipd.admin.HeadlessChromium;
+import io.vipd.monitoring.MonitoringFiles;
 import io.vipd.nodeport.NetNs;
 import io.vipd.nodeport.interception.InterceptionConfig;
 import java.io.BufferedReader;
@@ -587,6 +588,23 @@ class NodeModeE2ETest {
                 Duration.ofSeconds(20),
                 () -> !nftSet("nodeport-ips-v4").contains(added));
         assertThat(c.tcp(c.ext, NODE_IP, 30080)).as(logs()).isIn("pod-a", "pod-b");
+    }
+
+    @Test
+    @Order(19)
+    void exportsWhatTheDashboardsAndRulesRead() throws Exception {
+        assertThat(c.tcp(c.client, "198.19.0.10", 80)).as(logs()).startsWith("pod-");
+        String scrape = c.http(c.node, "http://127.0.0.1:10249/metrics");
+        Set<String> exported = MonitoringFiles.exportedNames(scrape);
+        // deploy/monitoring's dashboard and rules: everything but the edge-only names.
+        assertThat(MonitoringFiles.missing(
+                        MonitoringFiles.referencedNames(), exported, "vipd_", "kubeproxy_", "rest_client_", "process_"))
+                .isEqualTo(MonitoringFiles.EDGE_ONLY);
+        // kubernetes-mixin's "Kubernetes / Proxy" dashboard, with the labels its queries select and group by.
+        assertThat(exported).containsAll(MonitoringFiles.KUBE_PROXY_DASHBOARD);
+        assertThat(scrape)
+                .containsPattern("rest_client_requests_total\\{code=\"2\\d\\d\",host=\"[^\"]+\",method=\"GET\"}")
+                .containsPattern("rest_client_request_duration_seconds_bucket\\{host=\"[^\"]+\",verb=\"GET\",le=");
     }
 
     @Test

@@ -48,8 +48,11 @@ class MetricsTest extends ProxyTestBase {
         assertThat(text).contains("vipd_bytes_total{direction=\"rx\"," + svc + "} 1000");
         assertThat(text).contains("vipd_bytes_total{direction=\"tx\"," + svc + "} 2500");
         assertThat(text).contains("vipd_connections_active{" + svc + "} 0");
-        assertThat(text).contains("vipd_connect_duration_seconds_count 1");
-        assertThat(text).contains("vipd_connect_duration_seconds_bucket{le=");
+        assertThat(text).contains("vipd_connect_duration_seconds_count{" + svc + "} 1");
+        // Bounded buckets per service port: the 14 fixed ones and +Inf.
+        assertThat(text.lines().filter(l -> l.startsWith("vipd_connect_duration_seconds_bucket{")))
+                .hasSize(ServiceRuntime.CONNECT_BUCKETS.length + 1)
+                .contains("vipd_connect_duration_seconds_bucket{" + svc + ",le=\"+Inf\"} 1");
         assertThat(text).contains("vipd_backend_retries_total 0");
         assertThat(text).contains("vipd_udp_flows_active 0");
         assertThat(text).contains("vipd_udp_flow_evictions_total{reason=\"idle\"} 0");

@@ -228,6 +228,7 @@ class TcpForwardingTest extends ProxyTestBase {
             assertThat(whoAnswers(f, null)).isEqualTo("127.0.0.2");
         }
         assertThat(proxy.stats().services().get(0).backend(deadKey).ejected()).isTrue();
+        assertThat(proxy.stats().services().get(0).backend(deadKey).ejections()).isEqualTo(1);
         // While ejected, new connections do not even try it.
         for (int i = 0; i < 20; i++) {
             whoAnswers(f, null);
@@ -238,6 +239,8 @@ class TcpForwardingTest extends ProxyTestBase {
         backend(TcpBackend.identifyingOn("127.0.0.3", deadPort));
         await().atMost(Duration.ofSeconds(10)).until(() -> "127.0.0.3".equals(whoAnswers(f, null)));
         assertThat(proxy.stats().services().get(0).backend(deadKey).ejected()).isFalse();
+        // The count of ejections outlives the ejection (it is a counter).
+        assertThat(proxy.stats().services().get(0).backend(deadKey).ejections()).isEqualTo(1);
     }
 
     @Test
