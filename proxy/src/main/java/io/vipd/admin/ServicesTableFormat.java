@@ -21,7 +21,8 @@ public final class ServicesTableFormat {
         "STATE",
         "ACTIVE",
         "TOTAL",
-        "FAILED"
+        "FAILED",
+        "LAST CHECK"
     };
 
     private ServicesTableFormat() {}
@@ -49,7 +50,7 @@ public final class ServicesTableFormat {
             };
             List<Map<String, Object>> backends = list(s.get("backends"));
             if (backends.isEmpty()) {
-                rows.add(row(serviceCells, new String[] {"(none: " + s.get("action") + ")", "", "", "", "", ""}));
+                rows.add(row(serviceCells, new String[] {"(none: " + s.get("action") + ")", "", "", "", "", "", ""}));
             }
             for (int i = 0; i < backends.size(); i++) {
                 Map<String, Object> b = backends.get(i);
@@ -59,7 +60,8 @@ public final class ServicesTableFormat {
                     String.valueOf(b.get("state")),
                     String.valueOf(b.get("activeConnections")),
                     String.valueOf(b.get("totalConnections")),
-                    String.valueOf(b.get("connectFailures"))
+                    String.valueOf(b.get("connectFailures")),
+                    lastCheck(b.get("healthCheck"))
                 };
                 rows.add(row(i == 0 ? serviceCells : new String[serviceCells.length], backendCells));
             }
@@ -94,6 +96,18 @@ public final class ServicesTableFormat {
                     .append('\n');
         }
         return sb.toString();
+    }
+
+    /** "http 500 at 13:52:07Z": the last health check's result and UTC time of day; empty when not checked. */
+    private static String lastCheck(Object value) {
+        if (!(value instanceof Map<?, ?> check) || check.get("lastResult") == null) {
+            return value instanceof Map ? "(pending)" : "";
+        }
+        String at = String.valueOf(check.get("lastCheckAt"));
+        int t = at.indexOf('T');
+        int dot = at.indexOf('.', t);
+        String time = t < 0 ? at : at.substring(t + 1, dot > 0 ? dot : at.length() - 1) + "Z";
+        return check.get("lastResult") + " at " + time;
     }
 
     private static String[] row(String[] serviceCells, String[] backendCells) {

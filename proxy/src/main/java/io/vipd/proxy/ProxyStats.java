@@ -1,6 +1,7 @@
 package io.vipd.proxy;
 
 import io.vipd.lb.ServicePortName;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -56,7 +57,36 @@ public record ProxyStats(int activeConnections, int activeUdpFlows, List<Service
      * @param totalConnections  connections established to it since start
      * @param connectFailures   connect attempts to it that failed since start
      * @param ejected           whether this node skips it now after repeated connect failures
+     * @param drained           whether an operator drained it at run time ({@code vipd backend drain})
+     * @param check             its active health check, or null when its service port has none
      */
     public record BackendStats(
-            String key, long activeConnections, long totalConnections, long connectFailures, boolean ejected) {}
+            String key,
+            long activeConnections,
+            long totalConnections,
+            long connectFailures,
+            boolean ejected,
+            boolean drained,
+            CheckStatus check) {
+        /** A backend neither drained nor health-checked. */
+        public BackendStats(
+                String key, long activeConnections, long totalConnections, long connectFailures, boolean ejected) {
+            this(key, activeConnections, totalConnections, connectFailures, ejected, false, null);
+        }
+
+        BackendStats with(boolean drained, CheckStatus check) {
+            return new BackendStats(key, activeConnections, totalConnections, connectFailures, ejected, drained, check);
+        }
+    }
+
+    /**
+     * The active health check of one backend.
+     *
+     * @param up     whether the checks let it take new flows
+     * @param type   "tcp" or "http"
+     * @param result what the last check saw ("http 200", "connect failed: connection refused", ...), or null
+     *               before the first
+     * @param at     when the last check ended, or null before the first
+     */
+    public record CheckStatus(boolean up, String type, String result, Instant at) {}
 }
