@@ -158,14 +158,14 @@ final class HealthProbe extends ChannelInboundHandlerAdapter implements ChannelF
             return "connect timeout";
         }
         String message = String.valueOf(cause.getMessage());
-        // Netty's epoll messages read "finishConnect(..) failed: Connection refused: /10.0.0.2:80".
-        int failed = message.indexOf("failed: ");
-        if (failed >= 0) {
-            message = message.substring(failed + "failed: ".length());
-        }
+        // Netty's epoll messages read "finishConnect(..) failed with error(-111): Connection refused: /10.0.0.2:80".
         int address = message.indexOf(": /");
         if (address >= 0) {
             message = message.substring(0, address);
+        }
+        int reason = message.lastIndexOf(": ");
+        if (reason >= 0) {
+            message = message.substring(reason + 2);
         }
         return "connect failed: " + message.toLowerCase(java.util.Locale.ROOT);
     }
