@@ -66,6 +66,10 @@ public final class ServicesTableFormat {
                 rows.add(row(i == 0 ? serviceCells : new String[serviceCells.length], backendCells));
             }
         }
+        if (rows.stream().skip(1).allMatch(r -> r[r.length - 1] == null || r[r.length - 1].isEmpty())) {
+            // No health-checked backend: no LAST CHECK column.
+            rows.replaceAll(r -> java.util.Arrays.copyOf(r, r.length - 1));
+        }
         StringBuilder sb = new StringBuilder();
         if (model.get("source") instanceof Map<?, ?> source && Boolean.TRUE.equals(source.get("restoredSnapshot"))) {
             sb.append("serving the table snapshot taken at ")
@@ -118,7 +122,7 @@ public final class ServicesTableFormat {
     }
 
     private static int[] widths(List<String[]> rows) {
-        int[] w = new int[HEADER.length];
+        int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int c = 0; c < r.length; c++) {
                 w[c] = Math.max(w[c], r[c] == null ? 0 : r[c].length());
