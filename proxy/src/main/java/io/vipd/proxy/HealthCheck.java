@@ -64,10 +64,11 @@ public record HealthCheck(Type type, String path, int port, Duration interval, D
         Objects.requireNonNull(interval, "interval");
         Objects.requireNonNull(timeout, "timeout");
         if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
-            throw new IllegalArgumentException("interval " + interval + " is outside 10ms..1h");
+            throw new IllegalArgumentException("interval " + interval.toMillis() + "ms is outside 10ms..1h");
         }
         if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(interval) > 0) {
-            throw new IllegalArgumentException("timeout " + timeout + " must be at least 1ms and at most the interval");
+            throw new IllegalArgumentException("timeout " + timeout.toMillis()
+                    + "ms must be at least 1ms and at most the interval (" + interval.toMillis() + "ms)");
         }
         if (rise < 1 || rise > MAX_RISE_FALL || fall < 1 || fall > MAX_RISE_FALL) {
             throw new IllegalArgumentException("rise and fall must be 1.." + MAX_RISE_FALL);
