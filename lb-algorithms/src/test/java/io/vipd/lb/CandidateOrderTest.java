@@ -47,6 +47,29 @@ class CandidateOrderTest {
         assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                                     | preference | unavailable | ejected | sticky | expected
+            unavailable backends are left out          | 3 1 4 0    | 1 4         |         | -1     | 3 0
+            all unavailable: nothing to try            | 3 1 4      | 1 3 4       |         | -1     |
+            all available ones ejected: tried anyway   | 3 1 4 0    | 1 4         | 3 0     | -1     | 3 0
+            only available one ejected: tried anyway  | 3 1        | 1           | 3       | -1     | 3
+            unavailable affinity backend is not first  | 3 1 4 0    | 4           |         | 4      | 3 1 0
+            """)
+    void neverOffersUnavailableBackends(
+            String name, String preference, String unavailable, String ejected, int sticky, String expected) {
+        int[] pref = indexes(preference);
+        Set<String> unavailableKeys =
+                Arrays.stream(indexes(unavailable)).mapToObj(SET::key).collect(Collectors.toSet());
+        Set<String> ejectedKeys =
+                Arrays.stream(indexes(ejected)).mapToObj(SET::key).collect(Collectors.toSet());
+        int[] out = new int[4];
+
+        int n = CandidateOrder.order(SET, pref, pref.length, unavailableKeys, ejectedKeys::contains, sticky, out);
+
+        assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
+    }
+
     private static int[] indexes(String s) {
         return s == null || s.isBlank()
                 ? new int[0]

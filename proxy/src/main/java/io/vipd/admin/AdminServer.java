@@ -62,12 +62,28 @@ public final class AdminServer implements AutoCloseable {
      */
     public synchronized InetSocketAddress bind(InetSocketAddress address, Map<String, AdminHandler> routes)
             throws AdminBindException {
+        return bind(address, routes, Map.of());
+    }
+
+    /**
+     * As {@link #bind(InetSocketAddress, Map)}, also serving {@code actions}: POST only, from loopback only.
+     *
+     * @return the bound address
+     * @throws AdminBindException naming the address and the reason when it cannot be bound
+     */
+    public synchronized InetSocketAddress bind(
+            InetSocketAddress address, Map<String, AdminHandler> routes, Map<String, AdminAction> actions)
+            throws AdminBindException {
         Map<String, AdminHandler> copy = Map.copyOf(routes);
+        Map<String, AdminAction> actionsCopy = Map.copyOf(actions);
         ServerBootstrap b = new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline()
-                        .addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), new Router(copy));
+                        .addLast(
+                                new HttpServerCodec(),
+                                new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                                new Router(copy, actionsCopy));
             }
         });
         try {
@@ -93,27 +109,56 @@ public final class AdminServer implements AutoCloseable {
 
     private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final Map<String, AdminHandler> routes;
+        private final Map<String, AdminAction> actions;
 
-        Router(Map<String, AdminHandler> routes) {
+        Router(Map<String, AdminHandler> routes, Map<String, AdminAction> actions) {
             this.routes = routes;
+            this.actions = actions;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             AdminResponse response;
+            QueryStringDecoder target = new QueryStringDecoder(request.uri());
+            AdminAction action = actions.get(target.path());
             if (!request.decoderResult().isSuccess()) {
                 response = AdminResponse.text(400, "bad request\n");
+            } else if (action != null) {
+                response = act(ctx, request, action, target.parameters());
             } else if (!request.method().equals(HttpMethod.GET)
                     && !request.method().equals(HttpMethod.HEAD)) {
                 response = AdminResponse.text(405, "only GET and HEAD\n");
             } else {
-                QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-                AdminHandler handler = routes.get(uri.path());
+                AdminHandler handler = routes.get(target.path());
                 response = handler == null
                         ? AdminResponse.text(404, "404 page not found\n")
-                        : safely(handler, uri.parameters(), request.headers().get(HttpHeaderNames.ACCEPT, ""));
+                        : safely(handler, target.parameters(), request.headers().get(HttpHeaderNames.ACCEPT, ""));
             }
             write(ctx, request, response);
+        }
+
+        private static AdminResponse act(
+                ChannelHandlerContext ctx,
+                FullHttpRequest request,
+                AdminAction action,
+                Map<String, List<String>> query) {
+            if (!request.method().equals(HttpMethod.POST)) {
+                return AdminResponse.text(405, "POST only\n");
+            }
+            if (!(ctx.channel().remoteAddress() instanceof InetSocketAddress remote)
+                    || !remote.getAddress().isLoopbackAddress()) {
+                log.atWarn()
+                        .addKeyValue("client", String.valueOf(ctx.channel().remoteAddress()))
+                        .addKeyValue("path", request.uri())
+                        .log("admin action refused: not from loopback");
+                return AdminResponse.text(403, "refused: admin actions are accepted from loopback only\n");
+            }
+            try {
+                return action.handle(query);
+            } catch (RuntimeException e) {
+                log.atError().setCause(e).log("admin action failed");
+                return AdminResponse.text(500, "internal error: " + e.getMessage() + "\n");
+            }
         }
 
         private static AdminResponse safely(AdminHandler handler, Map<String, List<String>> query, String accept) {

@@ -23,10 +23,13 @@ import java.util.function.Supplier;
  * whether this node has forwarded it, joined with the forwarding engine's runtime stats. Built as a tree of maps and lists so one model feeds the JSON, the
  * status page, {@code vipd services} and the per-backend metric series ({@link StatusMetrics}).
  *
- * <p>Backend states: {@code ready}; {@code drained} (weight 0, no new flows); {@code terminating} and
- * {@code not-serving} (from EndpointSlice conditions); {@code ejected} (skipped on this node after connect
- * failures); {@code removed} (gone from the configuration, connections still open). A service port that left
- * the table while connections through it remain is listed with action {@code removed}.
+ * <p>Backend states: {@code ready}; {@code drained} (weight 0, no new flows: in the configuration, or at run
+ * time by {@code vipd backend drain}, which shows weight 0 too); {@code terminating} and {@code not-serving}
+ * (from EndpointSlice conditions); {@code unhealthy} (down by active health checks: no new flows);
+ * {@code ejected} (skipped on this node after connect failures); {@code removed} (gone from the configuration,
+ * connections still open). A health-checked backend also carries {@code healthCheck}: its type, whether it is
+ * up, and the last check's result and time. A service port that left the table while connections through it
+ * remain is listed with action {@code removed}.
  */
 public final class ServicesStatus {
     private final ServiceTable table;
@@ -116,7 +119,8 @@ public final class ServicesStatus {
         for (Backend b : entry.endpoints().backends()) {
             ProxyStats.BackendStats bs = runtime == null ? null : runtime.backend(b.key());
             listed.add(b.key());
-            out.add(backend(b.key(), b.weight(), state(b, bs), bs));
+            boolean drained = bs != null && bs.drained();
+            out.add(backend(b.key(), drained ? 0 : b.weight(), state(b, bs), bs));
         }
         if (runtime != null) {
             for (ProxyStats.BackendStats bs : runtime.backends()) {
@@ -131,6 +135,12 @@ public final class ServicesStatus {
     private static String state(Backend b, ProxyStats.BackendStats runtime) {
         if (b.state() == BackendState.NOT_SERVING) {
             return "not-serving";
+        }
+        if (runtime != null && runtime.drained()) {
+            return "drained";
+        }
+        if (runtime != null && runtime.check() != null && !runtime.check().up()) {
+            return "unhealthy";
         }
         if (runtime != null && runtime.ejected()) {
             return "ejected";
@@ -150,6 +160,15 @@ public final class ServicesStatus {
         m.put("totalConnections", bs == null ? 0 : bs.totalConnections());
         m.put("connectFailures", bs == null ? 0 : bs.connectFailures());
         m.put("ejections", bs == null ? 0 : bs.ejections());
+        if (bs != null && bs.check() != null) {
+            ProxyStats.CheckStatus c = bs.check();
+            Map<String, Object> check = new LinkedHashMap<>();
+            check.put("type", c.type());
+            check.put("up", c.up());
+            check.put("lastResult", c.result());
+            check.put("lastCheckAt", c.at() == null ? null : c.at().toString());
+            m.put("healthCheck", check);
+        }
         return m;
     }
 }

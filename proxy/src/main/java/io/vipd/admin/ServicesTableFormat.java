@@ -21,7 +21,8 @@ public final class ServicesTableFormat {
         "STATE",
         "ACTIVE",
         "TOTAL",
-        "FAILED"
+        "FAILED",
+        "LAST CHECK"
     };
 
     private ServicesTableFormat() {}
@@ -49,7 +50,7 @@ public final class ServicesTableFormat {
             };
             List<Map<String, Object>> backends = list(s.get("backends"));
             if (backends.isEmpty()) {
-                rows.add(row(serviceCells, new String[] {"(none: " + s.get("action") + ")", "", "", "", "", ""}));
+                rows.add(row(serviceCells, new String[] {"(none: " + s.get("action") + ")", "", "", "", "", "", ""}));
             }
             for (int i = 0; i < backends.size(); i++) {
                 Map<String, Object> b = backends.get(i);
@@ -59,10 +60,15 @@ public final class ServicesTableFormat {
                     String.valueOf(b.get("state")),
                     String.valueOf(b.get("activeConnections")),
                     String.valueOf(b.get("totalConnections")),
-                    String.valueOf(b.get("connectFailures"))
+                    String.valueOf(b.get("connectFailures")),
+                    lastCheck(b.get("healthCheck"))
                 };
                 rows.add(row(i == 0 ? serviceCells : new String[serviceCells.length], backendCells));
             }
+        }
+        if (rows.stream().skip(1).allMatch(r -> r[r.length - 1] == null || r[r.length - 1].isEmpty())) {
+            // No health-checked backend: no LAST CHECK column.
+            rows.replaceAll(r -> java.util.Arrays.copyOf(r, r.length - 1));
         }
         StringBuilder sb = new StringBuilder();
         if (model.get("source") instanceof Map<?, ?> source && Boolean.TRUE.equals(source.get("restoredSnapshot"))) {
@@ -96,6 +102,18 @@ public final class ServicesTableFormat {
         return sb.toString();
     }
 
+    /** "http 500 at 13:52:07Z": the last health check's result and UTC time of day; empty when not checked. */
+    private static String lastCheck(Object value) {
+        if (!(value instanceof Map<?, ?> check) || check.get("lastResult") == null) {
+            return value instanceof Map ? "(pending)" : "";
+        }
+        String at = String.valueOf(check.get("lastCheckAt"));
+        int t = at.indexOf('T');
+        int dot = at.indexOf('.', t);
+        String time = t < 0 ? at : at.substring(t + 1, dot > 0 ? dot : at.length() - 1) + "Z";
+        return check.get("lastResult") + " at " + time;
+    }
+
     private static String[] row(String[] serviceCells, String[] backendCells) {
         String[] r = new String[serviceCells.length + backendCells.length];
         System.arraycopy(serviceCells, 0, r, 0, serviceCells.length);
@@ -104,7 +122,7 @@ public final class ServicesTableFormat {
     }
 
     private static int[] widths(List<String[]> rows) {
-        int[] w = new int[HEADER.length];
+        int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int c = 0; c < r.length; c++) {
                 w[c] = Math.max(w[c], r[c] == null ? 0 : r[c].length());

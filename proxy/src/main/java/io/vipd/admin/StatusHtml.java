@@ -40,6 +40,7 @@ final class StatusHtml {
             .state-terminating td.state{background:#ef6c00;color:#fff}.legend .state-terminating{border-color:#ef6c00}
             .state-not-serving td.state{background:#f9a825}.legend .state-not-serving{border-color:#f9a825}
             .state-ejected td.state{background:#c62828;color:#fff}.legend .state-ejected{border-color:#c62828}
+            .state-unhealthy td.state{background:#ad1457;color:#fff}.legend .state-unhealthy{border-color:#ad1457}
             .state-removed td.state{background:#9e9e9e;color:#fff}.legend .state-removed{border-color:#9e9e9e}
             .legend span{border-left:1em solid;padding-left:.3em;margin-right:1em}
             """;
@@ -53,6 +54,7 @@ final class StatusHtml {
         m.put("terminating", "its pod is terminating; used only when no backend is ready");
         m.put("not-serving", "its endpoint is not serving");
         m.put("ejected", "skipped on this node after repeated connect failures, until it answers again");
+        m.put("unhealthy", "its active health check failed: no new connections until it passes again");
         m.put("removed", "gone from the configuration; its connections stay open");
         return Collections.unmodifiableMap(m);
     }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             EdgeCommand.class,
             DemoCommand.class,
             ServicesCommand.class,
+            BackendCommand.class,
             NodeCommand.class,
             CleanupCommand.class
         })

@@ -11,6 +11,7 @@ import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
+import io.vipd.proxy.HealthCheck;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,7 +45,8 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             "sessionAffinity",
             "sessionAffinityTimeoutSeconds",
             "algorithm",
-            "proxyProtocol");
+            "proxyProtocol",
+            HealthCheckField.NAME);
     private static final Set<String> BACKEND = orderedSet("address", "weight");
 
     @Override
@@ -62,6 +64,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         }
         List<ServicePortEntry> entries = new ArrayList<>();
         Map<Frontend, ConfigLocation> locations = new HashMap<>();
+        Map<ServicePortName, HealthCheck> checks = new HashMap<>();
         if (documents.isEmpty() || YamlNodes.isNull(documents.get(0))) {
             return new EntryConfig(file, entries, locations);
         }
@@ -74,9 +77,18 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         List<Node> services = y.sequence(servicesNode, "services");
         for (int i = 0; i < services.size(); i++) {
             String path = "services[" + i + "]";
-            entries.add(service(y, services.get(i), path, names, locations, previous));
+            ServicePortEntry entry = service(y, services.get(i), path, names, locations, previous);
+            entries.add(entry);
+            HealthCheck check = HealthCheckField.parse(
+                    y,
+                    y.mapping(services.get(i), path, SERVICE).get(HealthCheckField.NAME),
+                    path + "." + HealthCheckField.NAME,
+                    entry.name().protocol());
+            if (check != null) {
+                checks.put(entry.name(), check);
+            }
         }
-        return new EntryConfig(file, entries, locations);
+        return new EntryConfig(file, entries, locations, checks);
     }
 
     private static ServicePortEntry service(

@@ -2,7 +2,11 @@ package io.vipd.edge;
 
 import io.vipd.lb.Frontend;
 import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
+import io.vipd.proxy.HealthCheck;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,4 +27,7 @@ public sealed interface EdgeConfig permits EntryConfig, ManifestConfig {
 
     /** The service ports, at most one per name, for inspection (the demo, tests). */
     List<ServicePortEntry> entries();
+
+    /** The active health checks of those of {@code ports} (as applied to the table) that ask for one. */
+    Map<ServicePortName, HealthCheck> healthChecks(Collection<ServicePortName> ports);
 }

@@ -8,6 +8,7 @@ import io.vipd.admin.AdminBindException;
 import io.vipd.admin.AdminHandler;
 import io.vipd.admin.AdminResponse;
 import io.vipd.admin.AdminServer;
+import io.vipd.admin.BackendDrainActions;
 import io.vipd.admin.HealthEndpoints;
 import io.vipd.admin.HealthState;
 import io.vipd.admin.Json;
@@ -19,6 +20,8 @@ import io.vipd.handover.HandoverException;
 import io.vipd.handover.StateDirectory;
 import io.vipd.handover.Succession;
 import io.vipd.lb.Addresses;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.proxy.ProxyConfig;
 import io.vipd.proxy.ProxyServer;
@@ -256,7 +259,8 @@ public final class EdgeRuntime implements AutoCloseable {
             routes.put("/metrics", VipdMetrics.scrape(registry, statusMetrics::refresh));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
             routes.put("/", new StatusPage("vipd edge", this::servicesModel, InstantSource.system()));
-            metricsAddress = admin.bind(options.metricsBind(), routes);
+            metricsAddress =
+                    admin.bind(options.metricsBind(), routes, new BackendDrainActions(table, proxy.drains()).actions());
         }
         if (options.healthzBind() != null) {
             healthzAddress = admin.bind(options.healthzBind(), endpoints.routes());
@@ -266,9 +270,21 @@ public final class EdgeRuntime implements AutoCloseable {
     private void apply(EdgeConfig config) throws EdgeConfigException {
         health.queuedUpdate();
         EdgeConfigApplier.Result result;
+        Map<ServicePortName, ServicePortEntry> before = new HashMap<>();
+        table.entries().forEach(e -> before.put(e.name(), e));
+        long generation = table.generation();
+        boolean applied = false;
         try {
             result = applier.apply(config);
+            applied = true;
         } finally {
+            // Also after a partial apply (a Service that could not be built): the table changed for the others.
+            if (applied || table.generation() != generation) {
+                List<ServicePortName> inTable =
+                        table.entries().stream().map(ServicePortEntry::name).toList();
+                proxy.setHealthChecks(config.healthChecks(inTable));
+                ReloadedDrains.forgetChanged(before, table, proxy.drains());
+            }
             // A refused configuration leaves the one in force fully applied, so nothing stays pending.
             health.updated();
         }

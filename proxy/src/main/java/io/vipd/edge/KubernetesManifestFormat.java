@@ -41,7 +41,7 @@ public final class KubernetesManifestFormat implements EdgeConfigFormat {
                     loaded.errors().size() > 1 ? " (and " + (loaded.errors().size() - 1) + " more)" : "";
             throw new EdgeConfigException(file, lineOf(first, documents), withoutFile(first, file) + more);
         }
-        return new ManifestConfig(file, loaded);
+        return new ManifestConfig(file, loaded, HealthCheckAnnotations.read(file, loaded.services()));
     }
 
     /** Whether any document is a mapping with a top-level apiVersion or kind. */

@@ -7,6 +7,7 @@ import io.vipd.admin.AdminBindException;
 import io.vipd.admin.AdminHandler;
 import io.vipd.admin.AdminResponse;
 import io.vipd.admin.AdminServer;
+import io.vipd.admin.BackendDrainActions;
 import io.vipd.admin.HealthEndpoints;
 import io.vipd.admin.HealthState;
 import io.vipd.admin.Json;
@@ -456,7 +457,8 @@ public final class NodeRuntime implements AutoCloseable {
             routes.put("/metrics", VipdMetrics.scrape(registry, statusMetrics::refresh));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
             routes.put("/", new StatusPage("vipd node", this::servicesModel, Clock.systemUTC()));
-            admin.bind(settings.metricsBindAddress(), routes);
+            // Node-local drains of Pod backends; the watcher's updates keep them while the endpoint stays.
+            admin.bind(settings.metricsBindAddress(), routes, new BackendDrainActions(table, proxy.drains()).actions());
         }
     }
 

@@ -15,6 +15,7 @@ import io.vipd.lb.ServiceTable;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -39,6 +40,8 @@ final class Engine {
     final AffinityTable affinity = new AffinityTable();
     /** Backends the candidate order skips: ejected on this node by failed connects. */
     private final EjectedBackends ejected;
+    /** Backends that take no new flows at all: drained at run time, or down by active health checks. */
+    final UnavailableBackends unavailable;
 
     volatile Predicate<InetAddress> nodeAddresses = a -> false;
     volatile Predicate<InetAddress> localOrigin = a -> false;
@@ -46,9 +49,14 @@ final class Engine {
     volatile SourceIpPolicy sourceIp = SourceIpPolicy.CLIENT;
 
     Engine(ServiceTable table, ProxyConfig config, EjectedBackends ejected) {
+        this(table, config, ejected, new UnavailableBackends());
+    }
+
+    Engine(ServiceTable table, ProxyConfig config, EjectedBackends ejected, UnavailableBackends unavailable) {
         this.table = table;
         this.config = config;
         this.ejected = ejected;
+        this.unavailable = unavailable;
         this.transport = Transport.detect();
         // Netty reads 0 as "no timeout"; a sub-millisecond setting means the shortest one instead.
         this.connectTimeoutMillis = (int)
@@ -111,10 +119,11 @@ final class Engine {
 
     /**
      * The backends to try for a new flow, best first ({@link CandidateOrder}): the picker's preference order
-     * for the flow hash, weighed by the service port's own load, without backends ejected on this node, and
-     * under ClientIP affinity the client's recorded backend first.
+     * for the flow hash, weighed by the service port's own load, without backends drained or down by health
+     * checks, skipping backends ejected on this node, and under ClientIP affinity the client's recorded backend
+     * first.
      *
-     * @return how many indexes were written to {@code out}
+     * @return how many indexes were written to {@code out}; 0 when no backend can take the flow
      */
     int choose(
             ServicePortEntry entry,
@@ -126,13 +135,45 @@ final class Engine {
             CandidateScratch scratch,
             int[] out) {
         BackendSet set = route.backends();
+        Set<String> down = unavailable.of(entry.name());
+        long hash = flowHash(entry, client, frontend, protocol);
         int window = Math.min(CandidateScratch.MAX_CANDIDATES, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
         int[] preference = scratch.ofLength(window);
-        int n = route.picker().preference(flowHash(entry, client, frontend, protocol), load, preference);
+        int n = route.picker().preference(hash, load, preference);
         int sticky = n > 0 && entry.clientIpAffinity()
                 ? affinity.lookup(entry.name(), client.getAddress(), set, entry.affinityTimeoutSeconds())
                 : -1;
-        return CandidateOrder.order(set, preference, n, ejected, sticky, out);
+        int k = CandidateOrder.order(set, preference, n, down, ejected, sticky, out);
+        if (k > 0 || down.isEmpty() || n == 0) {
+            return k;
+        }
+        // Every candidate looked at is unavailable (rare: most of the port's backends are down or drained).
+        if (window < Math.min(CandidateScratch.MAX_CANDIDATES, set.size())) {
+            preference = scratch.ofLength(Math.min(CandidateScratch.MAX_CANDIDATES, set.size()));
+            n = route.picker().preference(hash, load, preference);
+            k = CandidateOrder.order(set, preference, n, down, ejected, sticky, out);
+            if (k > 0) {
+                return k;
+            }
+        }
+        return firstAvailable(set, down, hash, out);
+    }
+
+    /** Beyond the pickers' windows: the first available backend of weight > 0 from a point the hash picks. */
+    private static int firstAvailable(BackendSet set, Set<String> down, long hash, int[] out) {
+        int size = set.size();
+        if (size <= CandidateScratch.MAX_CANDIDATES || out.length == 0) {
+            return 0;
+        }
+        int start = (int) Math.floorMod(hash, (long) size);
+        for (int i = 0; i < size; i++) {
+            int index = (start + i) % size;
+            if (set.get(index).weight() > 0 && !down.contains(set.key(index))) {
+                out[0] = index;
+                return 1;
+            }
+        }
+        return 0;
     }
 
     /** Remembers the backend a ClientIP-affinity flow went to. */

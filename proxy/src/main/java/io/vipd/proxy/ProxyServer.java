@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +51,9 @@ public final class ProxyServer implements AutoCloseable {
 
     private final Engine engine;
     private final BackendHealthRegistry health;
+    private final UnavailableBackends unavailable = new UnavailableBackends();
+    private final MeterRegistry registry;
+    private final BackendDrains drains;
     private final ServiceRuntimes services;
     private final ProxyMeters meters;
     private final EventLoops loops = new EventLoops();
@@ -59,6 +63,10 @@ public final class ProxyServer implements AutoCloseable {
     private final Listeners listeners;
 
     private ScheduledExecutorService housekeeping;
+    /** Set once by start(): checks run on the event loops. */
+    private volatile HealthChecker checker;
+    /** Guarded by lock: the checks asked for, also before start. */
+    private Map<ServicePortName, HealthCheck> healthChecks = Map.of();
     /** Guarded by lock: shutdown futures not completed yet, completed by close() at the latest. */
     private final List<CompletableFuture<Void>> pendingShutdowns = new ArrayList<>();
 
@@ -70,7 +78,9 @@ public final class ProxyServer implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
         health = new BackendHealthRegistry(config.ejectionThreshold(), config.ejectionBackoff());
-        engine = new Engine(table, config, health);
+        this.registry = registry;
+        engine = new Engine(table, config, health, unavailable);
+        drains = new BackendDrains(table, unavailable);
         services = new ServiceRuntimes(table, registry, health);
         meters = new ProxyMeters(registry);
         listeners = new Listeners(engine, services, meters, loops);
@@ -101,6 +111,8 @@ public final class ProxyServer implements AutoCloseable {
                     FORGET_EVERY_SECONDS,
                     TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
+            checker = new HealthChecker(engine.table, unavailable, registry, engine.transport, loops.loops());
+            checker.configure(healthChecks);
             started = true;
             log.atInfo()
                     .addKeyValue("transport", engine.transport.name())
@@ -206,6 +218,24 @@ public final class ProxyServer implements AutoCloseable {
             log.atInfo().log("every connection and flow handed over has finished");
         });
         return idle;
+    }
+
+    /**
+     * The active health checks in force from now on, by service port; ports not named are not checked (and
+     * their backends count as up). May be called before {@link #start}.
+     */
+    public void setHealthChecks(Map<ServicePortName, HealthCheck> checks) {
+        synchronized (lock) {
+            healthChecks = Map.copyOf(checks);
+            if (checker != null && !closed) {
+                checker.configure(healthChecks);
+            }
+        }
+    }
+
+    /** Run-time drains of backends ({@code vipd backend drain}). */
+    public BackendDrains drains() {
+        return drains;
     }
 
     /** The frontends with open listeners now. */
@@ -317,7 +347,7 @@ public final class ProxyServer implements AutoCloseable {
      * service ports that left the table but still have connections or flows.
      */
     public ProxyStats stats() {
-        return StatsSnapshot.take(engine.table, services, health, meters);
+        return StatsSnapshot.take(engine.table, services, health, unavailable, checker, meters);
     }
 
     /** Closes every listener and connection at once and stops the event loops. */
@@ -333,6 +363,7 @@ public final class ProxyServer implements AutoCloseable {
                 return;
             }
             listeners.closeEvery();
+            checker.close();
         }
         housekeeping.shutdownNow();
         io.netty.util.concurrent.Future<?> terminated = loops.group().shutdownGracefully(0, 2, TimeUnit.SECONDS);
@@ -358,9 +389,15 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         for (ServicePortName name : changed) {
-            if (table.get(name) == null) {
+            io.vipd.lb.ServicePortEntry entry = table.get(name);
+            if (entry == null) {
                 engine.affinity.forgetPort(name);
             }
+            unavailable.retainListed(name, entry);
+        }
+        HealthChecker c = checker;
+        if (c != null) {
+            c.onTableChanged(changed);
         }
         loops.executeOnEach(state -> state.udp.onTableChanged(changed));
     }

@@ -1,6 +1,7 @@
 package io.vipd.proxy;
 
 import io.vipd.lb.ServicePortName;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -69,6 +70,8 @@ public record ProxyStats(int activeConnections, int activeUdpFlows, List<Service
      * @param connectFailures   connect attempts to it that failed since start
      * @param ejected           whether this node skips it now after repeated connect failures
      * @param ejections         how many times this node ejected it since it joined the table
+     * @param drained           whether an operator drained it at run time ({@code vipd backend drain})
+     * @param check             its active health check, or null when its service port has none
      */
     public record BackendStats(
             String key,
@@ -76,11 +79,40 @@ public record ProxyStats(int activeConnections, int activeUdpFlows, List<Service
             long totalConnections,
             long connectFailures,
             boolean ejected,
-            long ejections) {
-        /** A row with no ejection history. */
+            long ejections,
+            boolean drained,
+            CheckStatus check) {
+        /** A backend neither drained nor health-checked, with no ejection history. */
         public BackendStats(
                 String key, long activeConnections, long totalConnections, long connectFailures, boolean ejected) {
-            this(key, activeConnections, totalConnections, connectFailures, ejected, 0);
+            this(key, activeConnections, totalConnections, connectFailures, ejected, 0, false, null);
+        }
+
+        /** A backend neither drained nor health-checked. */
+        public BackendStats(
+                String key,
+                long activeConnections,
+                long totalConnections,
+                long connectFailures,
+                boolean ejected,
+                long ejections) {
+            this(key, activeConnections, totalConnections, connectFailures, ejected, ejections, false, null);
+        }
+
+        BackendStats with(boolean drained, CheckStatus check) {
+            return new BackendStats(
+                    key, activeConnections, totalConnections, connectFailures, ejected, ejections, drained, check);
         }
     }
+
+    /**
+     * The active health check of one backend.
+     *
+     * @param up     whether the checks let it take new flows
+     * @param type   "tcp" or "http"
+     * @param result what the last check saw ("http 200", "connect failed: connection refused", ...), or null
+     *               before the first
+     * @param at     when the last check ended, or null before the first
+     */
+    public record CheckStatus(boolean up, String type, String result, Instant at) {}
 }

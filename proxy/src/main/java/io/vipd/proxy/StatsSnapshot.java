@@ -19,16 +19,27 @@ final class StatsSnapshot {
     private StatsSnapshot() {}
 
     static ProxyStats take(
-            ServiceTable table, ServiceRuntimes services, BackendHealthRegistry health, ProxyMeters meters) {
+            ServiceTable table,
+            ServiceRuntimes services,
+            BackendHealthRegistry health,
+            UnavailableBackends unavailable,
+            HealthChecker checker,
+            ProxyMeters meters) {
         List<ProxyStats.ServiceStats> rows = new ArrayList<>();
         Set<ServicePortName> seen = new HashSet<>();
         for (ServicePortEntry entry : table.entries()) {
             seen.add(entry.name());
-            rows.add(row(health, entry.name(), entry.endpoints(), services.existingService(entry.name())));
+            rows.add(row(
+                    health,
+                    unavailable,
+                    checker,
+                    entry.name(),
+                    entry.endpoints(),
+                    services.existingService(entry.name())));
         }
         for (ServiceRuntime rt : services.services()) {
             if (!seen.contains(rt.name) && !rt.idle()) {
-                rows.add(row(health, rt.name, BackendSet.empty(), rt));
+                rows.add(row(health, unavailable, checker, rt.name, BackendSet.empty(), rt));
             }
         }
         rows.sort((a, b) -> a.name().compareTo(b.name()));
@@ -36,7 +47,12 @@ final class StatsSnapshot {
     }
 
     private static ProxyStats.ServiceStats row(
-            BackendHealthRegistry health, ServicePortName name, BackendSet endpoints, ServiceRuntime rt) {
+            BackendHealthRegistry health,
+            UnavailableBackends unavailable,
+            HealthChecker checker,
+            ServicePortName name,
+            BackendSet endpoints,
+            ServiceRuntime rt) {
         Set<String> keys = new TreeSet<>(endpoints.keys());
         if (rt != null) {
             rt.backendKeys().forEach(keys::add);
@@ -44,10 +60,11 @@ final class StatsSnapshot {
         List<ProxyStats.BackendStats> backends = new ArrayList<>(keys.size());
         for (String key : keys) {
             BackendRuntime b = rt == null ? null : rt.existingBackend(key);
+            ProxyStats.BackendStats stats = b != null
+                    ? b.snapshot()
+                    : new ProxyStats.BackendStats(key, 0, 0, 0, health.isEjected(key), health.ejections(key));
             backends.add(
-                    b != null
-                            ? b.snapshot()
-                            : new ProxyStats.BackendStats(key, 0, 0, 0, health.isEjected(key), health.ejections(key)));
+                    stats.with(unavailable.isDrained(name, key), checker == null ? null : checker.status(name, key)));
         }
         return new ProxyStats.ServiceStats(
                 name, rt == null ? 0 : rt.active.get(), rt == null ? 0 : rt.udpFlows.get(), backends, rt != null);

@@ -1,9 +1,9 @@
 /**
  * The data plane: Netty TCP and UDP listeners (native epoll, NIO as a fallback), the per-connection relay
  * (copying, or splice(2) between sockets), UDP flows, connect retries, passive backend health and ejection,
- * PROXY protocol headers, and the per-service and per-backend counters and meters. Each new connection or flow
- * is looked up in the {@link io.vipd.lb.ServiceTable} by its local address and given a backend by the entry's
- * picker.
+ * active health checks (run on the forwarding loops) and run-time drains, PROXY protocol headers, and the
+ * per-service and per-backend counters and meters. Each new connection or flow is looked up in the
+ * {@link io.vipd.lb.ServiceTable} by its local address and given a backend by the entry's picker.
  *
  * <p>Imports only {@code io.vipd.lb} of vipd (plus Netty, Micrometer, JNA for fcntl, SLF4J). It never imports the
  * command line, a composition (edge, node), admin, the watcher or nodeport, and it never writes the table:

@@ -1,0 +1,207 @@
+package io.vipd.proxy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.vipd.lb.Backend;
+import io.vipd.lb.ServicePortEntry;
+import io.vipd.lb.ServicePortName;
+import io.vipd.lb.ServiceTable;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Active health checks of the backends of service ports that ask for them ({@link HealthCheck}), run on the
+ * proxy's own event loops: each (service port, backend) is a {@link CheckTarget} pinned to one loop, and each
+ * loop runs at most {@value #MAX_IN_FLIGHT_PER_LOOP} checks at once ({@link CheckLoop}). A backend that goes
+ * down is marked in {@link UnavailableBackends}, which new flows read; established ones are left alone.
+ *
+ * <p>What is checked follows the configuration ({@link #configure}) and the table ({@link #onTableChanged}):
+ * a target starts when its backend appears in a checked port and stops when it leaves or the port's check
+ * changes; targets whose address and check stay the same keep their state across reloads. Thread-safe:
+ * configuration and table changes are serialised by a lock; status reads take none.
+ */
+final class HealthChecker {
+    /** Checks one event loop runs at once; more wait their turn. */
+    static final int MAX_IN_FLIGHT_PER_LOOP = 128;
+
+    private record PortMeters(Counter passed, Counter failed) {}
+
+    private final ServiceTable table;
+    private final UnavailableBackends unavailable;
+    private final MeterRegistry registry;
+    private final List<CheckLoop> loops;
+    private final Bootstrap ipv4;
+    private final Bootstrap ipv6;
+    private final Object lock = new Object();
+    /** Guarded by lock. */
+    private Map<ServicePortName, HealthCheck> checks = Map.of();
+    /** Written under lock, read by status pages. */
+    private final ConcurrentHashMap<ServicePortName, ConcurrentHashMap<String, CheckTarget>> targets =
+            new ConcurrentHashMap<>();
+    /** Guarded by lock. */
+    private final Map<CheckTarget, Gauge> gauges = new HashMap<>();
+    /** Guarded by lock. */
+    private final Map<ServicePortName, PortMeters> portMeters = new HashMap<>();
+
+    HealthChecker(
+            ServiceTable table,
+            UnavailableBackends unavailable,
+            MeterRegistry registry,
+            Transport transport,
+            Collection<EventLoop> eventLoops) {
+        this.table = table;
+        this.unavailable = unavailable;
+        this.registry = registry;
+        List<CheckLoop> list = new ArrayList<>();
+        for (EventLoop loop : eventLoops) {
+            list.add(new CheckLoop(loop, MAX_IN_FLIGHT_PER_LOOP));
+        }
+        this.loops = List.copyOf(list);
+        this.ipv4 = template(transport, true);
+        this.ipv6 = template(transport, false);
+    }
+
+    private static Bootstrap template(Transport transport, boolean ipv4) {
+        return new Bootstrap()
+                .channelFactory(transport.socketChannel(ipv4))
+                .disableResolver()
+                // A reset on close: no TIME_WAIT per check.
+                .option(ChannelOption.SO_LINGER, 0)
+                .option(ChannelOption.AUTO_READ, true);
+    }
+
+    /** The checks in force from now on, by service port; ports not named are not checked. */
+    void configure(Map<ServicePortName, HealthCheck> next) {
+        synchronized (lock) {
+            Map<ServicePortName, HealthCheck> previous = checks;
+            checks = Map.copyOf(next);
+            List<ServicePortName> names = new ArrayList<>(previous.keySet());
+            names.addAll(checks.keySet());
+            names.addAll(targets.keySet());
+            reconcile(names);
+        }
+    }
+
+    /** The table changed these service ports: start and stop their targets to match. */
+    void onTableChanged(Collection<ServicePortName> changed) {
+        synchronized (lock) {
+            if (checks.isEmpty() && targets.isEmpty()) {
+                return;
+            }
+            reconcile(changed);
+        }
+    }
+
+    /** Stops every check. */
+    void close() {
+        configure(Map.of());
+    }
+
+    /** The check state of a backend of a port, or null when it is not checked. */
+    ProxyStats.CheckStatus status(ServicePortName port, String key) {
+        Map<String, CheckTarget> byKey = targets.get(port);
+        CheckTarget t = byKey == null ? null : byKey.get(key);
+        return t == null ? null : t.status();
+    }
+
+    private void reconcile(Collection<ServicePortName> names) {
+        for (ServicePortName name : new java.util.LinkedHashSet<>(names)) {
+            HealthCheck check = checks.get(name);
+            ServicePortEntry entry = check == null ? null : table.get(name);
+            Map<String, InetSocketAddress> wanted = new HashMap<>();
+            if (entry != null) {
+                for (Backend b : entry.endpoints().backends()) {
+                    wanted.put(b.key(), new InetSocketAddress(b.ip(), check.port() == 0 ? b.port() : check.port()));
+                }
+            }
+            ConcurrentHashMap<String, CheckTarget> current = targets.get(name);
+            if (current != null) {
+                for (CheckTarget t : List.copyOf(current.values())) {
+                    if (!t.check.equals(check) || !t.address.equals(wanted.get(t.key))) {
+                        current.remove(t.key);
+                        stop(t);
+                    }
+                }
+            }
+            if (wanted.isEmpty()) {
+                if (current != null && current.isEmpty()) {
+                    targets.remove(name);
+                    removePortMeters(name);
+                }
+                continue;
+            }
+            ConcurrentHashMap<String, CheckTarget> byKey =
+                    targets.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+            PortMeters meters = portMeters.computeIfAbsent(name, this::portMeters);
+            for (Map.Entry<String, InetSocketAddress> w : wanted.entrySet()) {
+                if (!byKey.containsKey(w.getKey())) {
+                    CheckTarget t = newTarget(name, w.getKey(), w.getValue(), check, meters);
+                    byKey.put(w.getKey(), t);
+                    t.start();
+                }
+            }
+        }
+    }
+
+    private CheckTarget newTarget(
+            ServicePortName name, String key, InetSocketAddress address, HealthCheck check, PortMeters meters) {
+        // By (port, backend), so a target that replaces another runs after the old one's stop on the same loop.
+        CheckLoop loop = loops.get(Math.floorMod(Objects.hash(name, key), loops.size()));
+        CheckTarget t = new CheckTarget(
+                name,
+                key,
+                address,
+                check,
+                loop,
+                address.getAddress() instanceof Inet4Address ? ipv4 : ipv6,
+                unavailable,
+                meters.passed,
+                meters.failed);
+        gauges.put(
+                t,
+                Gauge.builder("vipd.backend.health.up", t, target -> target.up() ? 1 : 0)
+                        .description("1 while a health-checked backend is up, 0 while it is down")
+                        .tags("service", name.toString(), "backend", key)
+                        .register(registry));
+        return t;
+    }
+
+    private void stop(CheckTarget t) {
+        t.stop();
+        Meter gauge = gauges.remove(t);
+        if (gauge != null) {
+            registry.remove(gauge);
+        }
+    }
+
+    private PortMeters portMeters(ServicePortName name) {
+        return new PortMeters(checkCounter(name, "pass"), checkCounter(name, "fail"));
+    }
+
+    private Counter checkCounter(ServicePortName name, String result) {
+        return Counter.builder("vipd.health.checks")
+                .description("Active health checks run, by result")
+                .tags("service", name.toString(), "result", result)
+                .register(registry);
+    }
+
+    private void removePortMeters(ServicePortName name) {
+        PortMeters m = portMeters.remove(name);
+        if (m != null) {
+            registry.remove(m.passed);
+            registry.remove(m.failed);
+        }
+    }
+}
