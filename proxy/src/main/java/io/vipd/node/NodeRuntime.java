@@ -87,6 +87,7 @@ public final class NodeRuntime implements AutoCloseable {
     private final ProxyServer proxy;
     private final Interception interception;
     private final HealthCheckServer healthChecks;
+    private final NodeUdp6Listeners udp6Listeners;
     private final List<InetAddress> nodePortIps;
     private final AtomicBoolean initialSyncDone = new AtomicBoolean();
     private final boolean sourceIpPreserved;
@@ -126,6 +127,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.health = new HealthState(Clock.systemUTC(), settings.syncPeriod().multipliedBy(2));
         this.proxy = new ProxyServer(table, forwarding.withTransparent(true), registry);
         this.interception = new Interception(CommandRunner.processes(), interceptionConfig, registry);
+        this.udp6Listeners = new NodeUdp6Listeners(proxy, nodePortIps);
         this.sourceIpPreserved = interceptionConfig.transparentEgress();
         Gauge.builder("vipd.source.ip.preserved", () -> sourceIpPreserved ? 1 : 0)
                 .description("1 when backends see clients' addresses where safe (--source-ip=client), 0 when they "
@@ -304,6 +306,8 @@ public final class NodeRuntime implements AutoCloseable {
         try {
             succession.awaitRelease();
             proxy.openTransparent(tproxyAddress, tproxyAddress);
+            table.addListener(udp6Listeners);
+            udp6Listeners.syncAll(table);
             bindAdmin();
             serving = true;
             syncHealthChecks();
@@ -356,6 +360,8 @@ public final class NodeRuntime implements AutoCloseable {
         handedOver = true;
         verifier.shutdownNow();
         table.removeListener(interception);
+        table.removeListener(udp6Listeners);
+        udp6Listeners.stop();
         if (snapshots != null) {
             table.removeListener(snapshots);
             snapshots.close();

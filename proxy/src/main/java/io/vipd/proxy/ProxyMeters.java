@@ -22,6 +22,7 @@ final class ProxyMeters {
     final Counter udpEvictedBackendGone;
     final Counter udpEvictedUnreachable;
     final Counter udpDroppedFull;
+    final UnroutableDatagrams unroutable;
 
     ProxyMeters(MeterRegistry registry) {
         connectDuration = Timer.builder("vipd.connect.duration")
@@ -43,6 +44,7 @@ final class ProxyMeters {
         udpEvictedBackendGone = eviction(registry, "backend_gone");
         udpEvictedUnreachable = eviction(registry, "unreachable");
         udpDroppedFull = eviction(registry, "full");
+        unroutable = new UnroutableDatagrams(registry);
     }
 
     private static Counter eviction(MeterRegistry registry, String reason) {

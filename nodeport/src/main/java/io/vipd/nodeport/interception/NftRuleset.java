@@ -10,8 +10,8 @@ import java.util.Set;
  *
  * <p>The chains: {@code prerouting} (filter hook, mangle priority) drops LoadBalancer traffic from outside
  * the source ranges, rejects or drops new flows to frontends without usable endpoints, and sends the rest
- * to vipd's transparent listeners with TPROXY, marking it so policy routing delivers it locally, and drops what
- * TPROXY found no listener for (no vipd serving at that moment: the client retries);
+ * to vipd's transparent listeners (IPv6 UDP: to each frontend's own socket) with TPROXY, marking it so policy
+ * routing delivers it locally, and drops what TPROXY found no listener for (no vipd serving at that moment: the client retries);
  * {@code output} (route hook) marks the node's own traffic to frontends, so it is rerouted through
  * {@code lo} and meets the same prerouting rules. Reject in prerouting needs Linux 5.9 or later.
  * Stateless.
@@ -23,6 +23,16 @@ public final class NftRuleset {
      * the client) go straight to them: marked for local delivery, before any TPROXY rule.
      */
     static final String SOCKET_RULE_MATCH = "meta l4proto { tcp, udp } socket transparent 1 ";
+
+    /**
+     * IPv6 UDP goes to a socket bound to the frontend itself ({@code [VIP]:port}, or {@code [node IP]:nodePort}),
+     * not to the transparent listener: Netty reads only the IPv4 original destination
+     * ({@code IP_ORIGDSTADDR}), so on the shared listener an IPv6 datagram's frontend is unknown. With the
+     * packet's own destination as the TPROXY address and no port (the destination port stays), the kernel's
+     * listener lookup ({@code nf_tproxy_get_sock_v6}) finds exactly that socket; without an address it would
+     * look up the receiving interface's first address instead.
+     */
+    static final String IPV6_UDP_TARGET = "ip6 daddr";
 
     private NftRuleset() {}
 
@@ -131,7 +141,8 @@ public final class NftRuleset {
             rules.add("ct state new " + nodePort + " @no-local-endpoint-drop-nodeports " + notShortCircuit + " drop");
             for (String proto : new String[] {"tcp", "udp"}) {
                 int port = proto.equals("tcp") ? config.tcpPort() : config.udpPort();
-                String tproxy = "meta l4proto " + proto + " tproxy " + ip + " to :" + port + " " + mark + " accept";
+                String target = fam.equals("v6") && proto.equals("udp") ? IPV6_UDP_TARGET : ":" + port;
+                String tproxy = "meta l4proto " + proto + " tproxy " + ip + " to " + target + " " + mark + " accept";
                 rules.add(key + " @frontends-" + fam + " " + tproxy);
                 rules.add(nodePort + " @nodeports " + tproxy);
             }
