@@ -10,6 +10,7 @@ import io.vipd.lb.TableListener;
 import java.io.IOException;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,9 @@ public final class Interception implements TableListener, AutoCloseable {
     private final InterceptionConfig config;
     private final PolicyRouting routing;
     private final Map<ServicePortName, Map<NftSet, Set<String>>> contributions = new HashMap<>();
+    /** The SCTP service ports' chains ({@link SctpForwarding}), by service port. */
+    private final Map<ServicePortName, Map<String, List<String>>> sctpChains = new HashMap<>();
+
     private final Map<NftSet, Map<String, Integer>> counts = new EnumMap<>(NftSet.class);
     private final Counter syncFailures;
     private boolean synced;
@@ -72,13 +76,18 @@ public final class Interception implements TableListener, AutoCloseable {
     public synchronized void syncAll(ServiceTable table) throws IOException {
         contributions.clear();
         counts.clear();
+        sctpChains.clear();
         count(NftElements.node(config), 1);
         for (ServicePortEntry e : table.entries()) {
-            Map<NftSet, Set<String>> c = NftElements.of(e, config.nodePortAddresses());
+            SctpForwarding.Rules sctp = SctpForwarding.of(e, config);
+            Map<NftSet, Set<String>> c = contribution(e, sctp);
             contributions.put(e.name(), c);
+            if (!sctp.chains().isEmpty()) {
+                sctpChains.put(e.name(), sctp.chains());
+            }
             count(c, 1);
         }
-        apply(NftRuleset.replace(config, desired()));
+        apply(NftRuleset.replace(config, desired(), allSctpChains()));
         synced = true;
         log.atInfo().addKeyValue("servicePorts", contributions.size()).log("nftables table inet vipd synced");
     }
@@ -90,10 +99,24 @@ public final class Interception implements TableListener, AutoCloseable {
         }
         Map<NftSet, Set<String>> additions = new EnumMap<>(NftSet.class);
         Map<NftSet, Set<String>> deletions = new EnumMap<>(NftSet.class);
+        Map<String, List<String>> chains = new LinkedHashMap<>();
+        Set<String> chainsGone = new LinkedHashSet<>();
         for (ServicePortName name : changed) {
             ServicePortEntry entry = table.get(name);
-            Map<NftSet, Set<String>> next =
-                    entry == null ? Map.of() : NftElements.of(entry, config.nodePortAddresses());
+            SctpForwarding.Rules sctp = entry == null ? SctpForwarding.Rules.NONE : SctpForwarding.of(entry, config);
+            Map<String, List<String>> previousChains = sctpChains.getOrDefault(name, Map.of());
+            if (!sctp.chains().equals(previousChains)) {
+                chains.putAll(sctp.chains());
+                previousChains.keySet().stream()
+                        .filter(c -> !sctp.chains().containsKey(c))
+                        .forEach(chainsGone::add);
+                if (sctp.chains().isEmpty()) {
+                    sctpChains.remove(name);
+                } else {
+                    sctpChains.put(name, sctp.chains());
+                }
+            }
+            Map<NftSet, Set<String>> next = entry == null ? Map.of() : contribution(entry, sctp);
             Map<NftSet, Set<String>> previous = contributions.getOrDefault(name, Map.of());
             if (next.equals(previous)) {
                 continue;
@@ -117,7 +140,7 @@ public final class Interception implements TableListener, AutoCloseable {
             d.getValue().removeAll(both);
             add.removeAll(both);
         }
-        String script = NftRuleset.delta(additions, deletions);
+        String script = NftRuleset.delta(additions, deletions, chains, chainsGone);
         if (script.isEmpty()) {
             return;
         }
@@ -126,7 +149,7 @@ public final class Interception implements TableListener, AutoCloseable {
         } catch (IOException e) {
             log.atWarn().addKeyValue("error", e.getMessage()).log("nftables update failed; replacing the table");
             try {
-                apply(NftRuleset.replace(config, desired()));
+                apply(NftRuleset.replace(config, desired(), allSctpChains()));
             } catch (IOException again) {
                 log.atError().addKeyValue("error", again.getMessage()).log("nftables table replace failed");
             }
@@ -164,6 +187,22 @@ public final class Interception implements TableListener, AutoCloseable {
         Map<NftSet, Set<String>> out = new EnumMap<>(NftSet.class);
         counts.forEach((set, els) -> out.put(set, new java.util.TreeSet<>(els.keySet())));
         return out;
+    }
+
+    /** Every SCTP service port's chains, in the order they may be declared. */
+    public synchronized Map<String, List<String>> allSctpChains() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        sctpChains.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.putAll(e.getValue()));
+        return out;
+    }
+
+    /** What a service port puts in the sets and maps: interception, reject/drop/firewall and SCTP forwarding. */
+    private Map<NftSet, Set<String>> contribution(ServicePortEntry entry, SctpForwarding.Rules sctp) {
+        Map<NftSet, Set<String>> c = NftElements.of(entry, config.nodePortAddresses());
+        sctp.elements()
+                .forEach((set, els) ->
+                        c.computeIfAbsent(set, k -> new LinkedHashSet<>()).addAll(els));
+        return c;
     }
 
     /** nft transactions applied so far. */

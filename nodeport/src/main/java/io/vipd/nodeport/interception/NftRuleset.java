@@ -42,10 +42,16 @@ public final class NftRuleset {
      * either the old or the new table, never none. Used at start and to repair after a failed update.
      */
     public static String replace(InterceptionConfig config, Map<NftSet, Set<String>> elements) {
+        return replace(config, elements, Map.of());
+    }
+
+    /** As {@link #replace(InterceptionConfig, Map)}, with the SCTP service ports' chains ({@link SctpForwarding}). */
+    public static String replace(
+            InterceptionConfig config, Map<NftSet, Set<String>> elements, Map<String, List<String>> sctpChains) {
         StringBuilder b = new StringBuilder();
         b.append("table ").append(TABLE).append(" {}\n");
         b.append("delete table ").append(TABLE).append('\n');
-        b.append(declaration(config, elements));
+        b.append(declaration(config, elements, sctpChains));
         return b.toString();
     }
 
@@ -56,11 +62,22 @@ public final class NftRuleset {
 
     /** The table declaration with its sets, elements and chains. */
     public static String declaration(InterceptionConfig config, Map<NftSet, Set<String>> elements) {
+        return declaration(config, elements, Map.of());
+    }
+
+    /**
+     * The table declaration with its sets, elements and chains, and the SCTP service ports' chains (each listed
+     * after the chains it jumps to, and all before the maps that name them).
+     */
+    public static String declaration(
+            InterceptionConfig config, Map<NftSet, Set<String>> elements, Map<String, List<String>> sctpChains) {
         StringBuilder b = new StringBuilder();
         b.append("table ").append(TABLE).append(" {\n");
         b.append("\tcomment \"vipd node mode: Service interception. Remove with vipd cleanup.\"\n");
+        chain(b, SctpForwarding.MARK_FOR_MASQUERADE, null, List.of(markForMasquerade(config)));
+        sctpChains.forEach((name, rules) -> chain(b, name, null, rules));
         for (NftSet set : NftSet.values()) {
-            b.append("\tset ").append(set.setName()).append(" {\n");
+            b.append(set.map() ? "\tmap " : "\tset ").append(set.setName()).append(" {\n");
             b.append("\t\ttype ").append(set.type()).append('\n');
             if (set.interval()) {
                 b.append("\t\tflags interval\n");
@@ -83,7 +100,85 @@ public final class NftRuleset {
             b.append("\t\t").append(rule).append('\n');
         }
         b.append("\t}\n");
+        chain(b, "sctp-nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", sctpDnatRules());
+        chain(b, "sctp-nat-output", "type nat hook output priority -100; policy accept;", sctpDnatRules());
+        chain(
+                b,
+                "sctp-nat-postrouting",
+                "type nat hook postrouting priority srcnat; policy accept;",
+                List.of(masquerade(config)));
         b.append("}\n");
+        return b.toString();
+    }
+
+    private static void chain(StringBuilder b, String name, String hook, List<String> rules) {
+        b.append("\tchain ").append(name).append(" {\n");
+        if (hook != null) {
+            b.append("\t\t").append(hook).append('\n');
+        }
+        for (String rule : rules) {
+            b.append("\t\t").append(rule).append('\n');
+        }
+        b.append("\t}\n");
+    }
+
+    /** New SCTP associations to a frontend go to its service port's chain ({@link SctpForwarding}). */
+    static List<String> sctpDnatRules() {
+        return List.of(
+                "ip daddr . meta l4proto . th dport vmap @" + NftSet.SCTP_SERVICE_IPS_V4.setName(),
+                "ip6 daddr . meta l4proto . th dport vmap @" + NftSet.SCTP_SERVICE_IPS_V6.setName(),
+                "ip daddr @nodeport-ips-v4 meta l4proto . th dport vmap @" + NftSet.SCTP_NODEPORTS_V4.setName(),
+                "ip6 daddr @nodeport-ips-v6 meta l4proto . th dport vmap @" + NftSet.SCTP_NODEPORTS_V6.setName());
+    }
+
+    private static String markForMasquerade(InterceptionConfig config) {
+        return "meta mark set meta mark | " + String.format("0x%08x", config.masqueradeMark());
+    }
+
+    private static String masquerade(InterceptionConfig config) {
+        int m = config.masqueradeMark();
+        return "meta mark & " + String.format("0x%08x", m) + " != 0 meta mark set meta mark & "
+                + String.format("0x%08x", ~m) + " masquerade fully-random";
+    }
+
+    /**
+     * A script that replaces some SCTP service ports' chains and changes elements, as one transaction: the
+     * chains they now have are created or emptied and filled first (so that new elements can name them), then
+     * the elements change, then chains no longer used are deleted (nothing names them any more).
+     *
+     * @param chains       every chain of the changed service ports, with its rules
+     * @param chainsGone   chains of the changed service ports that are no longer used
+     */
+    public static String delta(
+            Map<NftSet, Set<String>> additions,
+            Map<NftSet, Set<String>> deletions,
+            Map<String, List<String>> chains,
+            Set<String> chainsGone) {
+        StringBuilder b = new StringBuilder();
+        chains.keySet()
+                .forEach(name -> b.append("add chain ")
+                        .append(TABLE)
+                        .append(' ')
+                        .append(name)
+                        .append('\n'));
+        chains.forEach((name, rules) -> {
+            b.append("flush chain ").append(TABLE).append(' ').append(name).append('\n');
+            for (String rule : rules) {
+                b.append("add rule ")
+                        .append(TABLE)
+                        .append(' ')
+                        .append(name)
+                        .append(' ')
+                        .append(rule)
+                        .append('\n');
+            }
+        });
+        b.append(delta(additions, deletions));
+        // Emptied first: a chain jumping to another one deleted here would keep it referenced.
+        chainsGone.forEach(name ->
+                b.append("flush chain ").append(TABLE).append(' ').append(name).append('\n'));
+        chainsGone.forEach(name ->
+                b.append("delete chain ").append(TABLE).append(' ').append(name).append('\n'));
         return b.toString();
     }
 
@@ -101,7 +196,7 @@ public final class NftRuleset {
                         .append(' ')
                         .append(set.setName())
                         .append(" { ")
-                        .append(String.join(", ", del))
+                        .append(String.join(", ", del.stream().map(set::key).toList()))
                         .append(" }\n");
             }
         }
