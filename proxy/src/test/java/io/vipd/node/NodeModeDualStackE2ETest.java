@@ -202,6 +202,11 @@ class NodeModeDualStackE2ETest {
         assertThat(c.udp(c.client, "[2001:2:0:f::11]", 53, 41000)).as(logs()).isEqualTo(first);
         assertThat(c.udp(c.ext, "[" + NODE_IP6 + "]", 30189, 41001)).as(logs()).isIn(PODS);
         assertThat(c.udp(c.ext, "[2001:2:0:f::1:11]", 53, 41002)).as(logs()).isIn(PODS);
+        // From a pod to its own node's NodePort, and from the node itself (rerouted through lo by the output rule).
+        assertThat(c.udp(c.client, "[" + NODE_IP6 + "]", 30189, 41003))
+                .as(logs())
+                .isIn(PODS);
+        assertThat(c.udp(c.node, "[2001:2:0:f::11]", 53, 41004)).as(logs()).isIn(PODS);
     }
 
     @Test
