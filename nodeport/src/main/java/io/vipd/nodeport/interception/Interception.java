@@ -36,8 +36,8 @@ public final class Interception implements TableListener, AutoCloseable {
     private final InterceptionConfig config;
     private final PolicyRouting routing;
     private final Map<ServicePortName, Map<NftSet, Set<String>>> contributions = new HashMap<>();
-    /** The SCTP service ports' chains ({@link SctpForwarding}), by service port. */
-    private final Map<ServicePortName, Map<String, List<String>>> sctpChains = new HashMap<>();
+    /** The SCTP service ports' sets and chains ({@link SctpForwarding}), by service port. */
+    private final Map<ServicePortName, SctpForwarding.Rules> sctp = new HashMap<>();
 
     private final Map<NftSet, Map<String, Integer>> counts = new EnumMap<>(NftSet.class);
     private final Counter syncFailures;
@@ -76,18 +76,18 @@ public final class Interception implements TableListener, AutoCloseable {
     public synchronized void syncAll(ServiceTable table) throws IOException {
         contributions.clear();
         counts.clear();
-        sctpChains.clear();
+        sctp.clear();
         count(NftElements.node(config), 1);
         for (ServicePortEntry e : table.entries()) {
-            SctpForwarding.Rules sctp = SctpForwarding.of(e, config);
-            Map<NftSet, Set<String>> c = contribution(e, sctp);
+            SctpForwarding.Rules rules = SctpForwarding.of(e, config);
+            Map<NftSet, Set<String>> c = contribution(e, rules);
             contributions.put(e.name(), c);
-            if (!sctp.chains().isEmpty()) {
-                sctpChains.put(e.name(), sctp.chains());
+            if (!rules.chains().isEmpty()) {
+                sctp.put(e.name(), rules);
             }
             count(c, 1);
         }
-        apply(NftRuleset.replace(config, desired(), allSctpChains()));
+        apply(NftRuleset.replace(config, desired(), allSctp()));
         synced = true;
         log.atInfo().addKeyValue("servicePorts", contributions.size()).log("nftables table inet vipd synced");
     }
@@ -99,24 +99,30 @@ public final class Interception implements TableListener, AutoCloseable {
         }
         Map<NftSet, Set<String>> additions = new EnumMap<>(NftSet.class);
         Map<NftSet, Set<String>> deletions = new EnumMap<>(NftSet.class);
+        Map<String, String> sets = new LinkedHashMap<>();
         Map<String, List<String>> chains = new LinkedHashMap<>();
         Set<String> chainsGone = new LinkedHashSet<>();
+        Set<String> setsGone = new LinkedHashSet<>();
         for (ServicePortName name : changed) {
             ServicePortEntry entry = table.get(name);
-            SctpForwarding.Rules sctp = entry == null ? SctpForwarding.Rules.NONE : SctpForwarding.of(entry, config);
-            Map<String, List<String>> previousChains = sctpChains.getOrDefault(name, Map.of());
-            if (!sctp.chains().equals(previousChains)) {
-                chains.putAll(sctp.chains());
-                previousChains.keySet().stream()
-                        .filter(c -> !sctp.chains().containsKey(c))
+            SctpForwarding.Rules rules = entry == null ? SctpForwarding.Rules.NONE : SctpForwarding.of(entry, config);
+            SctpForwarding.Rules before = sctp.getOrDefault(name, SctpForwarding.Rules.NONE);
+            if (!rules.chains().equals(before.chains()) || !rules.sets().equals(before.sets())) {
+                sets.putAll(rules.sets());
+                chains.putAll(rules.chains());
+                before.chains().keySet().stream()
+                        .filter(c -> !rules.chains().containsKey(c))
                         .forEach(chainsGone::add);
-                if (sctp.chains().isEmpty()) {
-                    sctpChains.remove(name);
+                before.sets().keySet().stream()
+                        .filter(c -> !rules.sets().containsKey(c))
+                        .forEach(setsGone::add);
+                if (rules.chains().isEmpty()) {
+                    sctp.remove(name);
                 } else {
-                    sctpChains.put(name, sctp.chains());
+                    sctp.put(name, rules);
                 }
             }
-            Map<NftSet, Set<String>> next = entry == null ? Map.of() : contribution(entry, sctp);
+            Map<NftSet, Set<String>> next = entry == null ? Map.of() : contribution(entry, rules);
             Map<NftSet, Set<String>> previous = contributions.getOrDefault(name, Map.of());
             if (next.equals(previous)) {
                 continue;
@@ -140,7 +146,8 @@ public final class Interception implements TableListener, AutoCloseable {
             d.getValue().removeAll(both);
             add.removeAll(both);
         }
-        String script = NftRuleset.delta(additions, deletions, chains, chainsGone);
+        String script = NftRuleset.delta(
+                additions, deletions, new SctpForwarding.Rules(sets, chains, Map.of()), chainsGone, setsGone);
         if (script.isEmpty()) {
             return;
         }
@@ -149,7 +156,7 @@ public final class Interception implements TableListener, AutoCloseable {
         } catch (IOException e) {
             log.atWarn().addKeyValue("error", e.getMessage()).log("nftables update failed; replacing the table");
             try {
-                apply(NftRuleset.replace(config, desired(), allSctpChains()));
+                apply(NftRuleset.replace(config, desired(), allSctp()));
             } catch (IOException again) {
                 log.atError().addKeyValue("error", again.getMessage()).log("nftables table replace failed");
             }
@@ -189,11 +196,15 @@ public final class Interception implements TableListener, AutoCloseable {
         return out;
     }
 
-    /** Every SCTP service port's chains, in the order they may be declared. */
-    public synchronized Map<String, List<String>> allSctpChains() {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        sctpChains.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.putAll(e.getValue()));
-        return out;
+    /** Every SCTP service port's sets and chains, in the order they may be declared (elements not included). */
+    public synchronized SctpForwarding.Rules allSctp() {
+        Map<String, String> sets = new LinkedHashMap<>();
+        Map<String, List<String>> chains = new LinkedHashMap<>();
+        sctp.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            sets.putAll(e.getValue().sets());
+            chains.putAll(e.getValue().chains());
+        });
+        return new SctpForwarding.Rules(sets, chains, Map.of());
     }
 
     /** What a service port puts in the sets and maps: interception, reject/drop/firewall and SCTP forwarding. */

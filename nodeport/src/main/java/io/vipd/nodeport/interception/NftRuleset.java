@@ -42,16 +42,19 @@ public final class NftRuleset {
      * either the old or the new table, never none. Used at start and to repair after a failed update.
      */
     public static String replace(InterceptionConfig config, Map<NftSet, Set<String>> elements) {
-        return replace(config, elements, Map.of());
+        return replace(config, elements, SctpForwarding.Rules.NONE);
     }
 
-    /** As {@link #replace(InterceptionConfig, Map)}, with the SCTP service ports' chains ({@link SctpForwarding}). */
+    /**
+     * As {@link #replace(InterceptionConfig, Map)}, with the SCTP service ports' affinity sets and chains
+     * ({@link SctpForwarding}; their map elements are in {@code elements}).
+     */
     public static String replace(
-            InterceptionConfig config, Map<NftSet, Set<String>> elements, Map<String, List<String>> sctpChains) {
+            InterceptionConfig config, Map<NftSet, Set<String>> elements, SctpForwarding.Rules sctp) {
         StringBuilder b = new StringBuilder();
         b.append("table ").append(TABLE).append(" {}\n");
         b.append("delete table ").append(TABLE).append('\n');
-        b.append(declaration(config, elements, sctpChains));
+        b.append(declaration(config, elements, sctp));
         return b.toString();
     }
 
@@ -62,20 +65,26 @@ public final class NftRuleset {
 
     /** The table declaration with its sets, elements and chains. */
     public static String declaration(InterceptionConfig config, Map<NftSet, Set<String>> elements) {
-        return declaration(config, elements, Map.of());
+        return declaration(config, elements, SctpForwarding.Rules.NONE);
     }
 
     /**
-     * The table declaration with its sets, elements and chains, and the SCTP service ports' chains (each listed
-     * after the chains it jumps to, and all before the maps that name them).
+     * The table declaration with its sets, elements and chains, and the SCTP service ports' affinity sets and
+     * chains (a chain after the sets it updates and the chains it jumps to, all before the maps that name them).
      */
     public static String declaration(
-            InterceptionConfig config, Map<NftSet, Set<String>> elements, Map<String, List<String>> sctpChains) {
+            InterceptionConfig config, Map<NftSet, Set<String>> elements, SctpForwarding.Rules sctp) {
         StringBuilder b = new StringBuilder();
         b.append("table ").append(TABLE).append(" {\n");
         b.append("\tcomment \"vipd node mode: Service interception. Remove with vipd cleanup.\"\n");
+        sctp.sets()
+                .forEach((name, declaration) -> b.append("\tset ")
+                        .append(name)
+                        .append(" { ")
+                        .append(declaration)
+                        .append(" }\n"));
         chain(b, SctpForwarding.MARK_FOR_MASQUERADE, null, List.of(markForMasquerade(config)));
-        sctpChains.forEach((name, rules) -> chain(b, name, null, rules));
+        sctp.chains().forEach((name, rules) -> chain(b, name, null, rules));
         for (NftSet set : NftSet.values()) {
             b.append(set.map() ? "\tmap " : "\tset ").append(set.setName()).append(" {\n");
             b.append("\t\ttype ").append(set.type()).append('\n');
@@ -142,44 +151,40 @@ public final class NftRuleset {
     }
 
     /**
-     * A script that replaces some SCTP service ports' chains and changes elements, as one transaction: the
-     * chains they now have are created or emptied and filled first (so that new elements can name them), then
-     * the elements change, then chains no longer used are deleted (nothing names them any more).
+     * A script that replaces some SCTP service ports' sets and chains and changes elements, as one transaction:
+     * the sets and chains they now have are created, the chains emptied and filled (so that new elements can name
+     * them), then the elements change, then the chains and sets no longer used are deleted (nothing names them
+     * any more).
      *
-     * @param chains       every chain of the changed service ports, with its rules
-     * @param chainsGone   chains of the changed service ports that are no longer used
+     * @param changed    every set and chain of the changed service ports
+     * @param chainsGone chains of the changed service ports that are no longer used
+     * @param setsGone   affinity sets of the changed service ports that are no longer used
      */
     public static String delta(
             Map<NftSet, Set<String>> additions,
             Map<NftSet, Set<String>> deletions,
-            Map<String, List<String>> chains,
-            Set<String> chainsGone) {
+            SctpForwarding.Rules changed,
+            Set<String> chainsGone,
+            Set<String> setsGone) {
         StringBuilder b = new StringBuilder();
-        chains.keySet()
-                .forEach(name -> b.append("add chain ")
-                        .append(TABLE)
-                        .append(' ')
-                        .append(name)
-                        .append('\n'));
-        chains.forEach((name, rules) -> {
-            b.append("flush chain ").append(TABLE).append(' ').append(name).append('\n');
+        changed.sets().forEach((name, declaration) -> line(b, "add set", name + " { " + declaration + " }"));
+        changed.chains().keySet().forEach(name -> line(b, "add chain", name));
+        changed.chains().forEach((name, rules) -> {
+            line(b, "flush chain", name);
             for (String rule : rules) {
-                b.append("add rule ")
-                        .append(TABLE)
-                        .append(' ')
-                        .append(name)
-                        .append(' ')
-                        .append(rule)
-                        .append('\n');
+                line(b, "add rule", name + " " + rule);
             }
         });
         b.append(delta(additions, deletions));
         // Emptied first: a chain jumping to another one deleted here would keep it referenced.
-        chainsGone.forEach(name ->
-                b.append("flush chain ").append(TABLE).append(' ').append(name).append('\n'));
-        chainsGone.forEach(name ->
-                b.append("delete chain ").append(TABLE).append(' ').append(name).append('\n'));
+        chainsGone.forEach(name -> line(b, "flush chain", name));
+        chainsGone.forEach(name -> line(b, "delete chain", name));
+        setsGone.forEach(name -> line(b, "delete set", name));
         return b.toString();
+    }
+
+    private static void line(StringBuilder b, String command, String rest) {
+        b.append(command).append(' ').append(TABLE).append(' ').append(rest).append('\n');
     }
 
     /**

@@ -33,8 +33,9 @@ import java.util.Set;
  * outside the pod CIDRs is masqueraded, as kube-proxy does when it can tell pod traffic apart.
  *
  * <p>The reject and drop decisions are the TCP and UDP ones ({@link NftElements}: the filter chain acts before
- * NAT); so are loadBalancerSourceRanges. Not done for SCTP: ClientIP session affinity (each association picks at
- * random) and weights. Pure functions.
+ * NAT); so are loadBalancerSourceRanges. ClientIP session affinity is kube-proxy's (a timed set of clients per
+ * endpoint), so it is not shared with the proxy's affinity table. Endpoint weights are not used. Pure
+ * functions.
  */
 public final class SctpForwarding {
     /** Marks a packet for masquerade in postrouting; the chain sets {@link InterceptionConfig#masqueradeMark}. */
@@ -43,11 +44,12 @@ public final class SctpForwarding {
     /**
      * What one SCTP service port adds to the table.
      *
+     * @param sets     its ClientIP affinity sets (name to declaration), which its chains use
      * @param chains   its chains, each with its rules, a chain listed after the chains it jumps to
      * @param elements its map elements ({@code key : goto chain})
      */
-    public record Rules(Map<String, List<String>> chains, Map<NftSet, Set<String>> elements) {
-        static final Rules NONE = new Rules(Map.of(), Map.of());
+    public record Rules(Map<String, String> sets, Map<String, List<String>> chains, Map<NftSet, Set<String>> elements) {
+        static final Rules NONE = new Rules(Map.of(), Map.of(), Map.of());
     }
 
     private SctpForwarding() {}
@@ -57,20 +59,22 @@ public final class SctpForwarding {
         if (entry.name().protocol() != Protocol.SCTP) {
             return Rules.NONE;
         }
+        Map<String, String> sets = new LinkedHashMap<>();
         Map<String, List<String>> chains = new LinkedHashMap<>();
         Map<NftSet, Set<String>> elements = new EnumMap<>(NftSet.class);
         for (boolean v6 : new boolean[] {false, true}) {
             if (entry.hasFamily(v6)) {
-                family(entry, config, v6, chains, elements);
+                family(entry, config, v6, sets, chains, elements);
             }
         }
-        return new Rules(chains, elements);
+        return new Rules(sets, chains, elements);
     }
 
     private static void family(
             ServicePortEntry entry,
             InterceptionConfig config,
             boolean v6,
+            Map<String, String> sets,
             Map<String, List<String>> chains,
             Map<NftSet, Set<String>> elements) {
         String ip = v6 ? "ip6" : "ip";
@@ -100,10 +104,23 @@ public final class SctpForwarding {
         Map<String, List<String>> policyRules = new LinkedHashMap<>();
         for (Map.Entry<BackendSet, String> p : policyChains.entrySet()) {
             List<String> targets = new ArrayList<>();
+            List<String> sticky = new ArrayList<>();
             for (Backend b : eligible(p.getKey(), v6)) {
                 String ep = prefix + "ep-" + hash(b.key());
+                String affinity = null;
+                if (entry.clientIpAffinity()) {
+                    // kube-proxy's ClientIP affinity: a set per endpoint of the clients it served, each entry
+                    // expiring after the timeout; a client in one goes back to that endpoint. The timeout is
+                    // in the name: a set's timeout cannot change, so a new timeout makes a new set.
+                    affinity = prefix + "affinity-" + hash(b.key()) + "-" + entry.affinityTimeoutSeconds();
+                    sets.put(
+                            affinity,
+                            "type " + (v6 ? "ipv6_addr" : "ipv4_addr") + "; flags dynamic,timeout; timeout "
+                                    + entry.affinityTimeoutSeconds() + "s;");
+                    sticky.add(ip + " saddr @" + affinity + " goto " + ep);
+                }
                 if (!chains.containsKey(ep)) {
-                    chains.put(ep, endpointRules(ip, b));
+                    chains.put(ep, endpointRules(ip, b, affinity));
                 }
                 targets.add(targets.size() + " : goto " + ep);
             }
@@ -119,6 +136,7 @@ public final class SctpForwarding {
                     }
                 }
             }
+            rules.addAll(sticky);
             rules.add("numgen random mod " + targets.size() + " vmap { " + String.join(", ", targets) + " }");
             policyRules.put(p.getValue(), rules);
         }
@@ -176,13 +194,17 @@ public final class SctpForwarding {
         return rules;
     }
 
-    private static List<String> endpointRules(String ip, Backend b) {
+    private static List<String> endpointRules(String ip, Backend b, String affinitySet) {
         String address = Addresses.ipString(b.ip());
         String to = b.ip() instanceof Inet6Address ? "[" + address + "]" : address;
-        return List.of(
-                // A pod reaching itself through the service: masquerade, or it would answer itself directly.
-                ip + " saddr " + address + " jump " + MARK_FOR_MASQUERADE,
-                "meta l4proto sctp dnat " + ip + " to " + to + ":" + b.port());
+        List<String> rules = new ArrayList<>();
+        // A pod reaching itself through the service: masquerade, or it would answer itself directly.
+        rules.add(ip + " saddr " + address + " jump " + MARK_FOR_MASQUERADE);
+        if (affinitySet != null) {
+            rules.add("update @" + affinitySet + " { " + ip + " saddr }");
+        }
+        rules.add("meta l4proto sctp dnat " + ip + " to " + to + ":" + b.port());
+        return rules;
     }
 
     private static boolean forwards(Route r, boolean v6) {

@@ -84,6 +84,46 @@ class SctpDnatInNamespaceTest {
         }
     }
 
+    @Test
+    void clientIpAffinityRemembersTheClientAndATimeoutChangeReplacesTheSets() throws Exception {
+        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
+        List<NetNs> all = new ArrayList<>();
+        try {
+            NetNs node = track(all, NetNs.create("sn"));
+            NetNs pod = track(all, NetNs.create("sp"));
+            NetNs client = track(all, NetNs.create("sc"));
+            node.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
+            link(node, pod, "198.18.129", "p");
+            link(node, client, "198.18.131", "c");
+            ServiceTable table = new ServiceTable();
+            table.apply(List.of(sticky(600)), List.of());
+            Interception interception = new Interception(node.runner(), CONFIG);
+            table.addListener(interception);
+            interception.start();
+            interception.syncAll(table);
+            String prefix = SctpForwarding.chainPrefix(sticky(600), false);
+            String set600 = prefix + "affinity-" + SctpForwarding.hash(POD_A.key()) + "-600";
+
+            sendInit(client, "198.19.0.60", 40010, 9999);
+            assertThat(node.run("nft", "list", "set", "inet", "vipd", set600)).contains("198.18.131.2");
+
+            table.apply(List.of(sticky(60)), List.of());
+            String set60 = prefix + "affinity-" + SctpForwarding.hash(POD_A.key()) + "-60";
+            String listed = node.run("nft", "list", "table", "inet", "vipd");
+            assertThat(listed).contains("set " + set60).doesNotContain(set600);
+        } finally {
+            for (NetNs n : all) {
+                n.close();
+            }
+        }
+    }
+
+    private static io.vipd.lb.ServicePortEntry sticky(int timeoutSeconds) {
+        return assoc(false, POD_A).toBuilder()
+                .affinityTimeoutSeconds(timeoutSeconds)
+                .build();
+    }
+
     private static NetNs track(List<NetNs> all, NetNs n) {
         all.add(n);
         return n;

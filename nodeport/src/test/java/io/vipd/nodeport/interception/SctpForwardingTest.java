@@ -122,6 +122,30 @@ class SctpForwardingTest {
     }
 
     @Test
+    void clientIpAffinityKeepsATimedSetOfClientsPerEndpoint() {
+        ServicePortEntry sticky = assoc(false, POD_A, POD_B).toBuilder()
+                .affinityTimeoutSeconds(600)
+                .build();
+        String p = SctpForwarding.chainPrefix(sticky, false);
+        String epA = p + "ep-" + SctpForwarding.hash("198.18.129.2:9998");
+        String setA = p + "affinity-" + SctpForwarding.hash("198.18.129.2:9998") + "-600";
+        SctpForwarding.Rules r = SctpForwarding.of(sticky, CONFIG);
+        assertThat(r.sets()).hasSize(2).containsEntry(setA, "type ipv4_addr; flags dynamic,timeout; timeout 600s;");
+        assertThat(r.chains().get(epA))
+                .containsExactly(
+                        "ip saddr 198.18.129.2 jump mark-for-masquerade",
+                        "update @" + setA + " { ip saddr }",
+                        "meta l4proto sctp dnat ip to 198.18.129.2:9998");
+        // A client an endpoint served goes back to it before the random pick.
+        assertThat(r.chains().get(p + "cluster"))
+                .contains("ip saddr @" + setA + " goto " + epA)
+                .last()
+                .asString()
+                .startsWith("numgen random mod 2");
+        assertThat(SctpForwarding.of(assoc(false, POD_A), CONFIG).sets()).isEmpty();
+    }
+
+    @Test
     void anEndpointChangeRewritesThatServicePortsChainsInOneTransaction() throws Exception {
         List<String> scripts = new ArrayList<>();
         Interception i = new Interception(
@@ -154,7 +178,7 @@ class SctpForwardingTest {
                 .contains("delete element inet vipd sctp-nodeports-v4 { sctp . 30300 }")
                 .contains("delete chain inet vipd " + p + "cluster")
                 .doesNotContain("add ");
-        assertThat(i.allSctpChains()).isEmpty();
+        assertThat(i.allSctp().chains()).isEmpty();
     }
 
     /** ClusterIP 198.19.0.60:9999, LoadBalancer IP 198.19.1.60, NodePort 30300, endpoints on port 9998. */
