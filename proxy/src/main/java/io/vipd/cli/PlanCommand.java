@@ -4,6 +4,7 @@ import io.vipd.admin.Json;
 import io.vipd.lb.Action;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.FrontendType;
+import io.vipd.lb.Protocol;
 import io.vipd.lb.Route;
 import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
@@ -124,6 +125,14 @@ final class PlanCommand implements Callable<Integer> {
         return rows;
     }
 
+    /**
+     * How a node forwards the port: "proxy" (vipd's transparent proxy, TCP and UDP) or "kernel" (SCTP, which
+     * TPROXY cannot intercept: nftables DNAT).
+     */
+    static String forwarding(ServicePortEntry e) {
+        return e.name().protocol() == Protocol.SCTP ? "kernel" : "proxy";
+    }
+
     static String json(List<ServicePortEntry> entries) {
         StringBuilder sb = new StringBuilder();
         sb.append("{\n  \"servicePorts\": [");
@@ -134,6 +143,7 @@ final class PlanCommand implements Callable<Integer> {
             field(sb, 6, "service", quote(e.name().service().toString())).append(",\n");
             field(sb, 6, "port", quote(e.name().port())).append(",\n");
             field(sb, 6, "protocol", quote(e.name().protocol().name())).append(",\n");
+            field(sb, 6, "forwarding", quote(forwarding(e))).append(",\n");
             field(sb, 6, "clusterEndpoints", keys(e.clusterEndpoints())).append(",\n");
             field(sb, 6, "localEndpoints", keys(e.localEndpoints())).append(",\n");
             field(sb, 6, "hasAnyEndpoints", String.valueOf(e.hasAnyEndpoints())).append(",\n");
@@ -181,12 +191,12 @@ final class PlanCommand implements Callable<Integer> {
 
     static String table(List<ServicePortEntry> entries) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"SERVICE", "PORT", "PROTO", "FRONTEND", "KIND", "ACTION", "BACKENDS"});
+        rows.add(new String[] {"SERVICE", "PORT", "PROTO", "VIA", "FRONTEND", "KIND", "ACTION", "BACKENDS"});
         for (ServicePortEntry e : entries) {
             String port = e.name().port().isEmpty() ? "-" : e.name().port();
             if (e.frontends().isEmpty()) {
                 rows.add(new String[] {
-                    e.name().service().toString(), port, e.name().protocol().name(), "-", "-", "-", "-"
+                    e.name().service().toString(), port, e.name().protocol().name(), forwarding(e), "-", "-", "-", "-"
                 });
             }
             for (Row f : rows(e)) {
@@ -198,6 +208,7 @@ final class PlanCommand implements Callable<Integer> {
                     e.name().service().toString(),
                     port,
                     e.name().protocol().name(),
+                    forwarding(e),
                     f.address(),
                     f.kind().displayName(),
                     r.action().displayName(),

@@ -1,9 +1,13 @@
 package io.vipd.edge;
 
+import io.vipd.lb.Frontend;
+import io.vipd.lb.NamespacedName;
+import io.vipd.lb.Protocol;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.watcher.FileSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -41,7 +45,26 @@ public final class KubernetesManifestFormat implements EdgeConfigFormat {
                     loaded.errors().size() > 1 ? " (and " + (loaded.errors().size() - 1) + " more)" : "";
             throw new EdgeConfigException(file, lineOf(first, documents), withoutFile(first, file) + more);
         }
+        refuseSctp(file, loaded);
         return new ManifestConfig(file, loaded, HealthCheckAnnotations.read(file, loaded.services()));
+    }
+
+    /**
+     * An edge proxies TCP and UDP only, and binding an SCTP frontend as one of them would serve the wrong protocol;
+     * {@code vipd node} forwards SCTP in the kernel instead.
+     */
+    private static void refuseSctp(String file, FileSource.Loaded loaded) throws EdgeConfigException {
+        for (Map.Entry<Frontend, NamespacedName> f :
+                FileSource.frontends(loaded).entrySet()) {
+            if (f.getKey().protocol() == Protocol.SCTP) {
+                throw new EdgeConfigException(
+                        file,
+                        0,
+                        "Service " + f.getValue() + " port " + f.getKey().port() + "/SCTP: vipd edge proxies TCP "
+                                + "and UDP only (vipd node forwards SCTP in the kernel); remove the port or the "
+                                + "Service");
+            }
+        }
     }
 
     /** Whether any document is a mapping with a top-level apiVersion or kind. */

@@ -96,6 +96,7 @@ public final class NodeRuntime implements AutoCloseable {
     /** The node's addresses, followed while running ({@link #followAddresses}). */
     private volatile NodeAddressSelection addresses;
 
+    private final NodeUdp6Listeners udp6Listeners;
     private final AtomicBoolean initialSyncDone = new AtomicBoolean();
     private final boolean sourceIpPreserved;
     private volatile long healthCheckGeneration = -1;
@@ -135,6 +136,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.proxy = new ProxyServer(table, forwarding.withTransparent(true), registry);
         this.statusMetrics = new StatusMetrics(registry, () -> new ServicesStatus(table, proxy::stats).model(), true);
         this.interception = new Interception(CommandRunner.processes(), interceptionConfig, registry);
+        this.udp6Listeners = new NodeUdp6Listeners(proxy, addresses.nodePort());
         this.sourceIpPreserved = interceptionConfig.transparentEgress();
         Gauge.builder("vipd.source.ip.preserved", () -> sourceIpPreserved ? 1 : 0)
                 .description("1 when backends see clients' addresses where safe (--source-ip=client), 0 when they "
@@ -314,6 +316,8 @@ public final class NodeRuntime implements AutoCloseable {
         try {
             succession.awaitRelease();
             proxy.openTransparent(tproxyAddress, tproxyAddress);
+            table.addListener(udp6Listeners);
+            udp6Listeners.syncAll(table);
             bindAdmin();
             serving = true;
             syncHealthChecks();
@@ -369,6 +373,8 @@ public final class NodeRuntime implements AutoCloseable {
         verifier.shutdownNow();
         interception.retire();
         table.removeListener(interception);
+        table.removeListener(udp6Listeners);
+        udp6Listeners.stop();
         if (snapshots != null) {
             table.removeListener(snapshots);
             snapshots.close();
@@ -414,6 +420,7 @@ public final class NodeRuntime implements AutoCloseable {
                                         .toList())
                         .log("Node addresses changed; NodePorts follow");
                 interception.setNodePortAddresses(next.nodePort(), table);
+                udp6Listeners.setNodePortAddresses(next.nodePort(), table);
                 healthChecks.setAddresses(next.nodePort());
             }
         } catch (IOException | RuntimeException e) {

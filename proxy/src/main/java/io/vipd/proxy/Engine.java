@@ -66,15 +66,17 @@ final class Engine {
     }
 
     /**
-     * The table entry for traffic that arrived at {@code local}: by address, or for a NodePort listener (or a
-     * transparent one whose original destination is a node address) by port.
+     * The table entry for traffic that arrived at {@code local}: by address, or for a NodePort listener (or, in
+     * node mode, a listener whose local address or original destination is a node address) by port.
      */
     FrontendEntry resolve(Protocol protocol, ListenerKind kind, InetSocketAddress local) {
         if (kind == ListenerKind.NODE_PORT) {
             return table.lookupNodePort(protocol, local.getPort());
         }
         FrontendEntry fe = table.lookup(protocol, local);
-        if (fe == null && kind == ListenerKind.TRANSPARENT && nodeAddresses.test(local.getAddress())) {
+        // Only node mode sets node addresses: its transparent listeners, and the IPv6 UDP NodePort listeners
+        // bound to each node address (see Listeners#bind).
+        if (fe == null && nodeAddresses.test(local.getAddress())) {
             fe = table.lookupNodePort(protocol, local.getPort());
         }
         return fe;

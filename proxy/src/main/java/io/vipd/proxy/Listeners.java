@@ -56,7 +56,7 @@ final class Listeners {
         this.eventLoops = loops;
         for (ListenerKind k : ListenerKind.values()) {
             acceptors.put(k, new TcpAcceptor(engine, services, meters, loops, k));
-            udpHandlers.put(k, new UdpFrontendHandler(engine, services, loops, k));
+            udpHandlers.put(k, new UdpFrontendHandler(engine, services, loops, k, meters.unroutable));
         }
     }
 
@@ -256,7 +256,9 @@ final class Listeners {
         List<Channel> channels = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
         int count = engine.transport.epoll() ? loops.size() : 1;
-        if (engine.transport.epoll()) {
+        // Node mode binds frontend sockets to Service addresses that are on no interface, which a plain probe
+        // cannot bind; there the state directory keeps a second vipd out.
+        if (engine.transport.epoll() && !(frontend != null && engine.config.transparent())) {
             try {
                 BindProbe.checkFree(address, protocol);
             } catch (IOException e) {
@@ -350,6 +352,10 @@ final class Listeners {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
             if (kind == ListenerKind.TRANSPARENT) {
                 b.option(EpollChannelOption.IP_TRANSPARENT, true).option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
+            } else if (engine.config.transparent()) {
+                // Node mode: a frontend's own socket (IPv6 UDP, see NodeUdp6Listeners) binds a Service address
+                // that is on no interface and answers from it; TPROXY hands it the frontend's datagrams.
+                b.option(EpollChannelOption.IP_TRANSPARENT, true);
             }
         }
         return b;

@@ -19,6 +19,7 @@ final class ProxyMeters {
     final Counter udpEvictedBackendGone;
     final Counter udpEvictedUnreachable;
     final Counter udpDroppedFull;
+    final UnroutableDatagrams unroutable;
 
     ProxyMeters(MeterRegistry registry) {
         retries = Counter.builder("vipd.backend.retries")
@@ -34,6 +35,7 @@ final class ProxyMeters {
         udpEvictedBackendGone = eviction(registry, "backend_gone");
         udpEvictedUnreachable = eviction(registry, "unreachable");
         udpDroppedFull = eviction(registry, "full");
+        unroutable = new UnroutableDatagrams(registry);
     }
 
     private static Counter eviction(MeterRegistry registry, String reason) {

@@ -179,7 +179,7 @@ public final class ProxyServer implements AutoCloseable {
      * connections go on as before. UDP flows that answer through a frontend's listener (edge mode) get
      * {@value #UDP_LINGER_SECONDS} s for answers still on their way, since the client's next datagrams reach
      * the successor; then they and those listeners close, so no socket stays bound here with nobody reading it.
-     * Flows with their own reply sockets (node mode) keep going until they idle out.
+     * Flows with their own reply sockets (node mode's transparent listener) keep going until they idle out.
      *
      * @return completes when no TCP connection and no UDP flow is open any more
      */
@@ -196,7 +196,7 @@ public final class ProxyServer implements AutoCloseable {
         if (!udp.isEmpty()) {
             housekeeping.schedule(
                     () -> {
-                        loops.executeOnEach(state -> state.udp.closeAll());
+                        loops.executeOnEach(state -> state.udp.closeAnsweringViaListeners());
                         udp.forEach(Channel::close);
                     },
                     UDP_LINGER_SECONDS,

@@ -36,7 +36,7 @@ final class UdpFlow implements ChannelFutureListener {
     private final Owner table;
     private final Channel replyVia;
     /** Node mode: {@code replyVia} was opened for this flow alone, so it closes with the flow. */
-    private final boolean ownsReplyVia;
+    final boolean ownsReplyVia;
 
     private final BackendSide backendSide = new BackendSide();
     private Channel channel;

@@ -48,7 +48,9 @@ final class UdpFlowTable implements UdpFlow.Owner {
     /**
      * Starts a flow to {@code backend}, or returns null when the table is full.
      *
-     * @param listener   the socket that received the datagram; replies go out through it unless in node mode
+     * @param listener   the socket that received the datagram; replies go out through it unless it is node
+     *                   mode's transparent listener (on another port)
+     * @param onFrontend whether the listener is bound to the frontend itself (a frontend's own listener)
      * @param keepClient node mode: the backend socket is bound to the client's address (IP_TRANSPARENT, any
      *                   port), so the backend sees the client's address
      */
@@ -57,6 +59,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
             ServiceRuntime service,
             Backend backend,
             Channel listener,
+            boolean onFrontend,
             EventLoop loop,
             boolean keepClient) {
         if (meters.udpFlows.incrementAndGet() > engine.config.udpMaxFlows()) {
@@ -66,7 +69,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         }
         Channel replyVia = listener;
         UdpFlow[] holder = new UdpFlow[1];
-        boolean ownReplySocket = engine.config.transparent() && engine.transport.epoll();
+        boolean ownReplySocket = !onFrontend && engine.config.transparent() && engine.transport.epoll();
         if (ownReplySocket) {
             replyVia = transparentReplySocket(key, loop, holder);
         }
@@ -207,6 +210,20 @@ final class UdpFlowTable implements UdpFlow.Owner {
     private static boolean serving(BackendSet endpoints, String key) {
         int i = endpoints.indexOf(key);
         return i >= 0 && endpoints.get(i).state().serving();
+    }
+
+    /** Forgets the flows that answer through a listener (after a hand-over, once that listener is closing). */
+    void closeAnsweringViaListeners() {
+        List<UdpFlow> via = new ArrayList<>();
+        for (UdpFlow f : flows.values()) {
+            if (!f.ownsReplyVia) {
+                via.add(f);
+            }
+        }
+        for (UdpFlow f : via) {
+            flows.remove(f.key);
+            release(f);
+        }
     }
 
     /** Forgets every flow (shutdown). */

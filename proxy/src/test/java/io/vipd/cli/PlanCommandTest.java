@@ -105,8 +105,18 @@ class PlanCommandTest {
                 .startsWith("SERVICE")
                 .contains("BACKENDS");
         assertThat(run.out())
-                .containsPattern("edge/ingress +https +TCP +\\*:30443 +NodePort +drop +-")
-                .containsPattern("shop/empty +- +TCP +10.96.10.99:8080 +ClusterIP +reject +-");
+                .containsPattern("edge/ingress +https +TCP +proxy +\\*:30443 +NodePort +drop +-")
+                .containsPattern("shop/empty +- +TCP +proxy +10.96.10.99:8080 +ClusterIP +reject +-");
+    }
+
+    @Test
+    void theTableSaysSctpIsForwardedInTheKernel() {
+        Run run = plan("--manifests", DIR.resolve("sctp.yaml").toString(), "--node-name", "node-1");
+        assertThat(run.code()).isZero();
+        assertThat(run.out().lines().findFirst().orElseThrow()).contains(" VIA ");
+        assertThat(run.out())
+                .containsPattern("telco/signalling +s1ap +SCTP +kernel +10.96.30.10:36412 +ClusterIP +forward")
+                .containsPattern("telco/signalling +http +TCP +proxy +\\*:30080 +NodePort +forward");
     }
 
     @Test

@@ -185,6 +185,23 @@ class EdgeConfigLoaderTest {
     }
 
     @Test
+    void anSctpPortInManifestsIsRefusedNamingServiceAndPort(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("manifests.yaml");
+        Files.writeString(
+                file,
+                "apiVersion: v1\nkind: Service\nmetadata: {name: signalling, namespace: telco}\n"
+                        + "spec:\n  clusterIP: 127.0.80.1\n  ports:\n"
+                        + "  - {name: http, port: 8080, protocol: TCP}\n"
+                        + "  - {name: s1ap, port: 36412, protocol: SCTP}\n");
+
+        assertThatThrownBy(() -> loader.load(file))
+                .isInstanceOf(EdgeConfigException.class)
+                .hasMessageStartingWith(file.toString())
+                .hasMessageContaining("Service telco/signalling port 36412/SCTP")
+                .hasMessageContaining("TCP and UDP only");
+    }
+
+    @Test
     void aMissingFileIsReportedByName() {
         assertThatThrownBy(() -> loader.load(Path.of("target/no-such-edge.yaml")))
                 .hasMessage("target/no-such-edge.yaml: no such file");

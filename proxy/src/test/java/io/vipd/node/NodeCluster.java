@@ -49,6 +49,19 @@ final class NodeCluster implements AutoCloseable {
     static final String POD_C = "198.18.144.2";
     /** This node's address on the link to node2: the source of its own connections to pod-c. */
     static final String NODE_LINK_IP = "198.18.66.1";
+    /**
+     * A dual-stack cluster ({@link #dualStack}) also gives the node, ext, pod-a, pod-b and client links IPv6
+     * addresses: 2001:2:0:X::1 and ::2 for 198.18.X.1 and .2; its pod CIDR is 2001:2:0:100::/56.
+     */
+    static final String CLUSTER_CIDR6 = "2001:2:0:100::/56";
+
+    static final String NODE_IP6 = "2001:2:0:64::1";
+    static final String EXT_IP6 = "2001:2:0:64::2";
+    static final String POD_A6 = "2001:2:0:129::2";
+    static final String POD_B6 = "2001:2:0:130::2";
+    static final String CLIENT_IP6 = "2001:2:0:131::2";
+    /** Where IPv6 Service addresses come from in a dual-stack cluster; ext routes it via the node. */
+    static final String SERVICE_CIDR6 = "2001:2:0:f::/64";
 
     final String id = UUID.randomUUID().toString().substring(0, 6);
     final List<NetNs> namespaces = new ArrayList<>();
@@ -65,6 +78,9 @@ final class NodeCluster implements AutoCloseable {
     KubernetesClient k8s;
     Path kubeconfig;
     Process vipd;
+    /** Set before {@link #build}: IPv6 addresses beside the IPv4 ones, and vipd told of both families. */
+    boolean dualStack;
+
     private final String apiLink;
     /** A random /30 of 198.18.255.0/24 for the API link, so concurrent runs on one machine do not collide. */
     private final int apiSubnet =
@@ -89,6 +105,9 @@ final class NodeCluster implements AutoCloseable {
         podC = ns("pc");
         node.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
         node2.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
+        if (dualStack) {
+            node.run("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+        }
         hostRun("ip", "link", "add", apiLink, "type", "veth", "peer", "name", "vb" + id, "netns", node.name());
         hostRun("ip", "addr", "add", apiIp + "/30", "dev", apiLink);
         hostRun("ip", "link", "set", apiLink, "up");
@@ -105,6 +124,10 @@ final class NodeCluster implements AutoCloseable {
         // The node's default route points at the external network, which makes 198.18.64.1 its primary IP.
         node.run("ip", "route", "add", "default", "via", EXT_IP);
         ext.run("ip", "route", "add", "198.19.0.0/16", "via", NODE_IP);
+        if (dualStack) {
+            node.run("ip", "-6", "route", "add", "default", "via", EXT_IP6);
+            ext.run("ip", "-6", "route", "add", SERVICE_CIDR6, "via", NODE_IP6);
+        }
         for (NetNs pod : List.of(podA, podB, podC)) {
             String name = pod == podA ? "pod-a" : pod == podB ? "pod-b" : "pod-c";
             start(pod, "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo " + name);
@@ -114,6 +137,14 @@ final class NodeCluster implements AutoCloseable {
             start(pod, "socat", "TCP-LISTEN:8082,fork,reuseaddr", "SYSTEM:head -c 28 | od -An -v -tx1");
             // Echoes what it reads, for long-lived connections.
             start(pod, "socat", "TCP-LISTEN:8083,fork,reuseaddr", "EXEC:cat");
+            if (dualStack && pod != podC) {
+                start(pod, "socat", "TCP6-LISTEN:8080,ipv6only=1,fork,reuseaddr", "SYSTEM:echo " + name);
+                start(
+                        pod,
+                        "socat",
+                        "TCP6-LISTEN:8081,ipv6only=1,fork,reuseaddr",
+                        "SYSTEM:echo " + name + " $SOCAT_PEERADDR");
+            }
             start(
                     pod,
                     java(),
@@ -173,9 +204,9 @@ final class NodeCluster implements AutoCloseable {
                 "--hostname-override",
                 NODE_NAME,
                 "--cluster-cidr",
-                CLUSTER_CIDR,
+                dualStack ? CLUSTER_CIDR + "," + CLUSTER_CIDR6 : CLUSTER_CIDR,
                 "--nodeport-addresses",
-                "198.18.64.0/24",
+                dualStack ? "198.18.64.0/24,2001:2:0:64::/64" : "198.18.64.0/24",
                 "--healthz-bind-address",
                 NODE_IP + ":10256",
                 "--metrics-bind-address",
@@ -377,6 +408,15 @@ final class NodeCluster implements AutoCloseable {
         pod.run("ip", "link", "set", podEnd, "up");
         if (defaultRoute) {
             pod.run("ip", "route", "add", "default", "via", prefix + ".1");
+        }
+        if (dualStack && router == node && !tag.equals("r")) {
+            // 198.18.X.0/24 ↔ 2001:2:0:X::/64; nodad: the address is usable at once, not after duplicate detection.
+            String prefix6 = "2001:2:0:" + prefix.substring(prefix.lastIndexOf('.') + 1) + "::";
+            router.run("ip", "-6", "addr", "add", prefix6 + "1/64", "dev", nodeEnd, "nodad");
+            pod.run("ip", "-6", "addr", "add", prefix6 + "2/64", "dev", podEnd, "nodad");
+            if (defaultRoute) {
+                pod.run("ip", "-6", "route", "add", "default", "via", prefix6 + "1");
+            }
         }
     }
 

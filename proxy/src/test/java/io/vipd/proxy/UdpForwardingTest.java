@@ -181,4 +181,33 @@ class UdpForwardingTest extends ProxyTestBase {
         closeLater(new UdpBackend("127.0.0.2", port));
         assertThat(ask(c, f, "found")).isEqualTo("127.0.0.2:found");
     }
+    /** Datagrams vipd cannot forward are counted by reason (and logged at a bounded rate), never lost unseen. */
+    @Test
+    void unroutableDatagramsAreCountedByReason() throws Exception {
+        Frontend empty = udpFrontend("127.0.0.1");
+        Frontend unknown = udpFrontend("127.0.0.1");
+        proxy(ProxyConfig.defaults(), entry("empty", empty, BackendSet.empty()).build());
+        // A listener whose frontend is in no service port (as a frontend removed a moment ago would be).
+        proxy.open(List.of(unknown));
+
+        DatagramSocket c = client();
+        byte[] b = "q".getBytes(StandardCharsets.US_ASCII);
+        c.send(new DatagramPacket(b, b.length, address(empty)));
+        c.send(new DatagramPacket(b, b.length, address(empty)));
+        c.send(new DatagramPacket(b, b.length, address(unknown)));
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(unroutable("no_endpoint")).isEqualTo(2);
+            assertThat(unroutable("no_frontend")).isEqualTo(1);
+        });
+        assertThat(unroutable("flow_table_full")).isZero();
+        assertThat(proxy.activeUdpFlows()).isZero();
+    }
+
+    private double unroutable(String reason) {
+        return registry.get("vipd.udp.datagrams.unroutable")
+                .tag("reason", reason)
+                .counter()
+                .count();
+    }
 }

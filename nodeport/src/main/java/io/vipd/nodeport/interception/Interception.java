@@ -10,6 +10,7 @@ import io.vipd.lb.TableListener;
 import java.io.IOException;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,9 @@ public final class Interception implements TableListener, AutoCloseable {
     private InterceptionConfig config;
     private final PolicyRouting routing;
     private final Map<ServicePortName, Map<NftSet, Set<String>>> contributions = new HashMap<>();
+    /** The SCTP service ports' sets and chains ({@link SctpForwarding}), by service port. */
+    private final Map<ServicePortName, SctpForwarding.Rules> sctp = new HashMap<>();
+
     private final Map<NftSet, Map<String, Integer>> counts = new EnumMap<>(NftSet.class);
     private final Counter syncFailures;
     private final Counter routingRepairs;
@@ -91,13 +95,18 @@ public final class Interception implements TableListener, AutoCloseable {
     public synchronized void syncAll(ServiceTable table) throws IOException {
         contributions.clear();
         counts.clear();
+        sctp.clear();
         count(NftElements.node(config), 1);
         for (ServicePortEntry e : table.entries()) {
-            Map<NftSet, Set<String>> c = NftElements.of(e, config.nodePortAddresses());
+            SctpForwarding.Rules rules = SctpForwarding.of(e, config);
+            Map<NftSet, Set<String>> c = contribution(e, rules);
             contributions.put(e.name(), c);
+            if (!rules.chains().isEmpty()) {
+                sctp.put(e.name(), rules);
+            }
             count(c, 1);
         }
-        apply(NftRuleset.replace(config, desired()));
+        apply(NftRuleset.replace(config, desired(), allSctp()));
         synced = true;
         log.atInfo().addKeyValue("servicePorts", contributions.size()).log("nftables table inet vipd synced");
     }
@@ -109,10 +118,30 @@ public final class Interception implements TableListener, AutoCloseable {
         }
         Map<NftSet, Set<String>> additions = new EnumMap<>(NftSet.class);
         Map<NftSet, Set<String>> deletions = new EnumMap<>(NftSet.class);
+        Map<String, String> sets = new LinkedHashMap<>();
+        Map<String, List<String>> chains = new LinkedHashMap<>();
+        Set<String> chainsGone = new LinkedHashSet<>();
+        Set<String> setsGone = new LinkedHashSet<>();
         for (ServicePortName name : changed) {
             ServicePortEntry entry = table.get(name);
-            Map<NftSet, Set<String>> next =
-                    entry == null ? Map.of() : NftElements.of(entry, config.nodePortAddresses());
+            SctpForwarding.Rules rules = entry == null ? SctpForwarding.Rules.NONE : SctpForwarding.of(entry, config);
+            SctpForwarding.Rules before = sctp.getOrDefault(name, SctpForwarding.Rules.NONE);
+            if (!rules.chains().equals(before.chains()) || !rules.sets().equals(before.sets())) {
+                sets.putAll(rules.sets());
+                chains.putAll(rules.chains());
+                before.chains().keySet().stream()
+                        .filter(c -> !rules.chains().containsKey(c))
+                        .forEach(chainsGone::add);
+                before.sets().keySet().stream()
+                        .filter(c -> !rules.sets().containsKey(c))
+                        .forEach(setsGone::add);
+                if (rules.chains().isEmpty()) {
+                    sctp.remove(name);
+                } else {
+                    sctp.put(name, rules);
+                }
+            }
+            Map<NftSet, Set<String>> next = entry == null ? Map.of() : contribution(entry, rules);
             Map<NftSet, Set<String>> previous = contributions.getOrDefault(name, Map.of());
             if (next.equals(previous)) {
                 continue;
@@ -136,7 +165,8 @@ public final class Interception implements TableListener, AutoCloseable {
             d.getValue().removeAll(both);
             add.removeAll(both);
         }
-        String script = NftRuleset.delta(additions, deletions);
+        String script = NftRuleset.delta(
+                additions, deletions, new SctpForwarding.Rules(sets, chains, Map.of()), chainsGone, setsGone);
         if (script.isEmpty()) {
             return;
         }
@@ -145,7 +175,7 @@ public final class Interception implements TableListener, AutoCloseable {
         } catch (IOException e) {
             log.atWarn().addKeyValue("error", e.getMessage()).log("nftables update failed; replacing the table");
             try {
-                apply(NftRuleset.replace(config, desired()));
+                apply(NftRuleset.replace(config, desired(), allSctp()));
             } catch (IOException again) {
                 log.atError().addKeyValue("error", again.getMessage()).log("nftables table replace failed");
             }
@@ -200,7 +230,9 @@ public final class Interception implements TableListener, AutoCloseable {
     private Map<String, Integer> expectedElementCounts() {
         Map<String, Integer> out = new HashMap<>();
         for (NftSet set : NftSet.values()) {
-            out.put(set.setName(), counts.getOrDefault(set, Map.of()).size());
+            out.put(
+                    (set.map() ? "map " : "set ") + set.setName(),
+                    counts.getOrDefault(set, Map.of()).size());
         }
         return out;
     }
@@ -233,6 +265,26 @@ public final class Interception implements TableListener, AutoCloseable {
         Map<NftSet, Set<String>> out = new EnumMap<>(NftSet.class);
         counts.forEach((set, els) -> out.put(set, new java.util.TreeSet<>(els.keySet())));
         return out;
+    }
+
+    /** Every SCTP service port's sets and chains, in the order they may be declared (elements not included). */
+    public synchronized SctpForwarding.Rules allSctp() {
+        Map<String, String> sets = new LinkedHashMap<>();
+        Map<String, List<String>> chains = new LinkedHashMap<>();
+        sctp.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            sets.putAll(e.getValue().sets());
+            chains.putAll(e.getValue().chains());
+        });
+        return new SctpForwarding.Rules(sets, chains, Map.of());
+    }
+
+    /** What a service port puts in the sets and maps: interception, reject/drop/firewall and SCTP forwarding. */
+    private Map<NftSet, Set<String>> contribution(ServicePortEntry entry, SctpForwarding.Rules sctp) {
+        Map<NftSet, Set<String>> c = NftElements.of(entry, config.nodePortAddresses());
+        sctp.elements()
+                .forEach((set, els) ->
+                        c.computeIfAbsent(set, k -> new LinkedHashSet<>()).addAll(els));
+        return c;
     }
 
     /** nft transactions applied so far. */

@@ -65,4 +65,12 @@ public record InterceptionConfig(
     public InterceptionConfig withNodePortAddresses(List<InetAddress> addresses) {
         return new InterceptionConfig(tcpPort, udpPort, mark, routeTable, clusterCidrs, addresses, transparentEgress);
     }
+
+    /**
+     * The bit that marks kernel-forwarded (SCTP) traffic for masquerade, as kube-proxy's 0x4000 does: the bit
+     * above {@link #mark} (below it for the top bit), so that both stay clear of kube-proxy's and CNI plugins'.
+     */
+    public int masqueradeMark() {
+        return mark == 0x80000000 ? mark >>> 1 : mark << 1;
+    }
 }

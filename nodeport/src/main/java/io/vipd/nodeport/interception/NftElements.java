@@ -26,28 +26,31 @@ public final class NftElements {
 
     /**
      * What {@code entry} puts in each set: its frontends, and its reject/drop/firewall entries (kube-proxy's
-     * no-endpoint and source-range behaviour, kube-proxy-semantics.md §1.5 and §1.10). SCTP is not proxied.
+     * no-endpoint and source-range behaviour, kube-proxy-semantics.md §1.5 and §1.10). An SCTP port's frontends
+     * are not intercepted ({@link SctpForwarding} forwards them), but are rejected, dropped and firewalled alike.
      *
      * @param nodeAddresses the node's addresses: a LoadBalancer IP is allowed as a source when a source
      *                      range contains a node address (kube-proxy's hairpin rule)
      */
     public static Map<NftSet, Set<String>> of(ServicePortEntry entry, List<InetAddress> nodeAddresses) {
         Map<NftSet, Set<String>> out = new EnumMap<>(NftSet.class);
-        if (entry.name().protocol() == Protocol.SCTP) {
-            return out;
-        }
+        boolean intercepted = entry.name().protocol() != Protocol.SCTP;
         for (ServiceFrontend sf : entry.frontends()) {
             Frontend f = sf.frontend();
             String proto = proto(f.protocol());
             if (f.isNodePort()) {
                 String el = proto + " . " + f.port();
-                add(out, NftSet.NODEPORTS, el);
+                if (intercepted) {
+                    add(out, NftSet.NODEPORTS, el);
+                }
                 addAction(out, nodePortAction(entry), NftSet.REJECT_NODEPORTS, NftSet.DROP_EXTERNAL_NODEPORTS, el);
                 continue;
             }
             boolean v6 = f.address() instanceof Inet6Address;
             String el = Addresses.ipString(f.address()) + " . " + proto + " . " + f.port();
-            add(out, v6 ? NftSet.FRONTENDS_V6 : NftSet.FRONTENDS_V4, el);
+            if (intercepted) {
+                add(out, v6 ? NftSet.FRONTENDS_V6 : NftSet.FRONTENDS_V4, el);
+            }
             // Each frontend's own family decides, as kube-proxy's proxier of that family would.
             Action action = entry.route(sf.type(), false, v6).action();
             if (sf.type() == FrontendType.CLUSTER_IP) {
@@ -191,7 +194,11 @@ public final class NftElements {
     }
 
     private static String proto(Protocol p) {
-        return p == Protocol.UDP ? "udp" : "tcp";
+        return switch (p) {
+            case TCP -> "tcp";
+            case UDP -> "udp";
+            case SCTP -> "sctp";
+        };
     }
 
     private static void add(Map<NftSet, Set<String>> out, NftSet set, String el) {

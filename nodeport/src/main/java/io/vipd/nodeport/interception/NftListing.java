@@ -115,18 +115,18 @@ public final class NftListing {
     }
 
     /**
-     * What differs from what vipd wrote, judged by counts where no earlier listing exists: each named set
-     * holds {@code elementCounts} elements, each named chain has {@code ruleCounts} rules (after its type
-     * line).
+     * What differs from what vipd wrote, judged by counts where no earlier listing exists: each set or map
+     * (keyed {@code "set NAME"} or {@code "map NAME"}) holds {@code elementCounts} elements, each named chain
+     * has {@code ruleCounts} rules (after its type line).
      */
     public List<String> differencesToCounts(Map<String, Integer> elementCounts, Map<String, Integer> ruleCounts) {
         List<String> out = new ArrayList<>();
         elementCounts.forEach((set, expected) -> {
-            Block b = blocks.get("set " + set);
+            Block b = blocks.get(set);
             if (b == null) {
-                out.add("set " + set + " is missing");
+                out.add(set + " is missing");
             } else if (b.elements().size() != expected) {
-                out.add("set " + set + ": " + b.elements().size() + " element(s), expected " + expected);
+                out.add(set + ": " + b.elements().size() + " element(s), expected " + expected);
             }
         });
         ruleCounts.forEach((chain, expected) -> {

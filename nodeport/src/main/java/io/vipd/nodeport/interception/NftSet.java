@@ -34,7 +34,16 @@ public enum NftSet {
     FIREWALL_V4("firewall-v4", "ipv4_addr . inet_proto . inet_service", false),
     FIREWALL_V6("firewall-v6", "ipv6_addr . inet_proto . inet_service", false),
     FIREWALL_ALLOW_V4("firewall-allow-v4", "ipv4_addr . inet_proto . inet_service . ipv4_addr", true),
-    FIREWALL_ALLOW_V6("firewall-allow-v6", "ipv6_addr . inet_proto . inet_service . ipv6_addr", true);
+    FIREWALL_ALLOW_V6("firewall-allow-v6", "ipv6_addr . inet_proto . inet_service . ipv6_addr", true),
+    /**
+     * SCTP, which TPROXY cannot intercept, is forwarded in the kernel ({@link SctpForwarding}): these maps send
+     * an SCTP frontend's new associations to its service port's chain, which DNATs them to an endpoint.
+     */
+    SCTP_SERVICE_IPS_V4("sctp-service-ips-v4", "ipv4_addr . inet_proto . inet_service : verdict", false),
+    SCTP_SERVICE_IPS_V6("sctp-service-ips-v6", "ipv6_addr . inet_proto . inet_service : verdict", false),
+    /** SCTP NodePorts per family (each family's endpoints have their own chains), on the NodePort addresses. */
+    SCTP_NODEPORTS_V4("sctp-nodeports-v4", "inet_proto . inet_service : verdict", false),
+    SCTP_NODEPORTS_V6("sctp-nodeports-v6", "inet_proto . inet_service : verdict", false);
 
     private final String setName;
     private final String type;
@@ -56,5 +65,16 @@ public enum NftSet {
 
     public boolean interval() {
         return interval;
+    }
+
+    /** A verdict map (elements {@code key : verdict}) rather than a set. */
+    public boolean map() {
+        return type.endsWith(": verdict");
+    }
+
+    /** An element's key: what {@code delete element} takes (a map element without its verdict). */
+    String key(String element) {
+        int colon = element.indexOf(" : ");
+        return map() && colon >= 0 ? element.substring(0, colon) : element;
     }
 }

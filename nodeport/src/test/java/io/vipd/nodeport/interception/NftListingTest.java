@@ -57,9 +57,10 @@ class NftListingTest {
     @Test
     void judgesAListingWithoutReferenceByItsShape() {
         NftListing listing = NftListing.parse(LISTING);
-        assertThat(listing.differencesToCounts(Map.of("frontends-v4", 2, "nodeports", 0), Map.of("prerouting", 1)))
+        assertThat(listing.differencesToCounts(
+                        Map.of("set frontends-v4", 2, "set nodeports", 0), Map.of("prerouting", 1)))
                 .isEmpty();
-        assertThat(listing.differencesToCounts(Map.of("frontends-v4", 3), Map.of("prerouting", 2, "output", 2)))
+        assertThat(listing.differencesToCounts(Map.of("set frontends-v4", 3), Map.of("prerouting", 2, "output", 2)))
                 .containsExactlyInAnyOrder(
                         "set frontends-v4: 2 element(s), expected 3",
                         "chain prerouting: 1 rule(s), expected 2",
