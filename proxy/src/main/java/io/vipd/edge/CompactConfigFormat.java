@@ -24,7 +24,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
  * The compact edge format: a top-level {@code services:} list, one item per load-balanced service
- * (name, protocol, listen addresses, backends, session affinity, algorithm, PROXY protocol). Each service
+ * (name, protocol, listen addresses, backends, session affinity, algorithm, PROXY protocol, and the connection
+ * handling of {@link CompactEdgeOptions}). Each service
  * becomes one service port named {@code default/<name>} whose listen addresses are LoadBalancer frontends
  * (external traffic, every backend a cluster endpoint).
  */
@@ -44,7 +45,11 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             "sessionAffinity",
             "sessionAffinityTimeoutSeconds",
             "algorithm",
-            "proxyProtocol");
+            "proxyProtocol",
+            "maxConnections",
+            "maxConnectionsPerBackend",
+            "acceptProxyProtocol",
+            "sni");
     private static final Set<String> BACKEND = orderedSet("address", "weight");
 
     @Override
@@ -71,11 +76,13 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             return new EntryConfig(file, entries, locations);
         }
         Map<String, Node> names = new HashMap<>();
+        List<CompactEdgeOptions.SharedListen> shared = new ArrayList<>();
         List<Node> services = y.sequence(servicesNode, "services");
         for (int i = 0; i < services.size(); i++) {
             String path = "services[" + i + "]";
-            entries.add(service(y, services.get(i), path, names, locations, previous));
+            entries.add(service(y, services.get(i), path, names, locations, shared, previous));
         }
+        CompactEdgeOptions.checkShared(y, shared, entries);
         return new EntryConfig(file, entries, locations);
     }
 
@@ -85,6 +92,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             String path,
             Map<String, Node> names,
             Map<Frontend, ConfigLocation> locations,
+            List<CompactEdgeOptions.SharedListen> shared,
             Function<ServicePortName, ServicePortEntry> previous)
             throws EdgeConfigException {
         Map<String, Node> f = y.mapping(node, path, SERVICE);
@@ -111,7 +119,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         if (protocol == Protocol.SCTP) {
             throw y.error(f.get("protocol"), path + ".protocol", "SCTP is not supported (want TCP or UDP)");
         }
-        List<ServiceFrontend> frontends = listen(y, f.get("listen"), node, path, protocol, locations);
+        List<ServiceFrontend> frontends = listen(y, f.get("listen"), node, path, protocol, locations, shared);
         BackendSet backends = backends(y, f.get("backends"), path + ".backends");
         int affinityTimeout = affinity(y, f, path);
         Algorithm algorithm = parse(y, f.get("algorithm"), path + ".algorithm", Algorithm::parse, Algorithm.MAGLEV);
@@ -128,6 +136,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
                 .algorithm(algorithm)
                 .affinityTimeoutSeconds(affinityTimeout)
                 .proxyProtocol(proxyProtocol)
+                .edge(CompactEdgeOptions.parse(y, f, path, protocol))
                 .build(previous.apply(portName));
     }
 
@@ -137,7 +146,8 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             Node service,
             String path,
             Protocol protocol,
-            Map<Frontend, ConfigLocation> locations)
+            Map<Frontend, ConfigLocation> locations,
+            List<CompactEdgeOptions.SharedListen> shared)
             throws EdgeConfigException {
         if (node == null || YamlNodes.isNull(node)) {
             throw y.error(node == null ? service : node, path + ".listen", "needs at least one ip:port to listen on");
@@ -154,7 +164,10 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             Frontend frontend = Frontend.of(address, protocol);
             ConfigLocation earlier =
                     locations.putIfAbsent(frontend, new ConfigLocation(YamlNodes.line(item), itemPath));
-            if (earlier != null) {
+            if (earlier != null && !earlier.path().startsWith(path + ".")) {
+                // Another service's: checkShared decides once every service's sni is known.
+                shared.add(new CompactEdgeOptions.SharedListen(frontend, item, itemPath));
+            } else if (earlier != null) {
                 throw y.error(
                         item,
                         itemPath,
