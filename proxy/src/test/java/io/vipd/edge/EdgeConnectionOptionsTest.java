@@ -56,6 +56,43 @@ class EdgeConnectionOptionsTest {
         assertThat(EntrySpec.of(lower)).isNotEqualTo(EntrySpec.of(www));
     }
 
+    @Test
+    void manifestsCarryTheSettingsAsServiceAnnotations() throws Exception {
+        EdgeConfig config = loader.parse("m.yaml", """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: web
+                  namespace: shop
+                  annotations:
+                    vipd.io/max-connections: "100"
+                    vipd.io/max-connections-per-backend: "10"
+                    vipd.io/accept-proxy-protocol: "true"
+                    vipd.io/sni: "www.example.com, *.Example.org"
+                spec:
+                  clusterIP: 127.0.80.1
+                  ports: [{name: https, port: 8443, protocol: TCP}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: bad
+                  namespace: shop
+                  annotations: {vipd.io/max-connections: "lots"}
+                spec:
+                  clusterIP: 127.0.80.2
+                  ports: [{name: https, port: 8443, protocol: TCP}]
+                """);
+
+        assertThat(config.entries())
+                .extracting(e -> e.name().toString(), ServicePortEntry::edge)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("shop/bad:https/TCP", EdgeOptions.NONE),
+                        org.assertj.core.groups.Tuple.tuple(
+                                "shop/web:https/TCP",
+                                new EdgeOptions(100, 10, true, List.of("www.example.com", "*.example.org"))));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             two services without sni | services:\\n  - name: a\\n    listen: [127.0.0.1:80]\\n  - name: b\\n    listen: [127.0.0.1:80]\\n | f.yaml:5: services[1].listen[0]: 127.0.0.1:80/TCP is already used by a, b (services may share a listen address when each names its server names, sni; at most one may leave sni out)
