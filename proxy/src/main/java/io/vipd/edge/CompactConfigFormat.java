@@ -166,7 +166,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
                     locations.putIfAbsent(frontend, new ConfigLocation(YamlNodes.line(item), itemPath));
             if (earlier != null && !earlier.path().startsWith(path + ".")) {
                 // Another service's: checkShared decides once every service's sni is known.
-                shared.add(new CompactEdgeOptions.SharedListen(frontend, item, itemPath));
+                shared.add(new CompactEdgeOptions.SharedListen(frontend, item, itemPath, earlier));
             } else if (earlier != null) {
                 throw y.error(
                         item,

@@ -83,7 +83,11 @@ final class CompactEdgeOptions {
     }
 
     /** A listen address written by a service after another service had written it. */
-    record SharedListen(Frontend frontend, Node node, String path) {}
+    record SharedListen(Frontend frontend, Node node, String path, ConfigLocation earlier) {
+        String alreadyUsed() {
+            return frontend + " is already used by " + earlier.path() + " (line " + earlier.line() + ")";
+        }
+    }
 
     /**
      * Checks the listen addresses several services share.
@@ -109,8 +113,7 @@ final class CompactEdgeOptions {
                 throw y.error(
                         s.node(),
                         s.path(),
-                        s.frontend() + " is already used by " + others
-                                + " (only TCP services routed by TLS server name, sni, may share a listen address)");
+                        s.alreadyUsed() + "; only TCP services routed by TLS server name (sni) may share one");
             }
             int without = 0;
             Map<String, String> names = new LinkedHashMap<>();
@@ -138,9 +141,8 @@ final class CompactEdgeOptions {
                 throw y.error(
                         s.node(),
                         s.path(),
-                        s.frontend() + " is already used by " + others
-                                + " (services may share a listen address when each names its server names, sni; "
-                                + "at most one may leave sni out)");
+                        s.alreadyUsed() + "; services may share a listen address when each names its TLS server"
+                                + " names (sni), all but at most one");
             }
         }
     }

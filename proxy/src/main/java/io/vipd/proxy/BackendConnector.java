@@ -117,6 +117,7 @@ abstract class BackendConnector implements ChannelFutureListener {
         if (slotWait != null) {
             slotWait.cancel(false);
             slotWait = null;
+            service.stopWaitingForBackendSlot(this);
         }
     }
 
@@ -177,6 +178,7 @@ abstract class BackendConnector implements ChannelFutureListener {
             return;
         }
         slotWait = null;
+        service.stopWaitingForBackendSlot(this);
         log.atDebug().addKeyValue("service", service.name).log("every backend is at maxConnectionsPerBackend");
         result = AccessLogResult.OVER_LIMIT;
         service.allFailed.increment();

@@ -93,6 +93,11 @@ final class ServiceRuntime implements BackendLoad {
         slotWaiters.add(waiter);
     }
 
+    /** A waiter that stopped waiting (timed out, or its client left): O(waiters), off the common path. */
+    void stopWaitingForBackendSlot(BackendConnector waiter) {
+        slotWaiters.remove(waiter);
+    }
+
     /** A backend connection under maxConnectionsPerBackend ended: the longest waiter tries again, on its loop. */
     void backendSlotFreed() {
         BackendConnector w = slotWaiters.poll();

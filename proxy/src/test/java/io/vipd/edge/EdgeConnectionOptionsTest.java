@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vipd.lb.EdgeOptions;
 import io.vipd.lb.ServicePortEntry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -57,6 +61,22 @@ class EdgeConnectionOptionsTest {
     }
 
     @Test
+    void aCheckAcceptsAnAddressSharedBySni(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, """
+                services:
+                  - name: a
+                    listen: [127.0.0.1:8443]
+                    sni: [a.test]
+                  - name: b
+                    listen: [127.0.0.1:8443]
+                    sni: [b.test]
+                """);
+
+        assertThat(EdgeConfigCheck.check(file, Map.of())).isEqualTo(new EdgeConfigCheck.Summary(2, 1));
+    }
+
+    @Test
     void manifestsCarryTheSettingsAsServiceAnnotations() throws Exception {
         EdgeConfig config = loader.parse("m.yaml", """
                 apiVersion: v1
@@ -95,10 +115,10 @@ class EdgeConnectionOptionsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            two services without sni | services:\\n  - name: a\\n    listen: [127.0.0.1:80]\\n  - name: b\\n    listen: [127.0.0.1:80]\\n | f.yaml:5: services[1].listen[0]: 127.0.0.1:80/TCP is already used by a, b (services may share a listen address when each names its server names, sni; at most one may leave sni out)
+            two services without sni | services:\\n  - name: a\\n    listen: [127.0.0.1:80]\\n  - name: b\\n    listen: [127.0.0.1:80]\\n | f.yaml:5: services[1].listen[0]: 127.0.0.1:80/TCP is already used by services[0].listen[0] (line 3); services may share a listen address when each names its TLS server names (sni), all but at most one
             one name in two services | services:\\n  - name: a\\n    listen: [127.0.0.1:80]\\n    sni: [x.test]\\n  - name: b\\n    listen: [127.0.0.1:80]\\n    sni: [X.test]\\n | f.yaml:6: services[1].listen[0]: server name "x.test" on 127.0.0.1:80/TCP is named by both a and b
             acceptProxyProtocol differs | services:\\n  - name: a\\n    listen: [127.0.0.1:80]\\n    sni: [x.test]\\n    acceptProxyProtocol: true\\n  - name: b\\n    listen: [127.0.0.1:80]\\n    sni: [y.test]\\n | f.yaml:7: services[1].listen[0]: 127.0.0.1:80/TCP is shared by a, b, which must agree on acceptProxyProtocol
-            udp shares | services:\\n  - name: a\\n    protocol: UDP\\n    listen: [127.0.0.1:53]\\n  - name: b\\n    protocol: UDP\\n    listen: [127.0.0.1:53]\\n | f.yaml:7: services[1].listen[0]: 127.0.0.1:53/UDP is already used by a, b (only TCP services routed by TLS server name, sni, may share a listen address)
+            udp shares | services:\\n  - name: a\\n    protocol: UDP\\n    listen: [127.0.0.1:53]\\n  - name: b\\n    protocol: UDP\\n    listen: [127.0.0.1:53]\\n | f.yaml:7: services[1].listen[0]: 127.0.0.1:53/UDP is already used by services[0].listen[0] (line 4); only TCP services routed by TLS server name (sni) may share one
             sni on udp | services:\\n  - name: a\\n    protocol: UDP\\n    listen: [127.0.0.1:53]\\n    sni: [x.test]\\n | f.yaml:5: services[0].sni: is for TCP services only
             bad server name | services:\\n  - name: a\\n    listen: [127.0.0.1:80]\\n    sni: ["a b"]\\n | f.yaml:4: services[0].sni[0]: "a b" is not a server name (DNS labels separated by '.', optionally starting with "*.")
             empty sni | services:\\n  - name: a\\n    listen: [127.0.0.1:80]\\n    sni: []\\n | f.yaml:4: services[0].sni: names no server (leave the field out to take every TLS connection)
