@@ -149,6 +149,7 @@ final class EntryFactory {
                 .algorithm(info.algorithm())
                 .affinityTimeoutSeconds(info.affinityTimeoutSeconds())
                 .proxyProtocol(info.proxyProtocol())
+                .edge(info.edge())
                 .sourceRanges(in.sourceRanges())
                 .healthCheckNodePort(info.healthCheckNodePort())
                 .internalPolicyLocal(info.internalPolicyLocal())

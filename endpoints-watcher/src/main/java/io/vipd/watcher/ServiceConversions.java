@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Algorithm;
 import io.vipd.lb.Cidr;
+import io.vipd.lb.EdgeOptions;
 import io.vipd.lb.NamespacedName;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.ProxyProtocol;
@@ -163,6 +164,8 @@ public final class ServiceConversions {
             }
         }
 
+        EdgeOptions edge = EdgeAnnotations.read(annotations, object, skips);
+
         Map<ServicePortName, ServicePortInfo> ports = new LinkedHashMap<>();
         if (spec.getPorts() == null) {
             return ports;
@@ -202,7 +205,8 @@ public final class ServiceConversions {
                             healthCheckNodePort,
                             publishNotReady,
                             algorithm,
-                            proxyProtocol));
+                            proxyProtocol,
+                            protocol == Protocol.TCP ? edge : EdgeOptions.NONE));
         }
         return ports;
     }

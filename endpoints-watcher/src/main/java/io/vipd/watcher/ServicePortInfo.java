@@ -2,6 +2,7 @@ package io.vipd.watcher;
 
 import io.vipd.lb.Algorithm;
 import io.vipd.lb.Cidr;
+import io.vipd.lb.EdgeOptions;
 import io.vipd.lb.Frontend;
 import io.vipd.lb.FrontendType;
 import io.vipd.lb.ProxyProtocol;
@@ -32,6 +33,7 @@ import java.util.Set;
  * @param publishNotReadyAddresses spec.publishNotReadyAddresses
  * @param algorithm              the vipd.io/algorithm annotation, Maglev by default
  * @param proxyProtocol          the vipd.io/proxy-protocol annotation
+ * @param edge                   the connection handling {@link EdgeAnnotations} set (TCP ports only)
  */
 public record ServicePortInfo(
         ServicePortName name,
@@ -47,7 +49,8 @@ public record ServicePortInfo(
         int healthCheckNodePort,
         boolean publishNotReadyAddresses,
         Algorithm algorithm,
-        ProxyProtocol proxyProtocol) {
+        ProxyProtocol proxyProtocol,
+        EdgeOptions edge) {
     public ServicePortInfo {
         Objects.requireNonNull(name, "name");
         clusterIPs = List.copyOf(clusterIPs);
@@ -56,6 +59,7 @@ public record ServicePortInfo(
         sourceRanges = List.copyOf(sourceRanges);
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+        Objects.requireNonNull(edge, "edge");
     }
 
     /** kube-proxy's ExternallyAccessible: a NodePort, a LoadBalancer VIP or an externalIP. */

@@ -38,6 +38,7 @@ public final class ServicePortEntry {
     private final FamilyRoutes primary;
 
     private final int maglevTableSize;
+    private final EdgeOptions edge;
 
     private ServicePortEntry(Builder b, ServicePortEntry previous) {
         name = Objects.requireNonNull(b.name, "name");
@@ -51,6 +52,7 @@ public final class ServicePortEntry {
         externalPolicyLocal = b.externalPolicyLocal;
         endpoints = b.endpoints;
         maglevTableSize = b.maglevTableSize;
+        edge = b.edge;
         if (previous != null && previous.maglevTableSize != maglevTableSize) {
             previous = null; // its pickers were built for another table size
         }
@@ -196,6 +198,11 @@ public final class ServicePortEntry {
         return maglevTableSize;
     }
 
+    /** Edge-mode limits, PROXY protocol from the client and TLS server names; {@link EdgeOptions#NONE} if unset. */
+    public EdgeOptions edge() {
+        return edge;
+    }
+
     /**
      * The route for a new flow.
      *
@@ -278,6 +285,7 @@ public final class ServicePortEntry {
             }
         }
         b.maglevTableSize = maglevTableSize;
+        b.edge = edge;
         return b;
     }
 
@@ -308,6 +316,7 @@ public final class ServicePortEntry {
         private final BackendSet[] familyLocal = new BackendSet[2];
         private final boolean[] familyHasAny = new boolean[2];
         private int maglevTableSize;
+        private EdgeOptions edge = EdgeOptions.NONE;
 
         private Builder(ServicePortName name) {
             this.name = name;
@@ -418,6 +427,12 @@ public final class ServicePortEntry {
                 MaglevTable.checkSize(v);
             }
             maglevTableSize = v;
+            return this;
+        }
+
+        /** Edge-mode settings; {@link EdgeOptions#NONE} by default. */
+        public Builder edge(EdgeOptions v) {
+            edge = Objects.requireNonNull(v);
             return this;
         }
 

@@ -4,7 +4,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +29,9 @@ public final class ServiceTable {
             new EnumMap<>(Protocol.class);
     private final Map<Protocol, ConcurrentHashMap<Integer, FrontendEntry>> byNodePort = new EnumMap<>(Protocol.class);
     private final ConcurrentHashMap<ServicePortName, ServicePortEntry> entries = new ConcurrentHashMap<>();
+    /** Guarded by writeLock: every service port that lists a frontend, in the order they were written. */
+    private final Map<Frontend, Map<ServicePortName, FrontendEntry>> owners = new HashMap<>();
+
     private final List<TableListener> listeners = new CopyOnWriteArrayList<>();
     private final Object writeLock = new Object();
     private volatile long generation;
@@ -83,10 +89,11 @@ public final class ServiceTable {
     public Set<ServicePortName> apply(Collection<ServicePortEntry> upserts, Collection<ServicePortName> removals) {
         Set<ServicePortName> changed = new HashSet<>();
         synchronized (writeLock) {
+            Set<Frontend> touched = new LinkedHashSet<>();
             for (ServicePortName name : removals) {
                 ServicePortEntry old = entries.remove(name);
                 if (old != null) {
-                    unbind(old, Set.of());
+                    disown(old, touched);
                     changed.add(name);
                 }
             }
@@ -95,15 +102,19 @@ public final class ServiceTable {
                     continue;
                 }
                 ServicePortEntry old = entries.put(entry.name(), entry);
-                Set<Frontend> keep = new HashSet<>();
-                for (ServiceFrontend f : entry.frontends()) {
-                    keep.add(f.frontend());
-                    bind(f, new FrontendEntry(entry, f.type()));
-                }
                 if (old != null) {
-                    unbind(old, keep);
+                    disown(old, touched);
+                }
+                for (ServiceFrontend f : entry.frontends()) {
+                    // Re-inserted last: of owners that do not share by server name, the last written wins.
+                    owners.computeIfAbsent(f.frontend(), k -> new LinkedHashMap<>())
+                            .put(entry.name(), new FrontendEntry(entry, f.type()));
+                    touched.add(f.frontend());
                 }
                 changed.add(entry.name());
+            }
+            for (Frontend f : touched) {
+                publish(f);
             }
             if (!changed.isEmpty()) {
                 generation++;
@@ -127,32 +138,51 @@ public final class ServiceTable {
         return live;
     }
 
-    private void bind(ServiceFrontend f, FrontendEntry value) {
-        Frontend fe = f.frontend();
-        if (fe.isNodePort()) {
-            byNodePort.get(fe.protocol()).put(fe.port(), value);
-        } else {
-            byAddress.get(fe.protocol()).put(new InetSocketAddress(fe.address(), fe.port()), value);
+    private void disown(ServicePortEntry old, Set<Frontend> touched) {
+        for (ServiceFrontend f : old.frontends()) {
+            Map<ServicePortName, FrontendEntry> owning = owners.get(f.frontend());
+            if (owning != null) {
+                owning.remove(old.name());
+                if (owning.isEmpty()) {
+                    owners.remove(f.frontend());
+                }
+            }
+            touched.add(f.frontend());
         }
     }
 
-    /** Removes the old entry's frontends that are not in {@code keep}, unless another port owns them now. */
-    private void unbind(ServicePortEntry old, Set<Frontend> keep) {
-        for (ServiceFrontend f : old.frontends()) {
-            Frontend fe = f.frontend();
-            if (keep.contains(fe)) {
-                continue;
+    /**
+     * Publishes what a frontend's traffic finds now: nothing, its one owner, the last-written of several (a
+     * conflict kube-proxy resolves the same way), or, when an owner names TLS server names, the server-name
+     * routes over every owner.
+     */
+    private void publish(Frontend fe) {
+        Map<ServicePortName, FrontendEntry> owning = owners.get(fe);
+        FrontendEntry value = null;
+        if (owning != null) {
+            boolean byName = false;
+            for (FrontendEntry e : owning.values()) {
+                value = e;
+                byName |= !e.entry().edge().serverNames().isEmpty();
             }
-            if (fe.isNodePort()) {
-                byNodePort
-                        .get(fe.protocol())
-                        .computeIfPresent(fe.port(), (k, v) -> v.entry().name().equals(old.name()) ? null : v);
+            if (byName) {
+                List<FrontendEntry> sharing = new ArrayList<>(owning.values());
+                sharing.sort((a, b) -> a.entry().name().compareTo(b.entry().name()));
+                value = new FrontendEntry(sharing.get(0).entry(), value.type(), new ServerNameRoutes(sharing));
+            }
+        }
+        if (fe.isNodePort()) {
+            if (value == null) {
+                byNodePort.get(fe.protocol()).remove(fe.port());
             } else {
-                byAddress
-                        .get(fe.protocol())
-                        .computeIfPresent(
-                                new InetSocketAddress(fe.address(), fe.port()),
-                                (k, v) -> v.entry().name().equals(old.name()) ? null : v);
+                byNodePort.get(fe.protocol()).put(fe.port(), value);
+            }
+        } else {
+            InetSocketAddress key = new InetSocketAddress(fe.address(), fe.port());
+            if (value == null) {
+                byAddress.get(fe.protocol()).remove(key);
+            } else {
+                byAddress.get(fe.protocol()).put(key, value);
             }
         }
     }

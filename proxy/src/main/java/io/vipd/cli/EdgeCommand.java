@@ -6,6 +6,7 @@ import io.vipd.edge.EdgeConfigException;
 import io.vipd.edge.EdgeRuntime;
 import io.vipd.handover.HandoverException;
 import io.vipd.handover.StateDirectory;
+import io.vipd.proxy.AccessLog;
 import io.vipd.proxy.ProxyConfig;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -81,6 +82,20 @@ public final class EdgeCommand implements Callable<Integer> {
                     + "/run/vipd for root, else under $XDG_RUNTIME_DIR or the temporary directory)")
     Path stateDir;
 
+    @Option(
+            names = "--access-log",
+            paramLabel = "FILE|-",
+            description = "one line per TCP connection or UDP flow when it ends, appended to FILE or written to "
+                    + "standard output for - (default: off)")
+    String accessLog;
+
+    @Option(
+            names = "--access-log-format",
+            paramLabel = "text|json",
+            defaultValue = "text",
+            description = "text (key=value) or json lines with the same keys (default ${DEFAULT-VALUE})")
+    String accessLogFormat;
+
     @Mixin
     ForwardingOptions forwarding;
 
@@ -99,7 +114,11 @@ public final class EdgeCommand implements Callable<Integer> {
             runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(config)
                     .withAdmin(metricsBind, healthzBind)
                     .withProxyConfig(forwarding.applyTo(ProxyConfig.defaults()))
-                    .withStateDir(dir));
+                    .withStateDir(dir)
+                    .withAccessLog(
+                            accessLog == null || accessLog.isEmpty()
+                                    ? null
+                                    : new AccessLog.Settings(accessLog, AccessLog.Format.parse(accessLogFormat))));
         } catch (EdgeConfigException | AdminBindException | IllegalArgumentException e) {
             err.println("vipd edge: " + e.getMessage());
             err.flush();

@@ -25,7 +25,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
  * The compact edge format: a top-level {@code services:} list, one item per load-balanced service
- * (name, protocol, listen addresses, backends, session affinity, algorithm, PROXY protocol). Each service
+ * (name, protocol, listen addresses, backends, session affinity, algorithm, PROXY protocol, and the connection
+ * handling of {@link CompactEdgeOptions}). Each service
  * becomes one service port named {@code default/<name>} whose listen addresses are LoadBalancer frontends
  * (external traffic, every backend a cluster endpoint).
  */
@@ -46,7 +47,11 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             "sessionAffinityTimeoutSeconds",
             "algorithm",
             "proxyProtocol",
-            HealthCheckField.NAME);
+            HealthCheckField.NAME,
+            "maxConnections",
+            "maxConnectionsPerBackend",
+            "acceptProxyProtocol",
+            "sni");
     private static final Set<String> BACKEND = orderedSet("address", "weight");
 
     @Override
@@ -74,10 +79,11 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             return new EntryConfig(file, entries, locations);
         }
         Map<String, Node> names = new HashMap<>();
+        List<CompactEdgeOptions.SharedListen> shared = new ArrayList<>();
         List<Node> services = y.sequence(servicesNode, "services");
         for (int i = 0; i < services.size(); i++) {
             String path = "services[" + i + "]";
-            ServicePortEntry entry = service(y, services.get(i), path, names, locations, previous);
+            ServicePortEntry entry = service(y, services.get(i), path, names, locations, shared, previous);
             entries.add(entry);
             HealthCheck check = HealthCheckField.parse(
                     y,
@@ -88,6 +94,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
                 checks.put(entry.name(), check);
             }
         }
+        CompactEdgeOptions.checkShared(y, shared, entries);
         return new EntryConfig(file, entries, locations, checks);
     }
 
@@ -97,6 +104,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             String path,
             Map<String, Node> names,
             Map<Frontend, ConfigLocation> locations,
+            List<CompactEdgeOptions.SharedListen> shared,
             Function<ServicePortName, ServicePortEntry> previous)
             throws EdgeConfigException {
         Map<String, Node> f = y.mapping(node, path, SERVICE);
@@ -123,7 +131,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
         if (protocol == Protocol.SCTP) {
             throw y.error(f.get("protocol"), path + ".protocol", "SCTP is not supported (want TCP or UDP)");
         }
-        List<ServiceFrontend> frontends = listen(y, f.get("listen"), node, path, protocol, locations);
+        List<ServiceFrontend> frontends = listen(y, f.get("listen"), node, path, protocol, locations, shared);
         BackendSet backends = backends(y, f.get("backends"), path + ".backends");
         int affinityTimeout = affinity(y, f, path);
         Algorithm algorithm = parse(y, f.get("algorithm"), path + ".algorithm", Algorithm::parse, Algorithm.MAGLEV);
@@ -140,6 +148,7 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
                 .algorithm(algorithm)
                 .affinityTimeoutSeconds(affinityTimeout)
                 .proxyProtocol(proxyProtocol)
+                .edge(CompactEdgeOptions.parse(y, f, path, protocol))
                 .build(previous.apply(portName));
     }
 
@@ -149,7 +158,8 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             Node service,
             String path,
             Protocol protocol,
-            Map<Frontend, ConfigLocation> locations)
+            Map<Frontend, ConfigLocation> locations,
+            List<CompactEdgeOptions.SharedListen> shared)
             throws EdgeConfigException {
         if (node == null || YamlNodes.isNull(node)) {
             throw y.error(node == null ? service : node, path + ".listen", "needs at least one ip:port to listen on");
@@ -166,7 +176,10 @@ public final class CompactConfigFormat implements EdgeConfigFormat {
             Frontend frontend = Frontend.of(address, protocol);
             ConfigLocation earlier =
                     locations.putIfAbsent(frontend, new ConfigLocation(YamlNodes.line(item), itemPath));
-            if (earlier != null) {
+            if (earlier != null && !earlier.path().startsWith(path + ".")) {
+                // Another service's: checkShared decides once every service's sni is known.
+                shared.add(new CompactEdgeOptions.SharedListen(frontend, item, itemPath, earlier));
+            } else if (earlier != null) {
                 throw y.error(
                         item,
                         itemPath,

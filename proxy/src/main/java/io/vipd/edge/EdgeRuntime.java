@@ -23,6 +23,7 @@ import io.vipd.lb.Addresses;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
+import io.vipd.proxy.AccessLog;
 import io.vipd.proxy.ProxyConfig;
 import io.vipd.proxy.ProxyServer;
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class EdgeRuntime implements AutoCloseable {
      * @param proxyConfig   the forwarding engine's settings
      * @param stateDir      where the hand-over socket lives (a vipd edge started later on the same directory
      *                      takes this one's listeners over), or null for no hand-over
+     * @param accessLog     where the access log goes, or null for none
      */
     public record Options(
             Path config,
@@ -76,7 +78,8 @@ public final class EdgeRuntime implements AutoCloseable {
             Duration pollInterval,
             Duration healthTimeout,
             ProxyConfig proxyConfig,
-            Path stateDir) {
+            Path stateDir,
+            AccessLog.Settings accessLog) {
         public Options {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(pollInterval, "pollInterval");
@@ -92,27 +95,33 @@ public final class EdgeRuntime implements AutoCloseable {
                     Duration.ofSeconds(2),
                     Duration.ofSeconds(60),
                     ProxyConfig.defaults(),
+                    null,
                     null);
         }
 
         public Options withAdmin(InetSocketAddress metrics, InetSocketAddress healthz) {
-            return new Options(config, metrics, healthz, pollInterval, healthTimeout, proxyConfig, stateDir);
+            return new Options(config, metrics, healthz, pollInterval, healthTimeout, proxyConfig, stateDir, accessLog);
         }
 
         public Options withProxyConfig(ProxyConfig v) {
-            return new Options(config, metricsBind, healthzBind, pollInterval, healthTimeout, v, stateDir);
+            return new Options(config, metricsBind, healthzBind, pollInterval, healthTimeout, v, stateDir, accessLog);
         }
 
         public Options withHealthTimeout(Duration v) {
-            return new Options(config, metricsBind, healthzBind, pollInterval, v, proxyConfig, stateDir);
+            return new Options(config, metricsBind, healthzBind, pollInterval, v, proxyConfig, stateDir, accessLog);
         }
 
         public Options withStateDir(Path v) {
-            return new Options(config, metricsBind, healthzBind, pollInterval, healthTimeout, proxyConfig, v);
+            return new Options(
+                    config, metricsBind, healthzBind, pollInterval, healthTimeout, proxyConfig, v, accessLog);
+        }
+
+        public Options withAccessLog(AccessLog.Settings v) {
+            return new Options(config, metricsBind, healthzBind, pollInterval, healthTimeout, proxyConfig, stateDir, v);
         }
 
         public Options withPollInterval(Duration v) {
-            return new Options(config, metricsBind, healthzBind, v, healthTimeout, proxyConfig, stateDir);
+            return new Options(config, metricsBind, healthzBind, v, healthTimeout, proxyConfig, stateDir, accessLog);
         }
     }
 
@@ -137,6 +146,9 @@ public final class EdgeRuntime implements AutoCloseable {
     private Succession succession = Succession.none();
     /** Guarded by this: set once shutting down, so no reload (file watch or SIGHUP) opens a listener again. */
     private boolean stopping;
+
+    /** Null when off. */
+    private AccessLog accessLog;
 
     private volatile EdgeConfig current;
     private volatile Instant lastApplied;
@@ -198,6 +210,15 @@ public final class EdgeRuntime implements AutoCloseable {
                 } catch (IOException e) {
                     throw new HandoverException("state directory " + options.stateDir() + ": " + e.getMessage(), e);
                 }
+            }
+            if (options.accessLog() != null) {
+                try {
+                    r.accessLog = AccessLog.open(
+                            options.accessLog().file(), options.accessLog().format(), r.registry);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+                r.proxy.setAccessLog(r.accessLog);
             }
             r.proxy.setHandover(r.succession.held(), r.succession.inherited());
             r.admin.setHandover(r.succession.held(), r.succession.inherited());
@@ -365,6 +386,9 @@ public final class EdgeRuntime implements AutoCloseable {
         stopReloads();
         admin.close();
         proxy.close();
+        if (accessLog != null) {
+            accessLog.close();
+        }
         registry.close();
     }
 

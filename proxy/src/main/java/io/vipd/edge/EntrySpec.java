@@ -3,6 +3,7 @@ package io.vipd.edge;
 import io.vipd.lb.Algorithm;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.Cidr;
+import io.vipd.lb.EdgeOptions;
 import io.vipd.lb.ProxyProtocol;
 import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
@@ -24,7 +25,8 @@ record EntrySpec(
         BackendSet endpoints,
         BackendSet clusterEndpoints,
         BackendSet localEndpoints,
-        boolean hasAnyEndpoints) {
+        boolean hasAnyEndpoints,
+        EdgeOptions edge) {
     static EntrySpec of(ServicePortEntry e) {
         return new EntrySpec(
                 e.frontends(),
@@ -38,6 +40,7 @@ record EntrySpec(
                 e.endpoints(),
                 e.clusterEndpoints(),
                 e.localEndpoints(),
-                e.hasAnyEndpoints());
+                e.hasAnyEndpoints(),
+                e.edge());
     }
 }

@@ -1,5 +1,7 @@
 package io.vipd.proxy;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -10,6 +12,7 @@ import io.vipd.lb.Route;
 import io.vipd.lb.ServicePortEntry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,24 +32,40 @@ abstract class BackendConnector implements ChannelFutureListener {
     final Channel client;
     final ServiceRuntime service;
     final ServicePortEntry entry;
+    /** The client as the relay reports it: the socket's peer, or the address a PROXY header gave. */
+    final InetSocketAddress clientAddress;
+    /** The destination the client connected to, likewise (the PROXY header's when one was read). */
+    final InetSocketAddress frontendAddress;
+
     private final BackendDialer dialer;
     private final FrontendType frontendType;
     private final boolean shortCircuit;
     private final BackendSet backends;
     private final int[] candidates;
     private final int candidateCount;
-    private int attempt;
+    /** maxConnectionsPerBackend, or 0. */
+    private final int perBackendLimit;
+    /** The next candidate to look at. */
+    private int next;
+    /** Connect attempts made. */
+    int attempts;
     /** The backend connected to, or being tried. */
     BackendRuntime current;
+    /** How the connection ends, as the access log reports it; set by whoever ends it, OK otherwise. */
+    AccessLogResult result = AccessLogResult.OK;
 
     private Channel connecting;
     private long connectStart;
+    /** Every candidate backend is full and this waits for a slot (or the connect timeout). */
+    private ScheduledFuture<?> slotWait;
 
     BackendConnector(
             Engine engine,
             ProxyMeters meters,
             BackendDialer dialer,
             Channel client,
+            InetSocketAddress clientAddress,
+            InetSocketAddress frontendAddress,
             ServiceRuntime service,
             FrontendType frontendType,
             boolean shortCircuit,
@@ -58,6 +77,8 @@ abstract class BackendConnector implements ChannelFutureListener {
         this.meters = meters;
         this.dialer = dialer;
         this.client = client;
+        this.clientAddress = clientAddress;
+        this.frontendAddress = frontendAddress;
         this.service = service;
         this.frontendType = frontendType;
         this.shortCircuit = shortCircuit;
@@ -65,6 +86,7 @@ abstract class BackendConnector implements ChannelFutureListener {
         this.backends = route.backends();
         this.candidates = candidates;
         this.candidateCount = candidateCount;
+        this.perBackendLimit = entry.edge().maxConnectionsPerBackend();
     }
 
     /** The handler every attempt's channel gets. */
@@ -79,25 +101,61 @@ abstract class BackendConnector implements ChannelFutureListener {
     /** A backend answered: {@code backend} is connected, not reading yet, and {@link #current} is its runtime. */
     abstract void connected(Channel backend);
 
-    /** Whether an attempt is under way. */
+    /** Whether an attempt is under way, or a wait for a backend slot. */
     public final boolean connecting() {
-        return connecting != null;
+        return connecting != null || slotWait != null;
     }
 
-    /** Closes the attempt under way, if any; its outcome then arrives as a failure or an abandoned connect. */
+    /**
+     * Closes the attempt under way, if any (its outcome then arrives as a failure or an abandoned connect), or
+     * stops waiting for a backend slot.
+     */
     final void cancelConnect() {
         if (connecting != null) {
             connecting.close();
         }
+        if (slotWait != null) {
+            slotWait.cancel(false);
+            slotWait = null;
+            service.stopWaitingForBackendSlot(this);
+        }
     }
 
-    /** Starts the next attempt; the caller knows one is left. */
+    /** Whether the backend connection counts against maxConnectionsPerBackend, so its end frees a slot. */
+    final boolean limitedPerBackend() {
+        return perBackendLimit > 0;
+    }
+
+    /**
+     * Starts the next attempt; the caller knows a candidate is left. Under maxConnectionsPerBackend, full
+     * backends are skipped for the next in preference order, and when every one left is full the connection
+     * waits for a slot.
+     */
     final void connectNext() {
-        int index = candidates[attempt++];
-        current = service.backend(backends.key(index));
+        int index;
+        if (perBackendLimit == 0) {
+            index = candidates[next++];
+            current = service.backend(backends.key(index));
+        } else {
+            index = -1;
+            while (next < candidateCount) {
+                int i = candidates[next++];
+                BackendRuntime b = service.backend(backends.key(i));
+                if (b.tryReserve(perBackendLimit)) {
+                    index = i;
+                    current = b;
+                    break;
+                }
+            }
+            if (index < 0) {
+                waitForSlot();
+                return;
+            }
+        }
+        attempts++;
         InetSocketAddress address = backends.get(index).socketAddress();
         connectStart = System.nanoTime();
-        InetAddress clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress();
+        InetAddress clientIp = clientAddress.getAddress();
         InetAddress transparentSource =
                 engine.transparentEgress(frontendType, entry, shortCircuit, clientIp, address.getAddress())
                         ? clientIp
@@ -107,6 +165,37 @@ abstract class BackendConnector implements ChannelFutureListener {
         f.addListener(this);
     }
 
+    /** Every candidate is full: wait up to the connect timeout for a connection to one of them to end. */
+    private void waitForSlot() {
+        next = 0;
+        current = null;
+        slotWait = client.eventLoop().schedule(this::slotWaitTimedOut, engine.connectTimeoutMillis, MILLISECONDS);
+        service.waitForBackendSlot(this);
+    }
+
+    private void slotWaitTimedOut() {
+        if (slotWait == null) {
+            return;
+        }
+        slotWait = null;
+        service.stopWaitingForBackendSlot(this);
+        log.atDebug().addKeyValue("service", service.name).log("every backend is at maxConnectionsPerBackend");
+        result = AccessLogResult.OVER_LIMIT;
+        service.allFailed.increment();
+        TcpShutdown.reset(client);
+    }
+
+    /** Some backend of the service freed a slot (on this connection's loop): try the candidates again. */
+    final void slotFreed() {
+        if (slotWait == null || clientClosed()) {
+            service.backendSlotFreed(); // not waiting any more: the next waiter may use it
+            return;
+        }
+        slotWait.cancel(false);
+        slotWait = null;
+        connectNext();
+    }
+
     /** The outcome of one connect attempt. */
     @Override
     public final void operationComplete(ChannelFuture f) {
@@ -114,16 +203,24 @@ abstract class BackendConnector implements ChannelFutureListener {
         connecting = null;
         if (clientClosed()) {
             // The client left while we were connecting: not the backend's fault.
+            if (perBackendLimit > 0) {
+                current.disconnected();
+                service.backendSlotFreed();
+            }
             ch.close();
             connectAbandoned();
             return;
         }
         if (f.isSuccess()) {
             service.connectDuration.record(System.nanoTime() - connectStart, TimeUnit.NANOSECONDS);
-            current.connected();
-            engine.recordAffinity(entry, (InetSocketAddress) client.remoteAddress(), current.key);
+            current.connected(perBackendLimit > 0);
+            engine.recordAffinity(entry, clientAddress, current.key);
             connected(ch);
             return;
+        }
+        if (perBackendLimit > 0) {
+            current.disconnected();
+            service.backendSlotFreed();
         }
         current.connectFailed();
         log.atDebug()
@@ -131,10 +228,11 @@ abstract class BackendConnector implements ChannelFutureListener {
                 .addKeyValue("backend", current.key)
                 .addKeyValue("reason", String.valueOf(f.cause()))
                 .log("backend connect failed");
-        if (attempt < candidateCount) {
+        if (attempts < engine.config.connectAttempts() && next < candidateCount) {
             meters.retries.increment();
             connectNext();
         } else {
+            result = AccessLogResult.CONNECT_FAILED;
             service.allFailed.increment();
             TcpShutdown.reset(client);
         }

@@ -34,6 +34,33 @@ final class BackendRuntime {
         health.of(key).succeeded();
     }
 
+    /**
+     * maxConnectionsPerBackend: counts a connection about to be made if fewer than {@code max} are open, so
+     * that concurrent connects on other loops cannot overshoot; {@link #connected(boolean)} then does not count
+     * it again, and a failed attempt gives it back with {@link #disconnected()}.
+     */
+    boolean tryReserve(int max) {
+        for (; ; ) {
+            int n = active.get();
+            if (n >= max) {
+                return false;
+            }
+            if (active.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** A connect succeeded; {@code reserved} when {@link #tryReserve} counted it already. */
+    void connected(boolean reserved) {
+        if (!reserved) {
+            active.incrementAndGet();
+        }
+        total.incrementAndGet();
+        ok.increment();
+        health.of(key).succeeded();
+    }
+
     void disconnected() {
         active.decrementAndGet();
     }

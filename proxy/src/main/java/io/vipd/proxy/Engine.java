@@ -38,6 +38,8 @@ final class Engine {
     final BackendDialer backendDialer;
     /** ClientIP session affinity state of this node, shared by TCP and UDP. */
     final AffinityTable affinity = new AffinityTable();
+    /** Lines for connections and flows that end; null when off (the default). */
+    volatile AccessLog accessLog;
     /** Backends the candidate order skips: ejected on this node by failed connects. */
     private final EjectedBackends ejected;
     /** Backends that take no new flows at all: drained at run time, or down by active health checks. */

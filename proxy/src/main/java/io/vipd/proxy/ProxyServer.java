@@ -258,6 +258,14 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * Writes one access log line per TCP connection and UDP flow that ends from now on; null turns it off (the
+     * default). The caller closes the log after the proxy.
+     */
+    public void setAccessLog(AccessLog accessLog) {
+        engine.accessLog = accessLog;
+    }
+
+    /**
      * Node mode hook: traffic on the transparent listeners whose original destination is one of these
      * addresses and matches no frontend by address is looked up as a NodePort by its port. Default: none.
      */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,7 +43,9 @@ final class ServiceRuntime implements BackendLoad {
     };
 
     final ServicePortName name;
-    private final String tag;
+    /** The name as status pages and the access log print it. */
+    final String tag;
+
     private final MeterRegistry registry;
     private final BackendHealthRegistry health;
     final AtomicInteger active = new AtomicInteger();
@@ -55,6 +58,10 @@ final class ServiceRuntime implements BackendLoad {
     final Timer connectDuration;
     private final List<Meter> meters;
     private final ConcurrentHashMap<String, BackendRuntime> backends = new ConcurrentHashMap<>();
+    /** maxConnections: used only by a service that sets it. */
+    final ConnectionGate gate = new ConnectionGate();
+    /** maxConnectionsPerBackend: connections waiting because every candidate backend is full. */
+    private final ConcurrentLinkedQueue<BackendConnector> slotWaiters = new ConcurrentLinkedQueue<>();
 
     ServiceRuntime(ServicePortName name, MeterRegistry registry, BackendHealthRegistry health) {
         this.name = name;
@@ -110,6 +117,24 @@ final class ServiceRuntime implements BackendLoad {
     public int activeConnections(String backendKey) {
         BackendRuntime b = backends.get(backendKey);
         return b == null ? 0 : b.active.get();
+    }
+
+    /** A connection waits for a backend slot (maxConnectionsPerBackend). */
+    void waitForBackendSlot(BackendConnector waiter) {
+        slotWaiters.add(waiter);
+    }
+
+    /** A waiter that stopped waiting (timed out, or its client left): O(waiters), off the common path. */
+    void stopWaitingForBackendSlot(BackendConnector waiter) {
+        slotWaiters.remove(waiter);
+    }
+
+    /** A backend connection under maxConnectionsPerBackend ended: the longest waiter tries again, on its loop. */
+    void backendSlotFreed() {
+        BackendConnector w = slotWaiters.poll();
+        if (w != null) {
+            w.client.eventLoop().execute(w::slotFreed);
+        }
     }
 
     /** The runtime of a backend that has seen traffic, or null; creates nothing. */

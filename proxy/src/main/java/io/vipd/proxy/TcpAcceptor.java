@@ -55,31 +55,108 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
             TcpShutdown.reset(ch);
             return;
         }
-        ServicePortEntry entry = fe.entry();
-        ServiceRuntime service = services.service(entry.name());
-        if (!entry.sourceAllowed(fe.type(), remote.getAddress())) {
-            service.dropped.increment();
-            hold(ch);
+        if (fe.serverNames() == null && !fe.entry().edge().any()) {
+            serve(ch, fe, remote, local, null, 0);
             return;
         }
-        boolean shortCircuit = engine.shortCircuit(fe, remote.getAddress());
-        Route route = engine.route(fe, shortCircuit, local.getAddress(), remote.getAddress());
+        int max = fe.entry().edge().maxConnections();
+        if (fe.serverNames() == null && max > 0) {
+            // The service is known before reading anything: over its limit, the client waits unread.
+            ConnectionGate gate = services.service(fe.entry().name()).gate;
+            if (!gate.tryAdmit(max)) {
+                gate.park(ch, () -> readPrelude(ch, fe, remote, local, gate));
+                return;
+            }
+            readPrelude(ch, fe, remote, local, gate);
+            return;
+        }
+        readPrelude(ch, fe, remote, local, null);
+    }
+
+    /** Reads the PROXY header and/or the ClientHello first if the frontend needs them ({@link ClientPrelude}). */
+    private void readPrelude(
+            Channel ch, FrontendEntry fe, InetSocketAddress client, InetSocketAddress frontend, ConnectionGate gate) {
+        if (fe.entry().edge().acceptProxyProtocol() || fe.serverNames() != null) {
+            new ClientPrelude(this, ch, fe, client, frontend, gate).start();
+        } else {
+            serve(ch, fe, client, frontend, gate, 0);
+        }
+    }
+
+    /**
+     * The prelude was read: {@code fe} is the service's (picked by server name when {@code byName}), and the
+     * addresses are the PROXY header's if there was one. A service picked by name counts its maxConnections
+     * only now, and a connection over it is reset (the listener serves other services too, so it keeps
+     * accepting).
+     */
+    void afterPrelude(
+            Channel ch,
+            FrontendEntry fe,
+            InetSocketAddress client,
+            InetSocketAddress frontend,
+            ConnectionGate gate,
+            boolean byName,
+            long startMillis) {
+        int max = fe.entry().edge().maxConnections();
+        if (byName && max > 0) {
+            ConnectionGate named = services.service(fe.entry().name()).gate;
+            if (!named.tryAdmit(max)) {
+                services.service(fe.entry().name()).rejected.increment();
+                TcpShutdown.reset(ch);
+                refused(ch, fe, client, gate, AccessLogResult.OVER_LIMIT, startMillis);
+                return;
+            }
+            gate = named;
+        }
+        serve(ch, fe, client, frontend, gate, startMillis);
+    }
+
+    /**
+     * Routes and relays a connection from {@code client} to {@code frontend} (the socket's addresses, or a
+     * PROXY header's).
+     *
+     * @param gate        the maxConnections gate that admitted it, or null
+     * @param startMillis when a prelude started reading, for the access log; 0 when it started now
+     */
+    private void serve(
+            Channel ch,
+            FrontendEntry fe,
+            InetSocketAddress client,
+            InetSocketAddress frontend,
+            ConnectionGate gate,
+            long startMillis) {
+        ServicePortEntry entry = fe.entry();
+        ServiceRuntime service = services.service(entry.name());
+        if (!entry.sourceAllowed(fe.type(), client.getAddress())) {
+            service.dropped.increment();
+            hold(ch);
+            refused(ch, fe, client, gate, AccessLogResult.REJECTED, startMillis);
+            return;
+        }
+        boolean shortCircuit = engine.shortCircuit(fe, client.getAddress());
+        Route route = engine.route(fe, shortCircuit, frontend.getAddress(), client.getAddress());
         if (route.action() == Action.DROP) {
             service.dropped.increment();
             hold(ch);
+            refused(ch, fe, client, gate, AccessLogResult.REJECTED, startMillis);
             return;
         }
         if (route.action() != Action.FORWARD) {
             service.rejected.increment();
             TcpShutdown.reset(ch);
+            refused(ch, fe, client, gate, AccessLogResult.NO_BACKEND, startMillis);
             return;
         }
         LoopState loop = loops.of(ch.eventLoop());
-        int[] candidates = new int[engine.config.connectAttempts()];
-        int n = engine.choose(entry, route, service, remote, local, Protocol.TCP, loop.scratch, candidates);
+        // Under maxConnectionsPerBackend full backends are skipped without an attempt: look further.
+        int[] candidates = new int
+                [engine.config.connectAttempts()
+                        + (entry.edge().maxConnectionsPerBackend() > 0 ? CandidateScratch.MAX_CANDIDATES : 0)];
+        int n = engine.choose(entry, route, service, client, frontend, Protocol.TCP, loop.scratch, candidates);
         if (n == 0) {
             service.rejected.increment();
             TcpShutdown.reset(ch);
+            refused(ch, fe, client, gate, AccessLogResult.NO_BACKEND, startMillis);
             return;
         }
         new TcpRelay(
@@ -88,6 +165,9 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
                         engine.backendDialer,
                         loop.relays,
                         ch,
+                        client,
+                        frontend,
+                        gate,
                         service,
                         fe.type(),
                         shortCircuit,
@@ -95,7 +175,39 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
                         route,
                         candidates,
                         n)
-                .start();
+                .start(startMillis);
+    }
+
+    /**
+     * A connection ended before a relay started: gives back its maxConnections slot and writes its access log
+     * line.
+     */
+    void refused(
+            Channel ch,
+            FrontendEntry fe,
+            InetSocketAddress client,
+            ConnectionGate gate,
+            AccessLogResult result,
+            long startMillis) {
+        if (gate != null) {
+            gate.release();
+        }
+        AccessLog accessLog = engine.accessLog;
+        if (accessLog != null) {
+            long now = System.currentTimeMillis();
+            long start = startMillis == 0 ? now : startMillis;
+            accessLog.offer(new AccessLogEntry(
+                    start,
+                    now - start,
+                    client,
+                    (InetSocketAddress) ch.localAddress(),
+                    fe.serverNames() != null ? "" : fe.entry().name().toString(),
+                    "",
+                    0,
+                    0,
+                    result,
+                    0));
+        }
     }
 
     private void hold(Channel ch) {

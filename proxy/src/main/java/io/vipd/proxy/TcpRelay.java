@@ -42,6 +42,13 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     private int bulkReads;
     /** Set while copying has stopped for a switch to splice, and for good once the switch is made. */
     private SpliceHandOver handOver;
+    /** maxConnections: the gate that admitted this connection, released when it ends; null without a limit. */
+    private final ConnectionGate gate;
+
+    private long startNanos;
+    private long startMillis;
+    private long bytesIn;
+    private long bytesOut;
 
     TcpRelay(
             Engine engine,
@@ -49,6 +56,9 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
             BackendDialer dialer,
             Set<TcpRelay> loopRelays,
             Channel client,
+            InetSocketAddress clientAddress,
+            InetSocketAddress frontendAddress,
+            ConnectionGate gate,
             ServiceRuntime service,
             FrontendType frontendType,
             boolean shortCircuit,
@@ -61,6 +71,8 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
                 meters,
                 dialer,
                 client,
+                clientAddress,
+                frontendAddress,
                 service,
                 frontendType,
                 shortCircuit,
@@ -69,6 +81,7 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
                 candidates,
                 candidateCount);
         this.loopRelays = loopRelays;
+        this.gate = gate;
         this.proxyProtocol = entry.proxyProtocol();
         this.spliceMode = engine.transport.epoll() ? engine.config.splice() : SpliceMode.OFF;
         this.clientSide = new RelayClientSide(this, client);
@@ -77,7 +90,14 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
         backendSide.peer = clientSide;
     }
 
-    void start() {
+    /** @param acceptedMillis when a prelude started reading it (epoch ms), or 0 when it starts now */
+    void start(long acceptedMillis) {
+        startNanos = System.nanoTime();
+        if (engine.accessLog != null) {
+            long now = System.currentTimeMillis();
+            startMillis = acceptedMillis == 0 ? now : acceptedMillis;
+            startNanos -= TimeUnit.MILLISECONDS.toNanos(now - startMillis);
+        }
         meters.activeConnections.incrementAndGet();
         service.active.incrementAndGet();
         loopRelays.add(this);
@@ -111,11 +131,7 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
         lastReport = System.nanoTime();
         if (proxyProtocol != ProxyProtocol.NONE) {
             backend.write(
-                    ProxyProtocolHeader.encode(
-                            proxyProtocol,
-                            (InetSocketAddress) client.remoteAddress(),
-                            (InetSocketAddress) client.localAddress(),
-                            backend.alloc()),
+                    ProxyProtocolHeader.encode(proxyProtocol, clientAddress, frontendAddress, backend.alloc()),
                     backend.voidPromise());
         }
         clientSide.writePendingToPeer();
@@ -138,6 +154,9 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     /** Closes both sides with a reset: an error, an idle timeout or a forced shutdown. */
     @Override
     public void abort() {
+        if (result == AccessLogResult.OK) {
+            result = AccessLogResult.RESET;
+        }
         aborted = true;
         if (handOver != null && handOver.splicing()) {
             handOver.resetSplice();
@@ -190,6 +209,7 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
     @Override
     public void idle() {
         log.atDebug().addKeyValue("service", service.name).log("idle connection closed");
+        result = AccessLogResult.IDLE_TIMEOUT;
         abort();
     }
 
@@ -255,10 +275,12 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
         long rx = clientSide.takeUnreported();
         if (rx != 0) {
             service.rxBytes.increment(rx);
+            bytesIn += rx;
         }
         long tx = backendSide.takeUnreported();
         if (tx != 0) {
             service.txBytes.increment(tx);
+            bytesOut += tx;
         }
     }
 
@@ -270,10 +292,30 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
         report();
         if (backendSide.connected()) {
             current.disconnected();
+            if (limitedPerBackend()) {
+                service.backendSlotFreed();
+            }
         }
         clientSide.releasePending();
         loopRelays.remove(this);
         service.active.decrementAndGet();
         meters.activeConnections.decrementAndGet();
+        if (gate != null) {
+            gate.release();
+        }
+        AccessLog accessLog = engine.accessLog;
+        if (accessLog != null) {
+            accessLog.offer(new AccessLogEntry(
+                    startMillis,
+                    (System.nanoTime() - startNanos) / 1_000_000,
+                    clientAddress,
+                    (InetSocketAddress) client.localAddress(),
+                    service.tag,
+                    backendSide.connected() ? current.key : "",
+                    bytesIn,
+                    bytesOut,
+                    result,
+                    Math.max(0, attempts - 1)));
+        }
     }
 }

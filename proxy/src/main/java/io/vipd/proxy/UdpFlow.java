@@ -46,6 +46,12 @@ final class UdpFlow implements ChannelFutureListener {
     long lastSeen;
     long rx;
     long tx;
+    /** For the access log: when the flow started, and its bytes so far as reported. */
+    final long startMillis = System.currentTimeMillis();
+
+    final long startNanos = System.nanoTime();
+    long rxTotal;
+    long txTotal;
 
     UdpFlow(
             Owner table,

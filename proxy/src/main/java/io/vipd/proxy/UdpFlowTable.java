@@ -134,20 +134,34 @@ final class UdpFlowTable implements UdpFlow.Owner {
 
     @Override
     public void backendUnreachable(UdpFlow flow) {
-        evict(flow, meters.udpEvictedUnreachable);
+        evict(flow, meters.udpEvictedUnreachable, AccessLogResult.CONNECT_FAILED);
     }
 
-    private void evict(UdpFlow flow, Counter reason) {
+    private void evict(UdpFlow flow, Counter reason, AccessLogResult result) {
         if (flows.remove(flow.key) != flow) {
             return;
         }
         reason.increment();
-        release(flow);
+        release(flow, result);
     }
 
-    private void release(UdpFlow flow) {
+    private void release(UdpFlow flow, AccessLogResult result) {
         flow.close();
         report(flow);
+        AccessLog accessLog = engine.accessLog;
+        if (accessLog != null) {
+            accessLog.offer(new AccessLogEntry(
+                    flow.startMillis,
+                    (System.nanoTime() - flow.startNanos) / 1_000_000,
+                    flow.key.client(),
+                    flow.key.frontend(),
+                    flow.service.tag,
+                    flow.backend.key,
+                    flow.rxTotal,
+                    flow.txTotal,
+                    result,
+                    0));
+        }
         flow.service.udpFlows.decrementAndGet();
         flow.backend.disconnected();
         meters.udpFlows.decrementAndGet();
@@ -156,10 +170,12 @@ final class UdpFlowTable implements UdpFlow.Owner {
     private static void report(UdpFlow flow) {
         if (flow.rx != 0) {
             flow.service.rxBytes.increment(flow.rx);
+            flow.rxTotal += flow.rx;
             flow.rx = 0;
         }
         if (flow.tx != 0) {
             flow.service.txBytes.increment(flow.tx);
+            flow.txTotal += flow.tx;
             flow.tx = 0;
         }
     }
@@ -180,7 +196,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         }
         if (idle != null) {
             for (UdpFlow f : idle) {
-                evict(f, meters.udpEvictedIdle);
+                evict(f, meters.udpEvictedIdle, AccessLogResult.IDLE_TIMEOUT);
             }
         }
     }
@@ -202,7 +218,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         }
         if (gone != null) {
             for (UdpFlow f : gone) {
-                evict(f, meters.udpEvictedBackendGone);
+                evict(f, meters.udpEvictedBackendGone, AccessLogResult.OK);
             }
         }
     }
@@ -222,7 +238,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         }
         for (UdpFlow f : via) {
             flows.remove(f.key);
-            release(f);
+            release(f, AccessLogResult.OK);
         }
     }
 
@@ -231,7 +247,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         List<UdpFlow> all = new ArrayList<>(flows.values());
         flows.clear();
         for (UdpFlow f : all) {
-            release(f);
+            release(f, AccessLogResult.OK);
         }
     }
 

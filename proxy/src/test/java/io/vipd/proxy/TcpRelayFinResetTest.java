@@ -95,6 +95,9 @@ class TcpRelayFinResetTest {
                         dialer,
                         loopRelays,
                         client,
+                        client.remoteAddress(),
+                        client.localAddress(),
+                        null,
                         service,
                         FrontendType.CLUSTER_IP,
                         false,
@@ -102,7 +105,7 @@ class TcpRelayFinResetTest {
                         route,
                         candidates,
                         outcomes.length)
-                .start();
+                .start(0);
     }
 
     private int indexOf(InetSocketAddress backend) {
