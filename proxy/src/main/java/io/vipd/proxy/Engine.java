@@ -4,6 +4,8 @@ import io.vipd.lb.AffinityTable;
 import io.vipd.lb.BackendLoad;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.CandidateOrder;
+import io.vipd.lb.EgressAllowance;
+import io.vipd.lb.EgressFilter;
 import io.vipd.lb.EjectedBackends;
 import io.vipd.lb.FlowHash;
 import io.vipd.lb.FrontendEntry;
@@ -27,6 +29,8 @@ import java.util.function.Predicate;
 final class Engine {
     /** How many preference-order candidates a new flow looks at (ejected ones are skipped). */
     private static final int CANDIDATE_WINDOW = 8;
+    /** What {@link #choose} returns when backends exist but the client's egress policy allows none of them. */
+    static final int REFUSED_BY_POLICY = -1;
 
     final ServiceTable table;
     final ProxyConfig config;
@@ -44,6 +48,8 @@ final class Engine {
     volatile Predicate<InetAddress> localOrigin = a -> false;
     /** Node mode: which flows keep the client's address toward the backend. */
     volatile SourceIpPolicy sourceIp = SourceIpPolicy.CLIENT;
+    /** Node mode: which backends each client's egress NetworkPolicy lets it reach. */
+    volatile EgressFilter egress = EgressFilter.NONE;
 
     Engine(ServiceTable table, ProxyConfig config, EjectedBackends ejected) {
         this.table = table;
@@ -111,10 +117,13 @@ final class Engine {
 
     /**
      * The backends to try for a new flow, best first ({@link CandidateOrder}): the picker's preference order
-     * for the flow hash, weighed by the service port's own load, without backends ejected on this node, and
-     * under ClientIP affinity the client's recorded backend first.
+     * for the flow hash, weighed by the service port's own load, without backends the client's egress policy
+     * forbids and backends ejected on this node, and under ClientIP affinity the client's recorded backend
+     * first. A client its policy restricts looks at the whole preference order, so that an allowed backend
+     * Maglev ranks low is still found.
      *
-     * @return how many indexes were written to {@code out}
+     * @return how many indexes were written to {@code out}, or {@link #REFUSED_BY_POLICY} when the route has
+     *     backends but the client may reach none of them
      */
     int choose(
             ServicePortEntry entry,
@@ -126,13 +135,36 @@ final class Engine {
             CandidateScratch scratch,
             int[] out) {
         BackendSet set = route.backends();
-        int window = Math.min(CandidateScratch.MAX_CANDIDATES, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
+        EgressAllowance allowed = egress.allowanceFor(client.getAddress());
+        int wanted = allowed == null ? out.length + CANDIDATE_WINDOW : set.size();
+        int window = Math.min(CandidateScratch.MAX_CANDIDATES, Math.min(set.size(), wanted));
         int[] preference = scratch.ofLength(window);
         int n = route.picker().preference(flowHash(entry, client, frontend, protocol), load, preference);
         int sticky = n > 0 && entry.clientIpAffinity()
                 ? affinity.lookup(entry.name(), client.getAddress(), set, entry.affinityTimeoutSeconds())
                 : -1;
-        return CandidateOrder.order(set, preference, n, ejected, sticky, out);
+        int k = CandidateOrder.order(set, preference, n, ejected, allowed, protocol, sticky, out);
+        if (k > 0 || allowed == null || n == 0) {
+            return k;
+        }
+        k = allowedBeyondWindow(set, preference[0], allowed, protocol, out);
+        return k > 0 ? k : REFUSED_BY_POLICY;
+    }
+
+    /**
+     * A set larger than the scratch window: the allowed backends outside it, in index order from the picker's
+     * choice. Rare (a restricted client whose first 64 preferences are all forbidden), so plainly linear.
+     */
+    private static int allowedBeyondWindow(
+            BackendSet set, int start, EgressAllowance allowed, Protocol protocol, int[] out) {
+        int k = 0;
+        for (int i = 0; i < set.size() && k < out.length; i++) {
+            int b = (start + i) % set.size();
+            if (set.get(b).weight() > 0 && CandidateOrder.permitted(set, b, allowed, protocol)) {
+                out[k++] = b;
+            }
+        }
+        return k;
     }
 
     /** Remembers the backend a ClientIP-affinity flow went to. */

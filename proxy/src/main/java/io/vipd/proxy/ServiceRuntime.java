@@ -27,6 +27,9 @@ final class ServiceRuntime implements BackendLoad {
     final Counter rejected;
     final Counter dropped;
     final Counter allFailed;
+    /** New flows refused because the client's egress NetworkPolicy allows none of the backends. */
+    final Counter refusedByPolicy;
+
     private final List<Meter> meters;
     private final ConcurrentHashMap<String, BackendRuntime> backends = new ConcurrentHashMap<>();
 
@@ -52,7 +55,12 @@ final class ServiceRuntime implements BackendLoad {
         rejected = connections("", "rejected");
         dropped = connections("", "dropped");
         allFailed = connections("", "no_backend_reachable");
-        meters = List.of(activeGauge, rxBytes, txBytes, rejected, dropped, allFailed);
+        refusedByPolicy = Counter.builder("vipd.connections.refused.by.policy")
+                .description("New connections and UDP flows refused because the client's egress NetworkPolicy "
+                        + "allows none of the service port's backends")
+                .tag("service", tag)
+                .register(registry);
+        meters = List.of(activeGauge, rxBytes, txBytes, rejected, dropped, allFailed, refusedByPolicy);
     }
 
     private Counter connections(String backend, String result) {

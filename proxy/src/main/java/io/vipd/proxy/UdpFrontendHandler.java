@@ -80,6 +80,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         int[] choice = new int[1];
         int n = engine.choose(entry, route, service, client, key.frontend(), Protocol.UDP, loop.scratch, choice);
+        if (n == Engine.REFUSED_BY_POLICY) {
+            service.refusedByPolicy.increment();
+            return null;
+        }
         if (n == 0) {
             service.rejected.increment();
             return null;
