@@ -205,6 +205,9 @@ public final class NodeRuntime implements AutoCloseable {
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
         watcher = WatcherRuntime.create(
                 settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table, registry, observer());
+        // Pod egress NetworkPolicy at pick time (docs/network-policy.md): new flows from a restricted local pod
+        // go only to backends its policies allow.
+        watcher.enforceNetworkPolicies(proxy::setEgressFilter);
         Set<InetAddress> nodeIps = new HashSet<>(nodePortIps);
         Set<InetAddress> localIps = new HashSet<>();
         NodeAddresses.discover().forEach(a -> localIps.add(a.address()));
