@@ -429,6 +429,11 @@ public final class NodeRuntime implements AutoCloseable {
         source.put("restoredSnapshot", restored.serving());
         source.put("snapshotTakenAt", restored.takenAt());
         model.put("source", source);
+        PolicyStatus.annotate(
+                model,
+                watcher == null || watcher.policySource() == null
+                        ? null
+                        : watcher.policySource().current());
         return model;
     }
 
