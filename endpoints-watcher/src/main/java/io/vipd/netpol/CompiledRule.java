@@ -2,7 +2,7 @@ package io.vipd.netpol;
 
 import io.vipd.lb.Protocol;
 import java.net.InetAddress;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +20,10 @@ final class CompiledRule {
     private final IpBlock[] blocks;
     private final boolean anyPort;
     private final PortMatch[] numericPorts;
-    /** Per destination pod address, its named ports this rule names, as {@link #code} values. */
-    private final Map<InetAddress, int[]> namedPorts;
+    /** Per named port of the rule: pod address to the number that pod gives the name (the snapshot's index). */
+    private final Map<InetAddress, Integer>[] namedPorts;
+    /** The protocol of each entry of {@link #namedPorts}. */
+    private final Protocol[] namedProtocols;
 
     private CompiledRule(
             boolean anyDestination,
@@ -29,56 +31,44 @@ final class CompiledRule {
             IpBlock[] blocks,
             boolean anyPort,
             PortMatch[] numericPorts,
-            Map<InetAddress, int[]> namedPorts) {
+            Map<InetAddress, Integer>[] namedPorts,
+            Protocol[] namedProtocols) {
         this.anyDestination = anyDestination;
         this.podAddresses = podAddresses;
         this.blocks = blocks;
         this.anyPort = anyPort;
         this.numericPorts = numericPorts;
         this.namedPorts = namedPorts;
+        this.namedProtocols = namedProtocols;
     }
 
     /** Resolves {@code rule} of a policy in {@code policyNamespace} against the snapshot's pods. */
+    @SuppressWarnings("unchecked")
     static CompiledRule compile(String policyNamespace, EgressRule rule, PolicySnapshot cluster) {
-        Set<InetAddress> addresses = new HashSet<>();
-        List<IpBlock> blocks =
-                rule.to().stream().map(Peer::ipBlock).filter(b -> b != null).toList();
-        List<Peer> selectorPeers =
-                rule.to().stream().filter(p -> p.ipBlock() == null).toList();
-        if (!selectorPeers.isEmpty()) {
-            for (PodInfo pod : cluster.pods()) {
-                if (pod.hostNetwork() || pod.ips().isEmpty()) {
-                    continue;
-                }
-                NamespaceInfo ns = cluster.namespace(pod.namespace());
-                for (Peer peer : selectorPeers) {
-                    if (peer.selects(policyNamespace, pod, ns)) {
-                        addresses.addAll(pod.ips());
-                        break;
-                    }
-                }
+        List<Set<InetAddress>> selected = new ArrayList<>();
+        List<IpBlock> blocks = new ArrayList<>();
+        for (Peer peer : rule.to()) {
+            if (peer.ipBlock() != null) {
+                blocks.add(peer.ipBlock());
+            } else {
+                selected.add(cluster.addressesOf(peer, policyNamespace));
             }
+        }
+        Set<InetAddress> addresses;
+        if (selected.size() == 1) {
+            addresses = selected.get(0);
+        } else {
+            addresses = new HashSet<>();
+            selected.forEach(addresses::addAll);
         }
         List<PortMatch> numeric =
                 rule.ports().stream().filter(p -> !p.isNamed()).toList();
         List<PortMatch> named = rule.ports().stream().filter(PortMatch::isNamed).toList();
-        Map<InetAddress, int[]> namedPorts = new HashMap<>();
-        if (!named.isEmpty()) {
-            for (PodInfo pod : cluster.pods()) {
-                if (pod.hostNetwork()) {
-                    continue;
-                }
-                int[] codes = named.stream()
-                        .mapToInt(m -> {
-                            int n = pod.namedPort(m.name(), m.protocol());
-                            return n < 0 ? -1 : code(m.protocol(), n);
-                        })
-                        .filter(c -> c >= 0)
-                        .toArray();
-                if (codes.length > 0) {
-                    pod.ips().forEach(ip -> namedPorts.put(ip, codes));
-                }
-            }
+        Map<InetAddress, Integer>[] namedPorts = new Map[named.size()];
+        Protocol[] namedProtocols = new Protocol[named.size()];
+        for (int i = 0; i < named.size(); i++) {
+            namedPorts[i] = cluster.namedPort(named.get(i).name(), named.get(i).protocol());
+            namedProtocols[i] = named.get(i).protocol();
         }
         return new CompiledRule(
                 rule.to().isEmpty(),
@@ -86,7 +76,8 @@ final class CompiledRule {
                 blocks.toArray(IpBlock[]::new),
                 rule.ports().isEmpty(),
                 numeric.toArray(PortMatch[]::new),
-                namedPorts);
+                namedPorts,
+                namedProtocols);
     }
 
     boolean allows(InetAddress destination, Protocol protocol, int port) {
@@ -114,19 +105,12 @@ final class CompiledRule {
                 return true;
             }
         }
-        int[] named = namedPorts.get(destination);
-        if (named != null) {
-            int wanted = code(protocol, port);
-            for (int c : named) {
-                if (c == wanted) {
-                    return true;
-                }
+        for (int i = 0; i < namedPorts.length; i++) {
+            Integer number = namedProtocols[i] == protocol ? namedPorts[i].get(destination) : null;
+            if (number != null && number == port) {
+                return true;
             }
         }
         return false;
-    }
-
-    private static int code(Protocol protocol, int port) {
-        return protocol.ordinal() << 16 | port;
     }
 }

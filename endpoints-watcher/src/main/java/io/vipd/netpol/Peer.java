@@ -34,15 +34,4 @@ public record Peer(LabelSelector podSelector, LabelSelector namespaceSelector, I
     public static Peer block(IpBlock block) {
         return new Peer(null, null, block);
     }
-
-    /** Whether a pod in {@code podNamespace} is this peer, for a policy in {@code policyNamespace}. */
-    boolean selects(String policyNamespace, PodInfo pod, NamespaceInfo podNamespace) {
-        if (ipBlock != null) {
-            return false;
-        }
-        boolean namespaceOk = namespaceSelector == null
-                ? policyNamespace.equals(pod.namespace())
-                : namespaceSelector.matches(podNamespace.labels());
-        return namespaceOk && (podSelector == null || podSelector.matches(pod.labels()));
-    }
 }

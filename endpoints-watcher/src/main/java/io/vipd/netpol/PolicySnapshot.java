@@ -1,12 +1,17 @@
 package io.vipd.netpol;
 
+import io.vipd.lb.Protocol;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -28,19 +33,40 @@ public final class PolicySnapshot {
     private final List<PodInfo> pods;
     private final Map<String, NamespaceInfo> namespaces;
     private final Map<InetAddress, PodInfo> podsByIp;
+    /** Pods with addresses and their own network namespace, by namespace: what selector peers can stand for. */
+    private final Map<String, List<PodInfo>> selectablePods;
+    /** Named container ports: name, then protocol, then pod address to port number. */
+    private final Map<String, Map<Protocol, Map<InetAddress, Integer>>> namedPorts;
+
     private final AtomicReferenceArray<CompiledRule[]> compiled;
+    /** The addresses each selector peer stands for, shared by the rules that repeat it (allow-DNS everywhere). */
+    private final Map<Object, Set<InetAddress>> peerAddresses = new ConcurrentHashMap<>();
 
     private PolicySnapshot(List<Policy> policies, List<PodInfo> pods, Map<String, NamespaceInfo> namespaces) {
         this.policies = policies;
         this.pods = pods;
         this.namespaces = namespaces;
         Map<InetAddress, PodInfo> byIp = new HashMap<>();
+        Map<String, List<PodInfo>> selectable = new HashMap<>();
+        Map<String, Map<Protocol, Map<InetAddress, Integer>>> named = new HashMap<>();
         for (PodInfo p : pods) {
-            if (!p.hostNetwork()) {
-                p.ips().forEach(ip -> byIp.put(ip, p));
+            if (p.hostNetwork() || p.ips().isEmpty()) {
+                continue;
+            }
+            p.ips().forEach(ip -> byIp.put(ip, p));
+            selectable.computeIfAbsent(p.namespace(), n -> new ArrayList<>()).add(p);
+            for (PodInfo.ContainerPort port : p.ports()) {
+                if (port.name() != null && !port.name().isEmpty()) {
+                    Map<InetAddress, Integer> byAddress = named.computeIfAbsent(
+                                    port.name(), n -> new EnumMap<>(Protocol.class))
+                            .computeIfAbsent(port.protocol(), pr -> new HashMap<>());
+                    p.ips().forEach(ip -> byAddress.putIfAbsent(ip, port.port()));
+                }
             }
         }
         this.podsByIp = byIp;
+        this.selectablePods = selectable;
+        this.namedPorts = named;
         this.compiled = new AtomicReferenceArray<>(policies.size());
     }
 
@@ -65,6 +91,47 @@ public final class PolicySnapshot {
     public NamespaceInfo namespace(String name) {
         NamespaceInfo n = namespaces.get(name);
         return n != null ? n : NamespaceInfo.unknown(name);
+    }
+
+    /** The pods that may stand for a selector peer's addresses (an address, not host network), by namespace. */
+    Map<String, List<PodInfo>> selectablePods() {
+        return selectablePods;
+    }
+
+    /**
+     * The addresses of the pods {@code peer} (a selector peer) stands for in a policy of {@code policyNamespace}:
+     * computed once per distinct peer (and namespace, for a bare podSelector) and shared.
+     */
+    Set<InetAddress> addressesOf(Peer peer, String policyNamespace) {
+        Object key = peer.namespaceSelector() == null ? List.of(peer, policyNamespace) : peer;
+        return peerAddresses.computeIfAbsent(key, k -> {
+            Set<InetAddress> out = new HashSet<>();
+            if (peer.namespaceSelector() == null) {
+                addSelected(peer, policyNamespace, out);
+            } else {
+                for (String ns : selectablePods.keySet()) {
+                    if (peer.namespaceSelector().matches(namespace(ns).labels())) {
+                        addSelected(peer, ns, out);
+                    }
+                }
+            }
+            return Set.copyOf(out);
+        });
+    }
+
+    private void addSelected(Peer peer, String namespace, Set<InetAddress> out) {
+        for (PodInfo pod : selectablePods.getOrDefault(namespace, List.of())) {
+            if (peer.podSelector() == null || peer.podSelector().matches(pod.labels())) {
+                out.addAll(pod.ips());
+            }
+        }
+    }
+
+    /** Pod address to number of the container port {@code name} over {@code protocol}; empty when none has it. */
+    Map<InetAddress, Integer> namedPort(String name, Protocol protocol) {
+        Map<Protocol, Map<InetAddress, Integer>> byProtocol = namedPorts.get(name);
+        Map<InetAddress, Integer> m = byProtocol == null ? null : byProtocol.get(protocol);
+        return m == null ? Map.of() : m;
     }
 
     /** The (non-host-network) pod with this address, if any. */
