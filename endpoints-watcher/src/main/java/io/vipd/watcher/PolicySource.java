@@ -194,15 +194,14 @@ public final class PolicySource implements AutoCloseable {
                 runner.run();
             }
 
+            /** Most pod updates (conditions, container statuses) leave the projection as it was: no rebuild. */
             private void put(T obj) {
                 V v = convert.apply(obj);
                 String key = Cache.metaNamespaceKeyFunc(obj);
-                if (v == null) {
-                    into.remove(key);
-                } else {
-                    into.put(key, v);
+                V previous = v == null ? into.remove(key) : into.put(key, v);
+                if (!Objects.equals(previous, v)) {
+                    runner.run();
                 }
-                runner.run();
             }
         });
         informers.add(informer);
