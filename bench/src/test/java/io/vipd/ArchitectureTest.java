@@ -28,6 +28,7 @@ class ArchitectureTest {
     private static final Set<String> PACKAGES = Set.of(
             "io.vipd.lb",
             "io.vipd.watcher",
+            "io.vipd.netpol",
             "io.vipd.nodeport",
             "io.vipd.nodeport.interception",
             "io.vipd.proxy",
@@ -42,6 +43,7 @@ class ArchitectureTest {
 
     private static final String LB = "lb";
     private static final String WATCHER = "watcher";
+    private static final String NETPOL = "network policy";
     private static final String NODEPORT = "nodeport";
     private static final String HANDOVER = "handover";
     private static final String DATA_PLANE = "data plane";
@@ -68,6 +70,7 @@ class ArchitectureTest {
                     "io.vipd.node..",
                     "io.vipd.admin..",
                     "io.vipd.watcher..",
+                    "io.vipd.netpol..",
                     "io.vipd.nodeport..",
                     "io.vipd.bench..")
             .because("the data plane sees the control plane only through lb's ServiceTable (docs/design.md)");
@@ -89,6 +92,8 @@ class ArchitectureTest {
             .definedBy("io.vipd.proxy..")
             .layer(WATCHER)
             .definedBy("io.vipd.watcher..")
+            .layer(NETPOL)
+            .definedBy("io.vipd.netpol..")
             .layer(NODEPORT)
             .definedBy("io.vipd.nodeport..")
             .layer(HANDOVER)
@@ -98,20 +103,23 @@ class ArchitectureTest {
             .layer(BENCH)
             .definedBy("io.vipd.bench..")
             .whereLayer(CLI)
-            .mayOnlyAccessLayers(DEMO, EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .mayOnlyAccessLayers(DEMO, EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NETPOL, NODEPORT, HANDOVER, LB)
             .whereLayer(DEMO)
-            .mayOnlyAccessLayers(EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .mayOnlyAccessLayers(EDGE, NODE, ADMIN, DATA_PLANE, WATCHER, NETPOL, NODEPORT, HANDOVER, LB)
             .whereLayer(EDGE)
-            .mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NETPOL, NODEPORT, HANDOVER, LB)
             .whereLayer(NODE)
-            .mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NODEPORT, HANDOVER, LB)
+            .mayOnlyAccessLayers(ADMIN, DATA_PLANE, WATCHER, NETPOL, NODEPORT, HANDOVER, LB)
             // Admin reports what the data plane counts (its stats); nothing below admin reaches up to it.
             .whereLayer(ADMIN)
             .mayOnlyAccessLayers(DATA_PLANE, HANDOVER, LB)
             // Listening sockets come from and go to a hand-over; that is all the data plane knows of restarts.
             .whereLayer(DATA_PLANE)
             .mayOnlyAccessLayers(HANDOVER, LB)
+            // The watcher feeds NetworkPolicies, Pods and Namespaces to the network policy package's snapshots.
             .whereLayer(WATCHER)
+            .mayOnlyAccessLayers(NETPOL, LB)
+            .whereLayer(NETPOL)
             .mayOnlyAccessLayers(LB)
             .whereLayer(NODEPORT)
             .mayOnlyAccessLayers(HANDOVER, LB)

@@ -195,7 +195,7 @@ public final class KubernetesSource implements AutoCloseable {
      * quarter of a cached object (docs/fabric8.md §1.4). It strips rather than filters: a filtering store
      * leaks index entries (fabric8 #8103).
      */
-    static final class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
+    static class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
         LeanItemStore() {
             super(Cache::metaNamespaceKeyFunc);
         }

@@ -9,6 +9,7 @@ import io.vipd.lb.Protocol;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.lb.TableListener;
+import io.vipd.netpol.NodeEgressFilter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,9 @@ public final class WatcherRuntime implements AutoCloseable {
     private final KubernetesSource source;
     private final ServiceTable table;
     private final ApiAddressCheck apiAddressCheck;
+    private final String nodeName;
+    private final MeterRegistry registry;
+    private PolicySource policySource;
 
     /**
      * Builds everything around a client it takes ownership of (closed by {@link #close()}).
@@ -70,6 +75,8 @@ public final class WatcherRuntime implements AutoCloseable {
         this.client = Objects.requireNonNull(client, "client");
         this.table = Objects.requireNonNull(table, "table");
         Objects.requireNonNull(observer, "observer");
+        this.nodeName = nodeName;
+        this.registry = registry;
         tracker = new ChangeTracker(nodeName, gates, table, registry);
         tracker.setObserver(observer);
         runner = new SyncRunner("vipd-sync", tracker::sync, minSyncInterval, retryInterval, maxSyncInterval);
@@ -151,13 +158,32 @@ public final class WatcherRuntime implements AutoCloseable {
         return BASE_RECONNECT_MILLIS + Math.floorMod(h ^ (h >>> 16), BASE_RECONNECT_MILLIS);
     }
 
+    /**
+     * Also watches NetworkPolicies, Pods and Namespaces ({@link PolicySource}) and hands {@code consumer} this
+     * node's egress filter whenever they change. Call before {@link #start()}.
+     */
+    public synchronized void enforceNetworkPolicies(Consumer<NodeEgressFilter> consumer) {
+        if (policySource != null) {
+            throw new IllegalStateException("network policies are already watched");
+        }
+        policySource = new PolicySource(client, nodeName, registry, MIN_SYNC_INTERVAL, consumer);
+    }
+
+    /** The NetworkPolicy source, or null when {@link #enforceNetworkPolicies} was not called. */
+    public synchronized PolicySource policySource() {
+        return policySource;
+    }
+
     /** Starts syncing and watching; returns at once, the first lists arrive (and are retried) in the background. */
-    public void start() {
+    public synchronized void start() {
         if (apiAddressCheck != null) {
             table.addListener(apiAddressCheck);
         }
         runner.start();
         source.start();
+        if (policySource != null) {
+            policySource.start();
+        }
     }
 
     public ChangeTracker tracker() {
@@ -185,6 +211,10 @@ public final class WatcherRuntime implements AutoCloseable {
         }
         source.close();
         runner.close();
+        PolicySource policies = policySource();
+        if (policies != null) {
+            policies.close();
+        }
         client.close();
     }
 

@@ -4,10 +4,13 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -57,7 +60,7 @@ import java.util.function.BooleanSupplier;
  * what the benchmark times is vipd's side.
  */
 public final class FakeApiServer implements AutoCloseable {
-    /** The resources the watcher reads. */
+    /** The resources the watcher and the NetworkPolicy source read. */
     public enum Kind {
         SERVICES("/api/v1/services", "v1", "ServiceList", "Service"),
         ENDPOINT_SLICES(
@@ -65,7 +68,14 @@ public final class FakeApiServer implements AutoCloseable {
                 "discovery.k8s.io/v1",
                 "EndpointSliceList",
                 "EndpointSlice"),
-        NODES("/api/v1/nodes", "v1", "NodeList", "Node");
+        NODES("/api/v1/nodes", "v1", "NodeList", "Node"),
+        NETWORK_POLICIES(
+                "/apis/networking.k8s.io/v1/networkpolicies",
+                "networking.k8s.io/v1",
+                "NetworkPolicyList",
+                "NetworkPolicy"),
+        PODS("/api/v1/pods", "v1", "PodList", "Pod"),
+        NAMESPACES("/api/v1/namespaces", "v1", "NamespaceList", "Namespace");
 
         final String path;
         final String apiVersion;
@@ -88,6 +98,15 @@ public final class FakeApiServer implements AutoCloseable {
             }
             if (object instanceof Node) {
                 return NODES;
+            }
+            if (object instanceof NetworkPolicy) {
+                return NETWORK_POLICIES;
+            }
+            if (object instanceof Pod) {
+                return PODS;
+            }
+            if (object instanceof Namespace) {
+                return NAMESPACES;
             }
             throw new IllegalArgumentException("unsupported kind " + object.getKind());
         }

@@ -70,6 +70,33 @@ class CandidateOrderTest {
         assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                                        | preference | allowed | ejected | sticky | room | expected
+            forbidden backends are skipped, order kept    | 3 1 4 0    | 1 0     |         | -1     | 4    | 1 0
+            the first allowed one is the pick             | 3 1 4 0 2  | 4 2     |         | -1     | 1    | 4
+            none allowed: nothing to try                  | 3 1 4      | 0 2     |         | -1     | 4    |
+            all allowed ones ejected: tried, never others | 3 1 4 0    | 1 4     | 1 4     | -1     | 4    | 1 4
+            allowed and not ejected come first            | 3 1 4 0    | 1 4 0   | 1       | -1     | 4    | 4 0
+            a forbidden affinity backend is not preferred | 3 1 4 0    | 3 1     |         | 4      | 4    | 3 1
+            an allowed affinity backend moves first       | 3 1 4 0    | 1 4     |         | 4      | 4    | 4 1
+            """)
+    void ordersOnlyWhatTheClientMayReach(
+            String name, String preference, String allowed, String ejected, int sticky, int room, String expected) {
+        int[] pref = indexes(preference);
+        Set<String> ejectedKeys =
+                Arrays.stream(indexes(ejected)).mapToObj(SET::key).collect(Collectors.toSet());
+        Set<java.net.InetAddress> allowedIps =
+                Arrays.stream(indexes(allowed)).mapToObj(i -> SET.get(i).ip()).collect(Collectors.toSet());
+        EgressAllowance allowance = (ip, protocol, port) -> protocol == Protocol.TCP && allowedIps.contains(ip);
+        int[] out = new int[room];
+
+        int n = CandidateOrder.order(
+                SET, pref, pref.length, ejectedKeys::contains, allowance, Protocol.TCP, sticky, out);
+
+        assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
+    }
+
     private static int[] indexes(String s) {
         return s == null || s.isBlank()
                 ? new int[0]

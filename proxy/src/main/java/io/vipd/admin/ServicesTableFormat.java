@@ -57,7 +57,7 @@ public final class ServicesTableFormat {
                 String[] backendCells = {
                     String.valueOf(b.get("address")),
                     String.valueOf(b.get("weight")),
-                    String.valueOf(b.get("state")),
+                    String.valueOf(b.get("state")) + policyNote(b),
                     String.valueOf(b.get("activeConnections")),
                     String.valueOf(b.get("totalConnections")),
                     String.valueOf(b.get("connectFailures")),
@@ -94,6 +94,12 @@ public final class ServicesTableFormat {
                 .append(" active connections, ")
                 .append(number(model.get("activeUdpFlows")))
                 .append(" UDP flows\n");
+        if (model.get("networkPolicy") instanceof Map<?, ?> np) {
+            sb.append("NetworkPolicy: ")
+                    .append(Boolean.TRUE.equals(np.get("synced")) ? "" : "not synced yet (no client restricted), ")
+                    .append(np.get("restrictedClients") instanceof List<?> l ? l.size() : 0)
+                    .append(" local pods restricted by egress policy\n");
+        }
         if (model.get("config") instanceof Map && ((Map<?, ?>) model.get("config")).get("lastError") != null) {
             sb.append("last configuration reload REFUSED (the last good one stays in force): ")
                     .append(((Map<?, ?>) model.get("config")).get("lastError"))
@@ -112,6 +118,15 @@ public final class ServicesTableFormat {
         int dot = at.indexOf('.', t);
         String time = t < 0 ? at : at.substring(t + 1, dot > 0 ? dot : at.length() - 1) + "Z";
         return check.get("lastResult") + " at " + time;
+    }
+
+    /** A backend some local clients' egress NetworkPolicy excludes (node mode): which ones. */
+    private static String policyNote(Map<String, Object> backend) {
+        return backend.get("policyExcludes") instanceof List<?> excluded && !excluded.isEmpty()
+                ? " (policy excludes "
+                        + String.join(
+                                ",", excluded.stream().map(String::valueOf).toList()) + ")"
+                : "";
     }
 
     private static String[] row(String[] serviceCells, String[] backendCells) {

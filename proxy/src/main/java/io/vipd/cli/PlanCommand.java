@@ -23,13 +23,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vipd plan}: what this node would program for the Services and EndpointSlices in manifest files, computed
- * by the same ChangeTracker the Kubernetes watcher uses. Opens no sockets.
+ * by the same ChangeTracker the Kubernetes watcher uses, and with {@code --from-pod} which backends one pod may
+ * reach under its egress NetworkPolicies ({@link FromPod}). Opens no sockets.
  */
 @Command(
         name = "plan",
         mixinStandardHelpOptions = true,
         description = "Show the service table vipd would program on a node for Kubernetes manifests "
-                + "(Services, EndpointSlices, Nodes; e.g. kubectl get svc,endpointslices -A -o yaml).")
+                + "(Services, EndpointSlices, Nodes; e.g. kubectl get svc,endpointslices -A -o yaml); with "
+                + "--from-pod, which backends a pod's egress NetworkPolicies let it reach (NetworkPolicies, Pods, "
+                + "Namespaces from the same manifests).")
 final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -56,6 +59,13 @@ final class PlanCommand implements Callable<Integer> {
     String featureGates;
 
     @Option(
+            names = "--from-pod",
+            paramLabel = "NAMESPACE/NAME",
+            description = "also show which backends this pod may reach under its egress NetworkPolicies "
+                    + "(NetworkPolicies, Pods and Namespaces are read from the manifests)")
+    String fromPod;
+
+    @Option(
             names = {"-o", "--output"},
             paramLabel = "FORMAT",
             description = "json, or a table when absent")
@@ -66,6 +76,7 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<ServicePortEntry> entries;
+        FromPod client;
         try {
             if (output != null && !output.equals("json") && !output.equals("table")) {
                 throw new IllegalArgumentException("unknown output format \"" + output + "\" (want json)");
@@ -83,12 +94,17 @@ final class PlanCommand implements Callable<Integer> {
                 return 2;
             }
             entries = FileSource.entries(loaded, nodeName, gates);
+            client = fromPod == null ? null : FromPod.resolve(fromPod, manifests, err);
         } catch (IllegalArgumentException e) {
             err.println("vipd plan: " + e.getMessage());
             err.flush();
             return 2;
         }
-        out.print("json".equals(output) ? json(entries) : table(entries));
+        if (client != null && !"json".equals(output)) {
+            out.println(client.summary());
+            out.println();
+        }
+        out.print("json".equals(output) ? json(entries, client) : table(entries, client));
         out.flush();
         return 0;
     }
@@ -133,9 +149,13 @@ final class PlanCommand implements Callable<Integer> {
         return e.name().protocol() == Protocol.SCTP ? "kernel" : "proxy";
     }
 
-    static String json(List<ServicePortEntry> entries) {
+    static String json(List<ServicePortEntry> entries, FromPod client) {
         StringBuilder sb = new StringBuilder();
-        sb.append("{\n  \"servicePorts\": [");
+        sb.append("{\n");
+        if (client != null) {
+            sb.append("  \"fromPod\": ").append(client.json()).append(",\n");
+        }
+        sb.append("  \"servicePorts\": [");
         for (int i = 0; i < entries.size(); i++) {
             ServicePortEntry e = entries.get(i);
             sb.append(i == 0 ? "\n" : ",\n");
@@ -160,8 +180,18 @@ final class PlanCommand implements Callable<Integer> {
                         .append(", \"action\": ")
                         .append(quote(r.action().displayName()))
                         .append(", \"backends\": ")
-                        .append(keys(r.action() == Action.FORWARD ? r.backends() : BackendSet.empty()))
-                        .append("}");
+                        .append(keys(r.action() == Action.FORWARD ? r.backends() : BackendSet.empty()));
+                if (client != null) {
+                    sb.append(", \"deniedByPolicy\": ")
+                            .append(
+                                    client
+                                            .denied(r.action() == Action.FORWARD ? r.backends() : BackendSet.empty(), e)
+                                            .stream()
+                                            .map(PlanCommand::quote)
+                                            .toList()
+                                            .toString());
+                }
+                sb.append("}");
             }
             sb.append(fs.isEmpty() ? "]\n" : "\n      ]\n");
             sb.append("    }");
@@ -185,11 +215,21 @@ final class PlanCommand implements Callable<Integer> {
         return sb.append("]").toString();
     }
 
+    /** The backends, each the pod may not reach marked "(denied)". */
+    private static String backendCell(BackendSet set, ServicePortEntry e, FromPod client) {
+        List<String> denied = client == null ? List.of() : client.denied(set, e);
+        List<String> cells = new ArrayList<>();
+        for (String key : set.keys()) {
+            cells.add(denied.contains(key) ? key + "(denied)" : key);
+        }
+        return String.join(",", cells);
+    }
+
     static String quote(String s) {
         return Json.quote(s);
     }
 
-    static String table(List<ServicePortEntry> entries) {
+    static String table(List<ServicePortEntry> entries, FromPod client) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SERVICE", "PORT", "PROTO", "VIA", "FRONTEND", "KIND", "ACTION", "BACKENDS"});
         for (ServicePortEntry e : entries) {
@@ -201,9 +241,7 @@ final class PlanCommand implements Callable<Integer> {
             }
             for (Row f : rows(e)) {
                 Route r = f.route();
-                String backends = r.action() == Action.FORWARD
-                        ? String.join(",", r.backends().keys())
-                        : "-";
+                String backends = r.action() == Action.FORWARD ? backendCell(r.backends(), e, client) : "-";
                 rows.add(new String[] {
                     e.name().service().toString(),
                     port,

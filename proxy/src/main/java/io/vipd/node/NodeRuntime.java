@@ -217,6 +217,9 @@ public final class NodeRuntime implements AutoCloseable {
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
         watcher = WatcherRuntime.create(
                 settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table, registry, observer());
+        // Pod egress NetworkPolicy at pick time (docs/network-policy.md): new flows from a restricted local pod
+        // go only to backends its policies allow.
+        watcher.enforceNetworkPolicies(proxy::setEgressFilter);
         List<Cidr> podCidrs = settings.clusterCidrs();
         // The predicates read the current addresses, so they follow address changes.
         proxy.setNodeAddresses(a -> addresses.nodePort().contains(a));
@@ -483,6 +486,11 @@ public final class NodeRuntime implements AutoCloseable {
         source.put("restoredSnapshot", restored.serving());
         source.put("snapshotTakenAt", restored.takenAt());
         model.put("source", source);
+        PolicyStatus.annotate(
+                model,
+                watcher == null || watcher.policySource() == null
+                        ? null
+                        : watcher.policySource().current());
         return model;
     }
 

@@ -4,6 +4,8 @@ import io.vipd.lb.AffinityTable;
 import io.vipd.lb.BackendLoad;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.CandidateOrder;
+import io.vipd.lb.EgressAllowance;
+import io.vipd.lb.EgressFilter;
 import io.vipd.lb.EjectedBackends;
 import io.vipd.lb.FlowHash;
 import io.vipd.lb.FrontendEntry;
@@ -28,6 +30,8 @@ import java.util.function.Predicate;
 final class Engine {
     /** How many preference-order candidates a new flow looks at (ejected ones are skipped). */
     private static final int CANDIDATE_WINDOW = 8;
+    /** What {@link #choose} returns when backends exist but the client's egress policy allows none of them. */
+    static final int REFUSED_BY_POLICY = -1;
 
     final ServiceTable table;
     final ProxyConfig config;
@@ -49,6 +53,8 @@ final class Engine {
     volatile Predicate<InetAddress> localOrigin = a -> false;
     /** Node mode: which flows keep the client's address toward the backend. */
     volatile SourceIpPolicy sourceIp = SourceIpPolicy.CLIENT;
+    /** Node mode: which backends each client's egress NetworkPolicy lets it reach. */
+    volatile EgressFilter egress = EgressFilter.NONE;
 
     Engine(ServiceTable table, ProxyConfig config, EjectedBackends ejected) {
         this(table, config, ejected, new UnavailableBackends());
@@ -124,10 +130,12 @@ final class Engine {
     /**
      * The backends to try for a new flow, best first ({@link CandidateOrder}): the picker's preference order
      * for the flow hash, weighed by the service port's own load, without backends drained or down by health
-     * checks, skipping backends ejected on this node, and under ClientIP affinity the client's recorded backend
-     * first.
+     * checks and backends the client's egress policy forbids, skipping backends ejected on this node, and under
+     * ClientIP affinity the client's recorded backend first. A client its policy restricts looks at the whole
+     * preference order, so that an allowed backend Maglev ranks low is still found.
      *
-     * @return how many indexes were written to {@code out}; 0 when no backend can take the flow
+     * @return how many indexes were written to {@code out}; 0 when no backend can take the flow, or {@link
+     *     #REFUSED_BY_POLICY} when backends could take it but the client may reach none of them
      */
     int choose(
             ServicePortEntry entry,
@@ -140,44 +148,59 @@ final class Engine {
             int[] out) {
         BackendSet set = route.backends();
         Set<String> down = unavailable.of(entry.name());
+        EgressAllowance allowed = egress.allowanceFor(client.getAddress());
         long hash = flowHash(entry, client, frontend, protocol);
-        int window = Math.min(CandidateScratch.MAX_CANDIDATES, Math.min(set.size(), out.length + CANDIDATE_WINDOW));
+        int wanted = allowed == null ? out.length + CANDIDATE_WINDOW : set.size();
+        int window = Math.min(CandidateScratch.MAX_CANDIDATES, Math.min(set.size(), wanted));
         int[] preference = scratch.ofLength(window);
         int n = route.picker().preference(hash, load, preference);
         int sticky = n > 0 && entry.clientIpAffinity()
                 ? affinity.lookup(entry.name(), client.getAddress(), set, entry.affinityTimeoutSeconds())
                 : -1;
-        int k = CandidateOrder.order(set, preference, n, down, ejected, sticky, out);
-        if (k > 0 || down.isEmpty() || n == 0) {
+        int k = CandidateOrder.order(set, preference, n, down, ejected, allowed, protocol, sticky, out);
+        if (k > 0 || n == 0 || (down.isEmpty() && allowed == null)) {
             return k;
         }
-        // Every candidate looked at is unavailable (rare: most of the port's backends are down or drained).
+        // Every candidate looked at is unavailable or forbidden (rare: most of the port's backends are down,
+        // drained, or not allowed to this client): look beyond the window.
         if (window < Math.min(CandidateScratch.MAX_CANDIDATES, set.size())) {
             preference = scratch.ofLength(Math.min(CandidateScratch.MAX_CANDIDATES, set.size()));
             n = route.picker().preference(hash, load, preference);
-            k = CandidateOrder.order(set, preference, n, down, ejected, sticky, out);
+            k = CandidateOrder.order(set, preference, n, down, ejected, allowed, protocol, sticky, out);
             if (k > 0) {
                 return k;
             }
         }
-        return firstAvailable(set, down, hash, out);
+        k = usableBeyondWindow(set, down, allowed, protocol, hash, out);
+        if (k > 0 || allowed == null) {
+            return k;
+        }
+        // Refused by policy only when the policy is what leaves nothing: some available backend exists.
+        return usableBeyondWindow(set, down, null, protocol, hash, out) > 0 ? REFUSED_BY_POLICY : 0;
     }
 
-    /** Beyond the pickers' windows: the first available backend of weight > 0 from a point the hash picks. */
-    private static int firstAvailable(BackendSet set, Set<String> down, long hash, int[] out) {
+    /**
+     * Beyond the pickers' windows: available backends of weight > 0 the client may reach, in index order from a
+     * point the hash picks. Rare (a set larger than the window whose first candidates are all unavailable or
+     * forbidden), so plainly linear.
+     */
+    private static int usableBeyondWindow(
+            BackendSet set, Set<String> down, EgressAllowance allowed, Protocol protocol, long hash, int[] out) {
         int size = set.size();
-        if (size <= CandidateScratch.MAX_CANDIDATES || out.length == 0) {
+        if (out.length == 0 || size == 0) {
             return 0;
         }
         int start = (int) Math.floorMod(hash, (long) size);
-        for (int i = 0; i < size; i++) {
+        int k = 0;
+        for (int i = 0; i < size && k < out.length; i++) {
             int index = (start + i) % size;
-            if (set.get(index).weight() > 0 && !down.contains(set.key(index))) {
-                out[0] = index;
-                return 1;
+            if (set.get(index).weight() > 0
+                    && !down.contains(set.key(index))
+                    && CandidateOrder.permitted(set, index, allowed, protocol)) {
+                out[k++] = index;
             }
         }
-        return 0;
+        return k;
     }
 
     /** Remembers the backend a ClientIP-affinity flow went to. */

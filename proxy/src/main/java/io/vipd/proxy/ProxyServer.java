@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
 import io.vipd.handover.HeldListeners;
 import io.vipd.handover.InheritedListeners;
+import io.vipd.lb.EgressFilter;
 import io.vipd.lb.Frontend;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
@@ -288,6 +289,16 @@ public final class ProxyServer implements AutoCloseable {
      */
     public void setSourceIpPolicy(SourceIpPolicy policy) {
         engine.sourceIp = Objects.requireNonNull(policy);
+    }
+
+    /**
+     * Node mode hook: which backends each client may reach under its egress NetworkPolicy. A new flow goes to
+     * the first allowed backend of its preference order; with none allowed it is refused as with no endpoints
+     * and counted in {@code vipd_connections_refused_by_policy_total}. Default: {@link EgressFilter#NONE}.
+     * Applies to new connections and flows; replace it whole when policies change.
+     */
+    public void setEgressFilter(EgressFilter filter) {
+        engine.egress = Objects.requireNonNull(filter);
     }
 
     /**

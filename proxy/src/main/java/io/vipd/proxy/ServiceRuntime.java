@@ -56,6 +56,9 @@ final class ServiceRuntime implements BackendLoad {
     final Counter dropped;
     final Counter allFailed;
     final Timer connectDuration;
+    /** New flows refused because the client's egress NetworkPolicy allows none of the backends. */
+    final Counter refusedByPolicy;
+
     private final List<Meter> meters;
     private final ConcurrentHashMap<String, BackendRuntime> backends = new ConcurrentHashMap<>();
     /** maxConnections: used only by a service that sets it. */
@@ -90,7 +93,12 @@ final class ServiceRuntime implements BackendLoad {
                 .tag("service", tag)
                 .serviceLevelObjectives(CONNECT_BUCKETS)
                 .register(registry);
-        meters = List.of(activeGauge, rxBytes, txBytes, rejected, dropped, allFailed, connectDuration);
+        refusedByPolicy = Counter.builder("vipd.connections.refused.by.policy")
+                .description("New connections and UDP flows refused because the client's egress NetworkPolicy "
+                        + "allows none of the service port's backends")
+                .tag("service", tag)
+                .register(registry);
+        meters = List.of(activeGauge, rxBytes, txBytes, rejected, dropped, allFailed, connectDuration, refusedByPolicy);
     }
 
     private Counter connections(String backend, String result) {

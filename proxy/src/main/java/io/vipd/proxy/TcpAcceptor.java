@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * address, apply source ranges and the route's action, pick the backend candidates and start a
  * {@link TcpRelay}. One instance per listener kind, shared by every listener of that kind.
  *
- * <p>REJECT (and "no backend") resets the connection at once: the client's connect succeeds, then its first
+ * <p>REJECT (and "no backend", and no backend the client's egress NetworkPolicy allows) resets the connection at once: the client's connect succeeds, then its first
  * read or write fails with "connection reset", with no data. DROP (and a source outside
  * loadBalancerSourceRanges) cannot be a real drop once the kernel has completed the handshake: the socket is
  * held unread for the connect timeout and then reset, so the client sees a connection that never answers
@@ -153,6 +153,12 @@ final class TcpAcceptor extends ChannelHandlerAdapter {
                 [engine.config.connectAttempts()
                         + (entry.edge().maxConnectionsPerBackend() > 0 ? CandidateScratch.MAX_CANDIDATES : 0)];
         int n = engine.choose(entry, route, service, client, frontend, Protocol.TCP, loop.scratch, candidates);
+        if (n == Engine.REFUSED_BY_POLICY) {
+            service.refusedByPolicy.increment();
+            TcpShutdown.reset(ch);
+            refused(ch, fe, client, gate, AccessLogResult.REJECTED, startMillis);
+            return;
+        }
         if (n == 0) {
             service.rejected.increment();
             TcpShutdown.reset(ch);

@@ -103,6 +103,11 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         int[] choice = new int[1];
         int n = engine.choose(entry, route, service, client, key.frontend(), Protocol.UDP, loop.scratch, choice);
+        if (n == Engine.REFUSED_BY_POLICY) {
+            service.refusedByPolicy.increment();
+            unroutable.drop(UnroutableDatagrams.Reason.REFUSED_BY_POLICY, client, key.frontend());
+            return null;
+        }
         if (n == 0) {
             service.rejected.increment();
             unroutable.drop(UnroutableDatagrams.Reason.NO_BACKEND, client, key.frontend());

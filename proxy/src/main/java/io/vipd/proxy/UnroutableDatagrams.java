@@ -34,8 +34,10 @@ final class UnroutableDatagrams {
         NO_ENDPOINT("no_endpoint", "the service port has no usable endpoint"),
         /** Local traffic policy and no endpoint on this node (kube-proxy drops). */
         NO_LOCAL_ENDPOINT("no_local_endpoint", "the traffic policy is Local and no endpoint is on this node"),
-        /** Every endpoint is ejected on this node. */
-        NO_BACKEND("no_backend", "no endpoint can be tried (all ejected)"),
+        /** No endpoint can take the flow: all drained or down by health checks. */
+        NO_BACKEND("no_backend", "no endpoint can take the flow (all drained or down)"),
+        /** The client pod's egress NetworkPolicy allows none of the endpoints. */
+        REFUSED_BY_POLICY("refused_by_policy", "the client's egress NetworkPolicy allows none of the endpoints"),
         /** The flow table is full (see vipd_udp_flow_evictions_total{reason="full"}). */
         FLOW_TABLE_FULL("flow_table_full", "the UDP flow table is full");
 

@@ -166,4 +166,42 @@ class PlanCommandTest {
         run = plan("--manifests", DIR.resolve("basic.yaml").toString());
         assertThat(run.code()).isEqualTo(2);
     }
+
+    @Test
+    void fromPodMarksTheBackendsItsEgressPolicyDenies() {
+        Run run = plan(
+                "--manifests",
+                DIR.resolve("netpol.yaml").toString(),
+                "--node-name",
+                "node-1",
+                "--from-pod",
+                "clients/client");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out())
+                .startsWith("from pod clients/client: egress restricted by clients/only-tier-a;")
+                .contains("10.244.1.10:8080,10.244.2.20:8080(denied)");
+        Run unrestricted = plan(
+                "--manifests",
+                DIR.resolve("netpol.yaml").toString(),
+                "--node-name",
+                "node-1",
+                "--from-pod",
+                "backends/api-a");
+        assertThat(unrestricted.out())
+                .startsWith("from pod backends/api-a: no egress NetworkPolicy selects it")
+                .doesNotContain("(denied)");
+    }
+
+    @Test
+    void fromPodNamesAPodThatIsNotThere() {
+        Run run = plan(
+                "--manifests",
+                DIR.resolve("netpol.yaml").toString(),
+                "--node-name",
+                "node-1",
+                "--from-pod",
+                "clients/nobody");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("--from-pod clients/nobody: no such Pod in the manifests");
+    }
 }

@@ -182,6 +182,16 @@ final class NodeCluster implements AutoCloseable {
                         ""));
     }
 
+    /**
+     * One more pod namespace behind the node, {@code prefix}.2/24 (inside {@link #CLUSTER_CIDR}), for tests that
+     * need another local client. Call after {@link #build}.
+     */
+    NetNs addLocalPod(String role, String prefix, String tag) throws IOException {
+        NetNs pod = ns(role);
+        link(node, pod, prefix, tag, true);
+        return pod;
+    }
+
     /** Starts the real vipd node process in the node namespace. */
     void startVipd(String... extraArgs) throws IOException {
         vipd = startVipdProcess(Duration.ofSeconds(1), extraArgs);
