@@ -92,9 +92,24 @@ public final class WatcherRuntime implements AutoCloseable {
             ServiceTable table,
             MeterRegistry registry,
             SyncObserver observer) {
-        KubernetesClient client = new KubernetesClientBuilder()
-                .withConfig(clientConfig(kubeconfig, masterUrl, nodeName))
-                .build();
+        return create(kubeconfig, masterUrl, nodeName, ApiClientSettings.DEFAULTS, gates, table, registry, observer);
+    }
+
+    /**
+     * As {@link #create(Path, String, String, FeatureGates, ServiceTable, MeterRegistry, SyncObserver)}, with
+     * kube-proxy's client settings: requests are rate-limited to {@code settings.qps()}, and the whole table is
+     * reconciled every {@code settings.resyncPeriod()}.
+     */
+    public static WatcherRuntime create(
+            Path kubeconfig,
+            String masterUrl,
+            String nodeName,
+            ApiClientSettings settings,
+            FeatureGates gates,
+            ServiceTable table,
+            MeterRegistry registry,
+            SyncObserver observer) {
+        KubernetesClient client = client(kubeconfig, masterUrl, nodeName, settings);
         return new WatcherRuntime(
                 client,
                 nodeName,
@@ -104,7 +119,19 @@ public final class WatcherRuntime implements AutoCloseable {
                 observer,
                 MIN_SYNC_INTERVAL,
                 RETRY_INTERVAL,
-                MAX_SYNC_INTERVAL);
+                settings.resyncPeriod());
+    }
+
+    /** A client for the given kubeconfig (or auto-configuration), rate-limited as {@code settings} say. */
+    public static KubernetesClient client(
+            Path kubeconfig, String masterUrl, String nodeName, ApiClientSettings settings) {
+        KubernetesClientBuilder builder =
+                new KubernetesClientBuilder().withConfig(clientConfig(kubeconfig, masterUrl, nodeName));
+        if (settings.qps() > 0) {
+            RequestRateLimit limit = new RequestRateLimit(settings.qps(), settings.burst(), System::nanoTime);
+            builder.withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestRateLimit.NAME, limit));
+        }
+        return builder.build();
     }
 
     /** The client configuration: the given kubeconfig or auto-configuration, with a per-node reconnect jitter. */

@@ -76,6 +76,8 @@ public final class NodeRuntime implements AutoCloseable {
      * registered them would accept beside it; a successor that hangs only delays connections, which wait queued.
      */
     private static final Duration HANDOVER_STEP = Duration.ofSeconds(30);
+    /** How often a /healthz or /metrics listener that could not bind is tried again (kube-proxy: 5 s). */
+    private static final Duration ADMIN_RETRY = Duration.ofSeconds(5);
     /** At most one snapshot write per interval; a burst of changes costs one. */
     private static final Duration SNAPSHOT_INTERVAL = Duration.ofSeconds(1);
 
@@ -90,6 +92,11 @@ public final class NodeRuntime implements AutoCloseable {
     private final List<InetAddress> nodePortIps;
     private final AtomicBoolean initialSyncDone = new AtomicBoolean();
     private final boolean sourceIpPreserved;
+    /** Sources taken for this node's pods (--detect-local-mode); the interface modes follow route changes. */
+    private volatile List<Cidr> localCidrs;
+    /** This process's /proxyMode body: vipd's own name, as no kube-proxy mode's rules are programmed. */
+    public static final String PROXY_MODE = "vipd";
+
     private volatile long healthCheckGeneration = -1;
     private final ScheduledExecutorService verifier = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vipd-nft-verify");
@@ -117,8 +124,10 @@ public final class NodeRuntime implements AutoCloseable {
             InterceptionConfig interceptionConfig,
             List<InetAddress> nodePortIps,
             ProxyConfig forwarding,
-            Path stateDir) {
+            Path stateDir,
+            List<Cidr> localCidrs) {
         this.settings = settings;
+        this.localCidrs = List.copyOf(localCidrs);
         this.stateDir = stateDir == null ? null : new StateDirectory(stateDir);
         this.tproxyAddress = new InetSocketAddress(interceptionConfig.tcpPort());
         this.nodePortIps = nodePortIps;
@@ -160,7 +169,7 @@ public final class NodeRuntime implements AutoCloseable {
     public static NodeRuntime start(
             NodeSettings settings, int tproxyPort, boolean clientSourceIp, ProxyConfig forwarding, Path stateDir)
             throws IOException, ListenerException, AdminBindException, HandoverException {
-        List<InetAddress> nodePortIps = NodeAddresses.discoverSelected(settings.nodePortAddresses());
+        List<InetAddress> nodePortIps = nodePortIps(settings);
         if (nodePortIps.isEmpty()) {
             log.atWarn()
                     .addKeyValue(
@@ -168,8 +177,8 @@ public final class NodeRuntime implements AutoCloseable {
                     .log("No node address matches --nodeport-addresses: NodePorts are unreachable and "
                             + "healthCheckNodePorts listen on every address");
         }
-        boolean preserve = clientSourceIp;
-        if (clientSourceIp) {
+        boolean preserve = clientSourceIp && !settings.masqueradeAll();
+        if (preserve) {
             String reason = SourceIpSupport.unsupportedReason(CommandRunner.processes());
             if (reason != null) {
                 preserve = false;
@@ -178,15 +187,16 @@ public final class NodeRuntime implements AutoCloseable {
                         .log("--source-ip=client is not supported on this node; backends see the node's address");
             }
         }
+        List<Cidr> local = LocalCidrs.resolve(settings);
         InterceptionConfig ic = new InterceptionConfig(
                 tproxyPort,
                 tproxyPort,
                 InterceptionConfig.DEFAULT_MARK,
                 InterceptionConfig.DEFAULT_ROUTE_TABLE,
-                settings.clusterCidrs(),
+                local,
                 nodePortIps,
                 preserve);
-        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, forwarding, stateDir);
+        NodeRuntime r = new NodeRuntime(settings, ic, nodePortIps, forwarding, stateDir, local);
         try {
             r.startAll(tproxyPort);
         } catch (IOException | ListenerException | AdminBindException | HandoverException | RuntimeException e) {
@@ -204,17 +214,17 @@ public final class NodeRuntime implements AutoCloseable {
                         .log("feature gate does not change what vipd programs; ignored"));
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
         watcher = WatcherRuntime.create(
-                settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table, registry, observer());
+                settings.kubeconfig(),
+                settings.master(),
+                settings.nodeName(),
+                settings.apiClient(),
+                gates,
+                table,
+                registry,
+                observer());
         Set<InetAddress> nodeIps = new HashSet<>(nodePortIps);
-        Set<InetAddress> localIps = new HashSet<>();
-        NodeAddresses.discover().forEach(a -> localIps.add(a.address()));
-        List<Cidr> podCidrs = settings.clusterCidrs();
         proxy.setNodeAddresses(nodeIps::contains);
-        // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints.
-        proxy.setLocalOrigin(
-                client -> localIps.contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
-        proxy.setSourceIpPolicy(
-                sourceIpPreserved ? new NodeSourceIpPolicy(localIps::contains, podCidrs) : SourceIpPolicy.NODE);
+        applyLocalCidrs(localCidrs);
         proxy.start();
         interception.start();
         table.addListener(interception);
@@ -236,7 +246,8 @@ public final class NodeRuntime implements AutoCloseable {
                 .addKeyValue(
                         "nodePortAddresses",
                         nodePortIps.stream().map(Addresses::ipString).toList())
-                .addKeyValue("clusterCIDR", podCidrs.toString())
+                .addKeyValue("detectLocalMode", settings.localDetection().mode().kubeName())
+                .addKeyValue("localCIDRs", localCidrs.toString())
                 .addKeyValue("tproxyPort", tproxyPort)
                 .addKeyValue("sourceIp", sourceIpPreserved ? "client" : "node")
                 .log("vipd node started");
@@ -373,13 +384,71 @@ public final class NodeRuntime implements AutoCloseable {
         return failed;
     }
 
-    /** Every syncPeriod: put back the nftables table and policy routing if something removed them. */
+    /**
+     * Every syncPeriod: put back the nftables table and policy routing if something removed them, and follow
+     * the pod CIDRs of --detect-local-mode.
+     */
     private void verifyInterception() {
+        followLocalCidrs();
         try {
             interception.verify(table);
         } catch (IOException | RuntimeException e) {
             log.atWarn().addKeyValue("error", e.getMessage()).log("Cannot verify nftables interception");
         }
+    }
+
+    /** The local-origin test and the source-IP policy for these local CIDRs. */
+    private void applyLocalCidrs(List<Cidr> cidrs) {
+        Set<InetAddress> localIps = new HashSet<>();
+        NodeAddresses.discover().forEach(a -> localIps.add(a.address()));
+        // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints.
+        proxy.setLocalOrigin(
+                client -> localIps.contains(client) || cidrs.stream().anyMatch(c -> c.contains(client)));
+        proxy.setSourceIpPolicy(
+                sourceIpPreserved ? new NodeSourceIpPolicy(localIps::contains, cidrs) : SourceIpPolicy.NODE);
+    }
+
+    /**
+     * NodeCIDR: kube-proxy exits when the Node's pod CIDRs change, to start over with the new ones; so does vipd.
+     * The interface modes: user space follows the routes through the pods' interfaces at once; the nftables
+     * short-circuit rule keeps the CIDRs read at start (README, "Detecting local traffic").
+     */
+    private void followLocalCidrs() {
+        LocalDetection.Mode mode = settings.localDetection().mode();
+        if (mode == LocalDetection.Mode.NODE_CIDR && watcher != null) {
+            List<Cidr> now = watcher.node().podCidrs();
+            if (!now.isEmpty() && !Set.copyOf(now).equals(Set.copyOf(localCidrs))) {
+                log.atError()
+                        .addKeyValue("podCIDRs", now.toString())
+                        .addKeyValue("previous", localCidrs.toString())
+                        .log("The Node's spec.podCIDRs changed; exiting to start over with them, as kube-proxy does");
+                failed.completeExceptionally(new IllegalStateException(
+                        "Node " + settings.nodeName() + " spec.podCIDRs changed from " + localCidrs + " to " + now));
+            }
+        } else if (mode == LocalDetection.Mode.BRIDGE_INTERFACE || mode == LocalDetection.Mode.INTERFACE_NAME_PREFIX) {
+            List<Cidr> now = PodRoutes.read(settings.localDetection()::podInterface);
+            if (!now.equals(localCidrs)) {
+                localCidrs = List.copyOf(now);
+                applyLocalCidrs(localCidrs);
+                log.atInfo()
+                        .addKeyValue("localCIDRs", now.toString())
+                        .log("Routes through the pods' interfaces changed");
+            }
+        }
+    }
+
+    /** The NodePort addresses; --bind-address, when set, is the primary address of its family. */
+    private static List<InetAddress> nodePortIps(NodeSettings settings) {
+        if (settings.bindAddress() == null) {
+            return NodeAddresses.discoverSelected(settings.nodePortAddresses());
+        }
+        List<NodeAddresses.InterfaceAddress> local = NodeAddresses.discover();
+        boolean v6 = settings.bindAddress() instanceof java.net.Inet6Address;
+        List<InetAddress> primaries = new java.util.ArrayList<>();
+        primaries.add(settings.bindAddress());
+        NodeAddresses.primary(local, NodeAddresses.defaultRouteInterface(!v6), !v6)
+                .ifPresent(primaries::add);
+        return NodeAddresses.select(settings.nodePortAddresses(), local, primaries);
     }
 
     private TableListener healthCheckListener() {
@@ -402,13 +471,47 @@ public final class NodeRuntime implements AutoCloseable {
     private void bindAdmin() throws AdminBindException {
         HealthEndpoints endpoints = new HealthEndpoints(health, registry);
         if (settings.healthzBindAddress() != null) {
-            admin.bind(settings.healthzBindAddress(), endpoints.routes());
+            bindOrRetry(settings.healthzBindAddress(), endpoints.routes());
         }
         if (settings.metricsBindAddress() != null) {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
             routes.put("/metrics", VipdMetrics.scrape(registry));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
-            admin.bind(settings.metricsBindAddress(), routes);
+            routes.put("/proxyMode", q -> AdminResponse.text(200, PROXY_MODE));
+            String configz = Json.write(EffectiveKubeProxyConfiguration.configz(settings));
+            routes.put("/configz", q -> AdminResponse.json(200, configz));
+            bindOrRetry(settings.metricsBindAddress(), routes);
+        }
+    }
+
+    /**
+     * kube-proxy's --bind-address-hard-fail: when set, a listener that cannot bind stops vipd; otherwise (kube-proxy's
+     * default) the failure is logged and the bind retried every 5 s while vipd serves.
+     */
+    private void bindOrRetry(InetSocketAddress address, Map<String, AdminHandler> routes) throws AdminBindException {
+        try {
+            admin.bind(address, routes);
+        } catch (AdminBindException e) {
+            if (settings.bindAddressHardFail()) {
+                throw e;
+            }
+            log.atError()
+                    .addKeyValue("address", address)
+                    .addKeyValue("error", e.getMessage())
+                    .log("Cannot bind; retrying every 5 s (--bind-address-hard-fail makes this fatal)");
+            verifier.schedule(() -> retryBind(address, routes), ADMIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void retryBind(InetSocketAddress address, Map<String, AdminHandler> routes) {
+        if (handedOver) {
+            return;
+        }
+        try {
+            admin.bind(address, routes);
+            log.atInfo().addKeyValue("address", address).log("Bound after all");
+        } catch (AdminBindException | RuntimeException e) {
+            verifier.schedule(() -> retryBind(address, routes), ADMIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
