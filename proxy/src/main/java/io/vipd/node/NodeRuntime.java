@@ -11,6 +11,7 @@ import io.vipd.admin.HealthEndpoints;
 import io.vipd.admin.HealthState;
 import io.vipd.admin.Json;
 import io.vipd.admin.ServicesStatus;
+import io.vipd.admin.ServicesTableFormat;
 import io.vipd.admin.VipdMetrics;
 import io.vipd.handover.HandoverException;
 import io.vipd.handover.StateDirectory;
@@ -477,6 +478,7 @@ public final class NodeRuntime implements AutoCloseable {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
             routes.put("/metrics", VipdMetrics.scrape(registry));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
+            routes.put("/", q -> AdminResponse.text(200, statusPage()));
             routes.put("/proxyMode", q -> AdminResponse.text(200, PROXY_MODE));
             String configz = Json.write(EffectiveKubeProxyConfiguration.configz(settings));
             routes.put("/configz", q -> AdminResponse.json(200, configz));
@@ -530,6 +532,20 @@ public final class NodeRuntime implements AutoCloseable {
         source.put("snapshotTakenAt", restored.takenAt());
         model.put("source", source);
         return model;
+    }
+
+    /** The status page (/): where the table comes from, then every service as {@code vipd services} prints it. */
+    private String statusPage() {
+        Map<String, Object> model = servicesModel();
+        StringBuilder sb =
+                new StringBuilder("vipd node ").append(settings.nodeName()).append("\n\nsource: ");
+        sb.append(initialSyncDone.get() ? "Kubernetes API (synced)" : "Kubernetes API (not synced yet)");
+        if (restored.serving()) {
+            sb.append(", serving the snapshot taken at ").append(restored.takenAt());
+        }
+        sb.append("\n\n").append(ServicesTableFormat.format(model));
+        sb.append("\nendpoints: /metrics /services /proxyMode /configz /healthz /livez\n");
+        return sb.toString();
     }
 
     /**
