@@ -104,6 +104,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(
             names = "--cleanup",
+            paramLabel = "BOOL",
             arity = "0..1",
             fallbackValue = "true",
             description = "remove the nftables table and routes vipd installed, then exit")
