@@ -71,6 +71,8 @@ import org.slf4j.LoggerFactory;
 public final class NodeRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
     private static final String MODE = "node";
+    /** The /proxyMode body: vipd's own name, since none of kube-proxy's modes' rules is programmed. */
+    public static final String PROXY_MODE = "vipd";
     /**
      * How long each step of a hand-over may take before it is abandoned. Opening 10,000 frontends over inherited
      * sockets takes seconds on a small machine, and a running process that gave up while its successor still
@@ -95,8 +97,6 @@ public final class NodeRuntime implements AutoCloseable {
     private final boolean sourceIpPreserved;
     /** Sources taken for this node's pods (--detect-local-mode); the interface modes follow route changes. */
     private volatile List<Cidr> localCidrs;
-    /** This process's /proxyMode body: vipd's own name, as no kube-proxy mode's rules are programmed. */
-    public static final String PROXY_MODE = "vipd";
 
     private volatile long healthCheckGeneration = -1;
     private final ScheduledExecutorService verifier = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -390,7 +390,11 @@ public final class NodeRuntime implements AutoCloseable {
      * the pod CIDRs of --detect-local-mode.
      */
     private void verifyInterception() {
-        followLocalCidrs();
+        try {
+            followLocalCidrs();
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("error", e.toString()).log("Cannot follow the pods' CIDRs");
+        }
         try {
             interception.verify(table);
         } catch (IOException | RuntimeException e) {

@@ -103,6 +103,20 @@ class LogSetupTest {
     }
 
     @Test
+    void edgeTakesTheLoggingFlagsToo() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = Main.run(
+                new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(err),
+                "edge",
+                "--config=missing.yaml",
+                "--v=2",
+                "--logging-format=yaml");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("logging-format: \"yaml\" is neither text nor json");
+    }
+
+    @Test
     void badSettingsAreNamed() {
         assertThatThrownBy(() -> LogSetup.Format.parse("xml")).hasMessageStartingWith("logging-format:");
         assertThatThrownBy(() -> LogSetup.levels(-1)).hasMessageStartingWith("v:");
