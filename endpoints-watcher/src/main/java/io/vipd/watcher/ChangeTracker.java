@@ -137,7 +137,7 @@ public final class ChangeTracker {
         boolean queued;
         synchronized (lock) {
             NodeInfo old = node;
-            node = new NodeInfo(nodeName, next.labels(), next.eligible(), next.addresses());
+            node = new NodeInfo(nodeName, next.labels(), next.eligible(), next.addresses(), next.podCidrs());
             if (!old.zone().equals(next.zone()) || !old.addresses().equals(next.addresses())) {
                 log.atInfo()
                         .addKeyValue("zone", next.zone())

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.vipd.lb.Addresses;
+import io.vipd.lb.Cidr;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,10 @@ import java.util.Map;
  *                  {@value #TO_BE_DELETED_TAINT} taint: /healthz then answers 503
  * @param addresses the node's InternalIP then ExternalIP addresses (loadBalancerSourceRanges hairpin; the first
  *                  of each family is the node's primary address)
+ * @param podCidrs  the node's spec.podCIDRs (--detect-local-mode=NodeCIDR); unparsable ones are left out
  */
-public record NodeInfo(String name, Map<String, String> labels, boolean eligible, List<InetAddress> addresses) {
+public record NodeInfo(
+        String name, Map<String, String> labels, boolean eligible, List<InetAddress> addresses, List<Cidr> podCidrs) {
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
     public static final String TO_BE_DELETED_TAINT = "ToBeDeletedByClusterAutoscaler";
 
@@ -27,6 +30,11 @@ public record NodeInfo(String name, Map<String, String> labels, boolean eligible
         name = name == null ? "" : name;
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         addresses = addresses == null ? List.of() : List.copyOf(addresses);
+        podCidrs = podCidrs == null ? List.of() : List.copyOf(podCidrs);
+    }
+
+    public NodeInfo(String name, Map<String, String> labels, boolean eligible, List<InetAddress> addresses) {
+        this(name, labels, eligible, addresses, List.of());
     }
 
     public NodeInfo(String name, Map<String, String> labels, boolean eligible) {
@@ -73,6 +81,28 @@ public record NodeInfo(String name, Map<String, String> labels, boolean eligible
                 }
             }
         }
-        return new NodeInfo(name, labels, !deleting && !tainted, addresses);
+        return new NodeInfo(name, labels, !deleting && !tainted, addresses, podCidrs(node));
+    }
+
+    /** spec.podCIDRs, else the older spec.podCIDR; values that are not CIDRs are left out. */
+    public static List<Cidr> podCidrs(Node node) {
+        List<String> values = new ArrayList<>();
+        if (node.getSpec() != null) {
+            if (node.getSpec().getPodCIDRs() != null
+                    && !node.getSpec().getPodCIDRs().isEmpty()) {
+                values.addAll(node.getSpec().getPodCIDRs());
+            } else if (node.getSpec().getPodCIDR() != null) {
+                values.add(node.getSpec().getPodCIDR());
+            }
+        }
+        List<Cidr> out = new ArrayList<>();
+        for (String v : values) {
+            try {
+                out.add(Cidr.parse(v));
+            } catch (IllegalArgumentException e) {
+                // not a CIDR: the Node's owner wrote nonsense; nothing to detect local traffic with
+            }
+        }
+        return out;
     }
 }

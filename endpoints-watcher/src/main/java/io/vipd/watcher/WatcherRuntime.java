@@ -3,6 +3,7 @@ package io.vipd.watcher;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vipd.lb.FrontendEntry;
 import io.vipd.lb.Protocol;
@@ -99,10 +100,25 @@ public final class WatcherRuntime implements AutoCloseable {
             ServiceTable table,
             MeterRegistry registry,
             SyncObserver observer) {
-        KubernetesClient client = new KubernetesClientBuilder()
-                .withConfig(clientConfig(kubeconfig, masterUrl, nodeName))
-                .withHttpClientBuilderConsumer(RestClientMetrics.installer(registry))
-                .build();
+        return create(kubeconfig, masterUrl, nodeName, ApiClientSettings.DEFAULTS, gates, table, registry, observer);
+    }
+
+    /**
+     * As {@link #create(Path, String, String, FeatureGates, ServiceTable, MeterRegistry, SyncObserver)}, with
+     * kube-proxy's client settings: requests are rate-limited to {@code settings.qps()}, and the whole table is
+     * reconciled every {@code settings.resyncPeriod()}.
+     */
+    public static WatcherRuntime create(
+            Path kubeconfig,
+            String masterUrl,
+            String nodeName,
+            ApiClientSettings settings,
+            FeatureGates gates,
+            ServiceTable table,
+            MeterRegistry registry,
+            SyncObserver observer) {
+        KubernetesClient client =
+                client(kubeconfig, masterUrl, nodeName, settings, RestClientMetrics.installer(registry));
         return new WatcherRuntime(
                 client,
                 nodeName,
@@ -112,7 +128,34 @@ public final class WatcherRuntime implements AutoCloseable {
                 observer,
                 MIN_SYNC_INTERVAL,
                 RETRY_INTERVAL,
-                MAX_SYNC_INTERVAL);
+                settings.resyncPeriod());
+    }
+
+    /** A client for the given kubeconfig (or auto-configuration), rate-limited as {@code settings} say. */
+    public static KubernetesClient client(
+            Path kubeconfig, String masterUrl, String nodeName, ApiClientSettings settings) {
+        return client(kubeconfig, masterUrl, nodeName, settings, b -> {});
+    }
+
+    /** As {@link #client(Path, String, String, ApiClientSettings)}, with more HTTP client setup (interceptors). */
+    public static KubernetesClient client(
+            Path kubeconfig,
+            String masterUrl,
+            String nodeName,
+            ApiClientSettings settings,
+            Consumer<HttpClient.Builder> more) {
+        KubernetesClientBuilder builder =
+                new KubernetesClientBuilder().withConfig(clientConfig(kubeconfig, masterUrl, nodeName));
+        // One consumer: the builder keeps only the last one given.
+        RequestRateLimit limit =
+                settings.qps() > 0 ? new RequestRateLimit(settings.qps(), settings.burst(), System::nanoTime) : null;
+        builder.withHttpClientBuilderConsumer(b -> {
+            if (limit != null) {
+                b.addOrReplaceInterceptor(RequestRateLimit.NAME, limit);
+            }
+            more.accept(b);
+        });
+        return builder.build();
     }
 
     /** The client configuration: the given kubeconfig or auto-configuration, with a per-node reconnect jitter. */

@@ -99,11 +99,21 @@ public final class EdgeCommand implements Callable<Integer> {
     @Mixin
     ForwardingOptions forwarding;
 
+    @Mixin
+    LoggingOptions logging;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         if (check) {
             return check(err);
+        }
+        try {
+            LogSetup.apply(LogSetup.Format.parse(logging.format), logging.verbosity);
+        } catch (IllegalArgumentException e) {
+            err.println("vipd edge: " + e.getMessage());
+            err.flush();
+            return 2;
         }
         EdgeRuntime runtime;
         try {

@@ -18,17 +18,28 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * that apply to vipd, so kubeadm's kube-proxy ConfigMap works as it is (kube-proxy-semantics.md §3.3).
  * Fields that do not apply are listed in {@link #ignored} for one warning. Null means "not set". Immutable.
  *
- * @param hostnameOverride   the node name
- * @param clusterCidr        pod CIDRs, comma-separated
- * @param nodePortAddresses  CIDRs or "primary"
- * @param healthzBindAddress "ip:port"; "" disables
- * @param metricsBindAddress "ip:port"; "" disables
- * @param kubeconfig         clientConnection.kubeconfig
- * @param featureGates       name to enabled
- * @param mode               the proxy mode kube-proxy would use; vipd replaces all of them
- * @param minSyncPeriod      nftables (or iptables) minSyncPeriod
- * @param syncPeriod         nftables (or iptables) syncPeriod
- * @param ignored            dotted names of set fields that do not apply to vipd
+ * @param hostnameOverride    the node name
+ * @param clusterCidr         pod CIDRs, comma-separated
+ * @param nodePortAddresses   CIDRs or "primary"
+ * @param healthzBindAddress  "ip:port"; "" disables
+ * @param metricsBindAddress  "ip:port"; "" disables
+ * @param kubeconfig          clientConnection.kubeconfig
+ * @param featureGates        name to enabled
+ * @param mode                the proxy mode kube-proxy would use; vipd replaces all of them
+ * @param minSyncPeriod       nftables (or iptables) minSyncPeriod
+ * @param syncPeriod          nftables (or iptables) syncPeriod
+ * @param masqueradeAll       the rules section's masqueradeAll
+ * @param detectLocalMode     ClusterCIDR, NodeCIDR, BridgeInterface or InterfaceNamePrefix
+ * @param bridgeInterface     detectLocal.bridgeInterface
+ * @param interfaceNamePrefix detectLocal.interfaceNamePrefix
+ * @param bindAddress         the node's primary IP override
+ * @param bindAddressHardFail whether a listener that cannot bind stops the process
+ * @param oomScoreAdj         this process's oom_score_adj
+ * @param configSyncPeriod    how often everything is reconciled with the API server's state
+ * @param client              clientConnection's qps, burst and contentType
+ * @param logging             logging.format and logging.verbosity
+ * @param udpIdleTimeout      the userspace proxy's UDP idle timeout (older files)
+ * @param ignored             dotted names of set fields that do not apply to vipd
  */
 public record KubeProxyConfiguration(
         String hostnameOverride,
@@ -41,6 +52,17 @@ public record KubeProxyConfiguration(
         String mode,
         Duration minSyncPeriod,
         Duration syncPeriod,
+        Boolean masqueradeAll,
+        String detectLocalMode,
+        String bridgeInterface,
+        String interfaceNamePrefix,
+        String bindAddress,
+        Boolean bindAddressHardFail,
+        Integer oomScoreAdj,
+        Duration configSyncPeriod,
+        ClientConnection client,
+        Logging logging,
+        Duration udpIdleTimeout,
         List<String> ignored) {
     public static final String API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
     public static final String KIND = "KubeProxyConfiguration";
@@ -58,12 +80,37 @@ public record KubeProxyConfiguration(
             "featureGates",
             "mode",
             "nftables",
-            "iptables");
+            "iptables",
+            "detectLocalMode",
+            "detectLocal",
+            "bindAddress",
+            "bindAddressHardFail",
+            "oomScoreAdj",
+            "configSyncPeriod",
+            "logging",
+            "udpIdleTimeout");
+
+    /** clientConnection: null where unset (zero). */
+    public record ClientConnection(Float qps, Integer burst, String contentType) {
+        static final ClientConnection UNSET = new ClientConnection(null, null, null);
+    }
+
+    /** logging: null where unset. */
+    public record Logging(String format, Integer verbosity) {
+        static final Logging UNSET = new Logging(null, null);
+    }
 
     public KubeProxyConfiguration {
         nodePortAddresses = nodePortAddresses == null ? null : List.copyOf(nodePortAddresses);
         featureGates = featureGates == null ? Map.of() : Map.copyOf(featureGates);
+        client = client == null ? ClientConnection.UNSET : client;
+        logging = logging == null ? Logging.UNSET : logging;
         ignored = List.copyOf(ignored);
+    }
+
+    /** A configuration with nothing set (no --config). */
+    public static KubeProxyConfiguration empty() {
+        return parse("{}");
     }
 
     /**
@@ -101,24 +148,19 @@ public record KubeProxyConfiguration(
                 ignored.add(String.valueOf(key));
             }
         }
-        Map<?, ?> client = map(root, "clientConnection");
-        for (Object key : client.keySet()) {
-            if (!"kubeconfig".equals(key) && isSet(client.get(key))) {
-                ignored.add("clientConnection." + key);
-            }
-        }
+        Map<?, ?> client =
+                section(root, "clientConnection", Set.of("kubeconfig", "qps", "burst", "contentType"), ignored);
         String mode = string(root, "mode", null);
         Map<?, ?> rules = map(root, "nftables").isEmpty() || "iptables".equals(mode)
                 ? map(root, "iptables")
                 : map(root, "nftables");
         String rulesName = rules == map(root, "iptables") ? "iptables" : "nftables";
-        for (Object key : rules.keySet()) {
-            // minSyncPeriod rate-limits kube-proxy's full rewrites; vipd applies each change within milliseconds
-            // because it rebuilds only the changed service ports, so a set minSyncPeriod is warned about too.
-            if (!"syncPeriod".equals(key) && isSet(rules.get(key))) {
-                ignored.add(rulesName + "." + key);
-            }
-        }
+        // minSyncPeriod rate-limits kube-proxy's full rewrites; vipd applies each change within milliseconds
+        // because it rebuilds only the changed service ports, so a set minSyncPeriod is warned about too.
+        section(root, rulesName, Set.of("syncPeriod", "masqueradeAll"), ignored);
+        Map<?, ?> detectLocal = section(root, "detectLocal", Set.of("bridgeInterface", "interfaceNamePrefix"), ignored);
+        // flushFrequency and the per-format buffer options tune klog's buffering; logback writes each line at once.
+        Map<?, ?> logging = section(root, "logging", Set.of("format", "verbosity"), ignored);
         return new KubeProxyConfiguration(
                 string(root, "hostnameOverride", null),
                 string(root, "clusterCIDR", null),
@@ -130,6 +172,22 @@ public record KubeProxyConfiguration(
                 mode,
                 duration(rules, rulesName + ".minSyncPeriod", "minSyncPeriod"),
                 duration(rules, rulesName + ".syncPeriod", "syncPeriod"),
+                bool(rules, rulesName + ".masqueradeAll", "masqueradeAll"),
+                emptyToNull(string(root, "detectLocalMode", null)),
+                emptyToNull(string(detectLocal, "bridgeInterface", null)),
+                emptyToNull(string(detectLocal, "interfaceNamePrefix", null)),
+                emptyToNull(string(root, "bindAddress", null)),
+                bool(root, "bindAddressHardFail", "bindAddressHardFail"),
+                integer(root, "oomScoreAdj", "oomScoreAdj"),
+                nonZero(duration(root, "configSyncPeriod", "configSyncPeriod")),
+                new ClientConnection(
+                        nonZero(number(client, "clientConnection.qps", "qps")),
+                        nonZero(integer(client, "clientConnection.burst", "burst")),
+                        emptyToNull(string(client, "contentType", null))),
+                new Logging(
+                        emptyToNull(string(logging, "format", null)),
+                        nonZero(integer(logging, "logging.verbosity", "verbosity"))),
+                nonZero(duration(root, "udpIdleTimeout", "udpIdleTimeout")),
                 ignored);
     }
 
@@ -140,6 +198,17 @@ public record KubeProxyConfiguration(
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A nested mapping whose set keys outside {@code honoured} are reported as ignored. */
+    private static Map<?, ?> section(Map<?, ?> root, String name, Set<String> honoured, List<String> ignored) {
+        Map<?, ?> m = map(root, name);
+        for (Object key : m.keySet()) {
+            if (!honoured.contains(String.valueOf(key)) && isSet(m.get(key))) {
+                ignored.add(name + "." + key);
+            }
+        }
+        return m;
     }
 
     /** Whether a value differs from Go's zero value; kubeadm writes every field, most at zero. */
@@ -215,5 +284,52 @@ public record KubeProxyConfiguration(
     private static Duration duration(Map<?, ?> m, String field, String key) {
         Object v = m.get(key);
         return v == null || String.valueOf(v).isEmpty() ? null : parseDuration(String.valueOf(v), field);
+    }
+
+    private static Boolean bool(Map<?, ?> m, String field, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Boolean)) {
+            throw new IllegalArgumentException(field + ": want true or false, got " + v);
+        }
+        return (Boolean) v;
+    }
+
+    private static Integer integer(Map<?, ?> m, String field, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return v instanceof Number ? Math.toIntExact(((Number) v).longValue()) : Integer.parseInt(v.toString());
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException(field + ": want an integer, got " + v);
+        }
+    }
+
+    private static Float number(Map<?, ?> m, String field, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return v instanceof Number ? ((Number) v).floatValue() : Float.parseFloat(v.toString());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(field + ": want a number, got " + v);
+        }
+    }
+
+    private static <T extends Number> T nonZero(T n) {
+        return n == null || n.doubleValue() == 0 ? null : n;
+    }
+
+    private static Duration nonZero(Duration d) {
+        return d == null || d.isZero() ? null : d;
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 }

@@ -36,6 +36,9 @@ public final class Main implements Runnable {
     /** As {@link #run(String...)}, printing to the given writers (null: standard out and err). */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // kube-proxy's flags (Go's pflag) take the last of a repeated flag; DaemonSets that append to a base list
+        // rely on it.
+        cl.getSubcommands().get("node").setOverwrittenOptionsAllowed(true);
         if (out != null) {
             cl.setOut(out);
         }

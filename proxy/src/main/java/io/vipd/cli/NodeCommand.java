@@ -2,16 +2,21 @@ package io.vipd.cli;
 
 import io.vipd.admin.AdminBindException;
 import io.vipd.handover.HandoverException;
+import io.vipd.node.EffectiveKubeProxyConfiguration;
 import io.vipd.node.NodeRuntime;
 import io.vipd.node.NodeSettings;
+import io.vipd.node.OomScore;
 import io.vipd.nodeport.interception.InterceptionConfig;
 import io.vipd.proxy.ListenerException;
 import io.vipd.proxy.ProxyConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -34,7 +40,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Replace kube-proxy on this node: watch Services and EndpointSlices, intercept ClusterIP, "
                     + "externalIP, LoadBalancer and NodePort traffic with nftables TPROXY, and forward it.",
-            "Needs CAP_NET_ADMIN (nftables, policy routing, IP_TRANSPARENT)."
+            "Needs CAP_NET_ADMIN (nftables, policy routing, IP_TRANSPARENT).",
+            "Every other kube-proxy flag (--iptables-*, --ipvs-*, --conntrack-*, --profiling, klog's log file "
+                    + "flags...) is accepted and ignored with one warning each."
         })
 public final class NodeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
@@ -48,48 +56,15 @@ public final class NodeCommand implements Callable<Integer> {
             description = "a KubeProxyConfiguration file (kubeadm's kube-proxy ConfigMap works)")
     Path config;
 
-    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kubeconfig with the API server's real address")
-    Path kubeconfig;
+    @Mixin
+    KubeProxyFlags kubeProxy;
 
-    @Option(names = "--master", paramLabel = "URL", description = "API server URL, overriding the kubeconfig's")
-    String master;
+    @Mixin
+    LoggingOptions logging;
 
-    @Option(
-            names = "--hostname-override",
-            paramLabel = "NAME",
-            description = "this node's name (default: NODE_NAME, else the host name)")
-    String hostnameOverride;
-
-    @Option(names = "--cluster-cidr", paramLabel = "CIDRS", description = "pod CIDR(s), comma-separated")
-    String clusterCidr;
-
-    @Option(
-            names = "--nodeport-addresses",
-            paramLabel = "CIDRS",
-            split = ",",
-            description = "node addresses NodePorts listen on: CIDRs and/or 'primary' (default: primary)")
-    List<String> nodePortAddresses;
-
-    @Option(
-            names = "--healthz-bind-address",
-            paramLabel = "IP:PORT",
-            description = "/healthz and /livez (default 0.0.0.0:10256; empty: off)")
-    String healthzBindAddress;
-
-    @Option(
-            names = "--metrics-bind-address",
-            paramLabel = "IP:PORT",
-            description = "/metrics (default 127.0.0.1:10249; empty: off)")
-    String metricsBindAddress;
-
-    @Option(names = "--feature-gates", paramLabel = "GATES", description = "Name=true,Other=false")
-    String featureGates;
-
-    @Option(
-            names = "--proxy-mode",
-            paramLabel = "MODE",
-            description = "accepted for kube-proxy compatibility; vipd always uses nftables TPROXY")
-    String proxyMode;
+    /** kube-proxy's flags that do not apply: accepted, and warned about once each. */
+    @Mixin
+    IgnoredKubeProxyFlags ignoredKubeProxyFlags;
 
     @Option(
             names = "--tproxy-port",
@@ -127,7 +102,12 @@ public final class NodeCommand implements Callable<Integer> {
     @Mixin
     ForwardingOptions forwarding;
 
-    @Option(names = "--cleanup", description = "remove the nftables table and routes vipd installed, then exit")
+    @Option(
+            names = "--cleanup",
+            paramLabel = "BOOL",
+            arity = "0..1",
+            fallbackValue = "true",
+            description = "remove the nftables table and routes vipd installed, then exit")
     boolean cleanup;
 
     @Override
@@ -147,30 +127,46 @@ public final class NodeCommand implements Callable<Integer> {
         }
         NodeSettings settings;
         Duration grace;
+        KubeProxyConfiguration file;
         try {
-            KubeProxyConfiguration file = config == null ? null : KubeProxyConfiguration.load(config);
-            settings = NodeSettingsResolver.resolve(
-                    new NodeSettingsResolver.Flags(
-                            kubeconfig,
-                            master,
-                            hostnameOverride,
-                            clusterCidr,
-                            nodePortAddresses,
-                            healthzBindAddress,
-                            metricsBindAddress,
-                            featureGates,
-                            proxyMode),
-                    file,
-                    System.getenv());
+            file = config == null ? KubeProxyConfiguration.empty() : KubeProxyConfiguration.load(config);
+            settings = NodeSettingsResolver.resolve(kubeProxy, logging, file, System.getenv());
             grace = KubeProxyConfiguration.parseDuration(shutdownGrace, "--shutdown-grace");
+            proxyConfig = udpIdleTimeoutFromFile(proxyConfig, file);
         } catch (IOException | IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
         if (tproxyPort < 1 || tproxyPort > 65535) {
             return usage(err, "--tproxy-port " + tproxyPort + " outside 1..65535");
         }
+        LogSetup.apply(
+                LogSetup.Format.parse(settings.logging().format()),
+                logging.verbosity != null || file.logging().verbosity() != null
+                        ? settings.logging().verbosity()
+                        : null);
+        if (kubeProxy.writeConfigTo != null) {
+            return writeConfig(settings, err);
+        }
+        if (Boolean.TRUE.equals(kubeProxy.initOnly)) {
+            log.atInfo().log("--init-only: vipd needs no privileged initialisation; exiting");
+            return 0;
+        }
         for (String w : settings.warnings()) {
             log.atWarn().log(w);
+        }
+        for (String flag : givenIgnoredFlags()) {
+            log.atWarn().addKeyValue("flag", flag).log("kube-proxy flag does not apply to vipd and is ignored");
+        }
+        if (settings.oomScoreAdj() != null) {
+            try {
+                OomScore.apply(settings.oomScoreAdj(), OomScore.SELF);
+            } catch (IOException e) {
+                // kube-proxy logs this and goes on too: an unprivileged container may not lower its score.
+                log.atWarn()
+                        .addKeyValue("oomScoreAdj", settings.oomScoreAdj())
+                        .addKeyValue("reason", e.toString())
+                        .log("Cannot set this process's oom_score_adj");
+            }
         }
         CompletableFuture<String> signal = TerminationSignal.install();
         HangupSignal.ignore("vipd node does not reload; restart it to apply changed flags or --config");
@@ -179,7 +175,7 @@ public final class NodeCommand implements Callable<Integer> {
             runtime = NodeRuntime.start(
                     settings,
                     tproxyPort,
-                    sourceIp.equals("client"),
+                    sourceIp.equals("client") && !settings.masqueradeAll(),
                     proxyConfig,
                     stateDir.isEmpty() ? null : Path.of(stateDir));
         } catch (IllegalArgumentException | AdminBindException | ListenerException e) {
@@ -204,6 +200,42 @@ public final class NodeCommand implements Callable<Integer> {
         } finally {
             runtime.close();
         }
+    }
+
+    /** The ignored kube-proxy flags given on the command line, once each, in the order given. */
+    List<String> givenIgnoredFlags() {
+        Set<OptionSpec> ignored =
+                Set.copyOf(spec.mixins().get("ignoredKubeProxyFlags").options());
+        Set<String> out = new LinkedHashSet<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            if (ignored.contains(o)) {
+                out.add(o.longestName());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** A file's udpIdleTimeout (the old userspace proxy's) applies unless --udp-idle-timeout was given. */
+    private ProxyConfig udpIdleTimeoutFromFile(ProxyConfig proxyConfig, KubeProxyConfiguration file) {
+        if (file.udpIdleTimeout() == null
+                || spec.commandLine().getParseResult().hasMatchedOption("--udp-idle-timeout")) {
+            return proxyConfig;
+        }
+        return proxyConfig.withUdpIdleTimeout(file.udpIdleTimeout());
+    }
+
+    /** --write-config-to: the effective KubeProxyConfiguration, as kube-proxy writes it, then exit. */
+    private int writeConfig(NodeSettings settings, PrintWriter err) {
+        Path target = kubeProxy.writeConfigTo;
+        try {
+            Files.writeString(target, EffectiveKubeProxyConfiguration.yaml(settings));
+            log.atInfo().addKeyValue("file", target).log("Wrote configuration");
+        } catch (IOException e) {
+            err.println("vipd node: --write-config-to: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        return 0;
     }
 
     private static int usage(PrintWriter err, String message) {

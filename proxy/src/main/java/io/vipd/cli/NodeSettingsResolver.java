@@ -2,8 +2,10 @@ package io.vipd.cli;
 
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Cidr;
+import io.vipd.node.LocalDetection;
 import io.vipd.node.NodeSettings;
 import io.vipd.nodeport.NodePortAddresses;
+import io.vipd.watcher.ApiClientSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -21,47 +23,34 @@ import java.util.Map;
 final class NodeSettingsResolver {
     private NodeSettingsResolver() {}
 
-    /** The flags as given; null where a flag was not given. */
-    public record Flags(
-            Path kubeconfig,
-            String master,
-            String hostnameOverride,
-            String clusterCidr,
-            List<String> nodePortAddresses,
-            String healthzBindAddress,
-            String metricsBindAddress,
-            String featureGates,
-            String proxyMode) {}
-
     /**
      * Merges flags over the file (which may be null).
      *
-     * @param env the environment (NODE_NAME)
+     * @param logging the logging flags as given
+     * @param env     the environment (NODE_NAME)
      * @throws IllegalArgumentException naming the setting, for a bad value
      */
-    static NodeSettings resolve(Flags flags, KubeProxyConfiguration file, Map<String, String> env) {
-        KubeProxyConfiguration f = file != null
-                ? file
-                : new KubeProxyConfiguration(null, null, null, null, null, null, null, null, null, null, List.of());
+    static NodeSettings resolve(
+            KubeProxyFlags flags, LoggingOptions logging, KubeProxyConfiguration file, Map<String, String> env) {
+        KubeProxyConfiguration f = file != null ? file : KubeProxyConfiguration.empty();
         List<String> warnings = new ArrayList<>();
         for (String ignored : f.ignored()) {
             warnings.add("KubeProxyConfiguration field " + ignored + " does not apply to vipd and is ignored");
         }
-        String mode = first(flags.proxyMode(), f.mode());
+        String mode = first(flags.proxyMode, f.mode());
         if (mode != null && !mode.isEmpty() && !mode.equals("nftables")) {
             warnings.add("proxy mode \"" + mode + "\" is ignored: vipd intercepts with nftables TPROXY and "
                     + "forwards in user space");
         }
-        Path kubeconfig = flags.kubeconfig() != null
-                ? flags.kubeconfig()
-                : nonEmpty(f.kubeconfig()) ? Path.of(f.kubeconfig()) : null;
-        String nodeName = firstNonEmpty(flags.hostnameOverride(), f.hostnameOverride(), env.get("NODE_NAME"));
+        Path kubeconfig =
+                flags.kubeconfig != null ? flags.kubeconfig : nonEmpty(f.kubeconfig()) ? Path.of(f.kubeconfig()) : null;
+        String nodeName = firstNonEmpty(flags.hostnameOverride, f.hostnameOverride(), env.get("NODE_NAME"));
         if (nodeName == null) {
             nodeName = hostName();
         }
         nodeName = nodeName.trim().toLowerCase(java.util.Locale.ROOT);
         List<Cidr> cidrs = new ArrayList<>();
-        String cidrText = first(flags.clusterCidr(), f.clusterCidr());
+        String cidrText = first(flags.clusterCidr, f.clusterCidr());
         if (cidrText != null) {
             for (String part : cidrText.split(",")) {
                 if (!part.isBlank()) {
@@ -73,29 +62,122 @@ final class NodeSettingsResolver {
                 }
             }
         }
-        List<String> npa = flags.nodePortAddresses() != null
-                ? flags.nodePortAddresses()
+        List<String> npa = flags.nodePortAddresses != null
+                ? flags.nodePortAddresses
                 : f.nodePortAddresses() != null ? f.nodePortAddresses() : List.of();
-        // In the file an empty address is unset and defaulted, as kube-proxy's defaulting does; an empty flag disables.
-        String healthz = first(flags.healthzBindAddress(), emptyToNull(f.healthzBindAddress()));
-        String metrics = first(flags.metricsBindAddress(), emptyToNull(f.metricsBindAddress()));
-        String gates = flags.featureGates();
+        String gates = flags.featureGates;
         if (gates == null && !f.featureGates().isEmpty()) {
             List<String> parts = new ArrayList<>();
             new LinkedHashMap<>(f.featureGates()).forEach((k, v) -> parts.add(k + "=" + v));
             gates = String.join(",", parts);
         }
+        boolean ipvs = "ipvs".equals(mode);
+        Duration syncFlag = ipvs ? flags.ipvsSyncPeriod : flags.iptablesSyncPeriod;
+        if (syncFlag != null && (syncFlag.isZero() || syncFlag.isNegative())) {
+            throw new IllegalArgumentException((ipvs ? "ipvs" : "iptables") + "-sync-period: must be greater than 0");
+        }
+        LocalDetection detection = new LocalDetection(
+                LocalDetection.Mode.parse(first(flags.detectLocalMode, f.detectLocalMode())),
+                first(flags.podBridgeInterface, f.bridgeInterface()),
+                first(flags.podInterfaceNamePrefix, f.interfaceNamePrefix()));
+        if (detection.mode() == LocalDetection.Mode.CLUSTER_CIDR && cidrs.isEmpty()) {
+            warnings.add("detect-local-mode ClusterCIDR without --cluster-cidr: no traffic is taken for a local "
+                    + "pod's (ClusterIP flows use the node's address, externalTrafficPolicy Local is not "
+                    + "short-circuited for pods)");
+        }
+        Integer oom = first(flags.oomScoreAdj, f.oomScoreAdj());
+        if (oom != null && (oom < -1000 || oom > 1000)) {
+            throw new IllegalArgumentException("oom-score-adj: " + oom + " outside -1000..1000");
+        }
         return new NodeSettings(
                 kubeconfig,
-                flags.master(),
+                flags.master,
                 nodeName,
                 cidrs,
                 NodePortAddresses.parse(npa),
-                bindAddress("healthz-bind-address", healthz, NodeSettings.DEFAULT_HEALTHZ, 10256),
-                bindAddress("metrics-bind-address", metrics, NodeSettings.DEFAULT_METRICS, 10249),
+                listener(
+                        "healthz",
+                        flags.healthzBindAddress,
+                        flags.healthzPort,
+                        f.healthzBindAddress(),
+                        NodeSettings.DEFAULT_HEALTHZ,
+                        10256),
+                listener(
+                        "metrics",
+                        flags.metricsBindAddress,
+                        flags.metricsPort,
+                        f.metricsBindAddress(),
+                        NodeSettings.DEFAULT_METRICS,
+                        10249),
                 gates == null ? "" : gates,
-                positive(f.syncPeriod(), NodeSettings.DEFAULT_SYNC),
+                syncFlag != null ? syncFlag : positive(f.syncPeriod(), NodeSettings.DEFAULT_SYNC),
+                Boolean.TRUE.equals(first(flags.masqueradeAll, f.masqueradeAll())),
+                detection,
+                primaryOverride(first(flags.bindAddress, f.bindAddress())),
+                Boolean.TRUE.equals(first(flags.bindAddressHardFail, f.bindAddressHardFail())),
+                oom,
+                apiClient(flags, f, warnings),
+                mode == null ? "" : mode,
+                logging(logging, f),
                 warnings);
+    }
+
+    /** The log settings: a flag wins over the file's {@code logging}; the verbosity is null when neither sets it. */
+    static NodeSettings.Logging logging(LoggingOptions flags, KubeProxyConfiguration file) {
+        String format = first(flags.format, file.logging().format());
+        Integer v = first(flags.verbosity, file.logging().verbosity());
+        return new NodeSettings.Logging(
+                LogSetup.Format.parse(format).name().toLowerCase(java.util.Locale.ROOT), v == null ? 0 : v);
+    }
+
+    private static ApiClientSettings apiClient(KubeProxyFlags flags, KubeProxyConfiguration f, List<String> warnings) {
+        String contentType = first(flags.kubeApiContentType, f.client().contentType());
+        if (contentType != null && !contentType.isBlank() && !contentType.trim().equals("application/json")) {
+            warnings.add("kube-api-content-type " + contentType + " is ignored: vipd's API client (fabric8) speaks "
+                    + "application/json only");
+        }
+        Float qps = first(flags.kubeApiQps, f.client().qps());
+        Integer burst = first(flags.kubeApiBurst, f.client().burst());
+        Duration resync = first(flags.configSyncPeriod, f.configSyncPeriod());
+        ApiClientSettings d = ApiClientSettings.DEFAULTS;
+        return new ApiClientSettings(
+                qps == null ? d.qps() : qps,
+                burst == null ? d.burst() : burst,
+                resync == null ? d.resyncPeriod() : resync);
+    }
+
+    /**
+     * A listener address: the flag, else the deprecated port flag (0: off; else the default address with that
+     * port), else the file's (an empty value in the file is unset and defaulted, as kube-proxy's defaulting
+     * does), else the default. An empty flag disables.
+     */
+    private static InetSocketAddress listener(
+            String name, String flag, Integer portFlag, String fileValue, String dflt, int defaultPort) {
+        String setting = name + "-bind-address";
+        if (flag == null && portFlag != null) {
+            if (portFlag == 0) {
+                return null;
+            }
+            if (portFlag < 0 || portFlag > 65535) {
+                throw new IllegalArgumentException(name + "-port: " + portFlag + " outside 0..65535");
+            }
+            InetSocketAddress base = bindAddress(setting, emptyToNull(fileValue), dflt, defaultPort);
+            return base == null ? null : new InetSocketAddress(base.getAddress(), portFlag);
+        }
+        return bindAddress(setting, first(flag, emptyToNull(fileValue)), dflt, defaultPort);
+    }
+
+    /** --bind-address: an IP; the unspecified address (kube-proxy's default) means "discover". */
+    private static InetAddress primaryOverride(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            InetAddress ip = Addresses.parseIp(value.trim());
+            return ip.isAnyLocalAddress() ? null : ip;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bind-address: " + e.getMessage());
+        }
     }
 
     /**
@@ -126,7 +208,7 @@ final class NodeSettingsResolver {
         return d == null || d.isZero() || d.isNegative() ? dflt : d;
     }
 
-    private static String first(String a, String b) {
+    private static <T> T first(T a, T b) {
         return a != null ? a : b;
     }
 

@@ -30,12 +30,30 @@ record NodeAddressSelection(Set<InetAddress> local, List<InetAddress> nodePort) 
 
     /** Reads the interfaces now. */
     static NodeAddressSelection discover(NodePortAddresses setting, NodeInfo node) {
-        return of(setting, node, NodeAddresses.discover(), defaultPrimaries());
+        return discover(setting, null, node);
+    }
+
+    /**
+     * Reads the interfaces now; {@code bindAddress} (kube-proxy's --bind-address, null when unset) is the primary
+     * address of its family, ahead of the Node object's.
+     */
+    static NodeAddressSelection discover(NodePortAddresses setting, InetAddress bindAddress, NodeInfo node) {
+        return of(setting, bindAddress, node, NodeAddresses.discover(), defaultPrimaries());
+    }
+
+    /** As {@link #of(NodePortAddresses, InetAddress, NodeInfo, List, List)} without --bind-address. */
+    static NodeAddressSelection of(
+            NodePortAddresses setting,
+            NodeInfo node,
+            List<InterfaceAddress> interfaces,
+            List<InetAddress> routePrimaries) {
+        return of(setting, null, node, interfaces, routePrimaries);
     }
 
     /** Pure: {@code routePrimaries} are the default route interfaces' primary addresses, one per family. */
     static NodeAddressSelection of(
             NodePortAddresses setting,
+            InetAddress bindAddress,
             NodeInfo node,
             List<InterfaceAddress> interfaces,
             List<InetAddress> routePrimaries) {
@@ -43,7 +61,10 @@ record NodeAddressSelection(Set<InetAddress> local, List<InetAddress> nodePort) 
         interfaces.forEach(a -> local.add(a.address()));
         List<InetAddress> primaries = new ArrayList<>();
         for (boolean ipv6 : new boolean[] {false, true}) {
-            firstOfFamily(node == null ? List.of() : node.addresses(), ipv6)
+            firstOfFamily(
+                            bindAddress == null || bindAddress.isAnyLocalAddress() ? List.of() : List.of(bindAddress),
+                            ipv6)
+                    .or(() -> firstOfFamily(node == null ? List.of() : node.addresses(), ipv6))
                     .or(() -> firstOfFamily(routePrimaries, ipv6))
                     .ifPresent(primaries::add);
         }

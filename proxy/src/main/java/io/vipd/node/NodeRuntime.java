@@ -3,6 +3,7 @@ package io.vipd.node;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
+import io.vipd.admin.AdminAction;
 import io.vipd.admin.AdminBindException;
 import io.vipd.admin.AdminHandler;
 import io.vipd.admin.AdminResponse;
@@ -71,12 +72,16 @@ import org.slf4j.LoggerFactory;
 public final class NodeRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
     private static final String MODE = "node";
+    /** The /proxyMode body: vipd's own name, since none of kube-proxy's modes' rules is programmed. */
+    public static final String PROXY_MODE = "vipd";
     /**
      * How long each step of a hand-over may take before it is abandoned. Opening 10,000 frontends over inherited
      * sockets takes seconds on a small machine, and a running process that gave up while its successor still
      * registered them would accept beside it; a successor that hangs only delays connections, which wait queued.
      */
     private static final Duration HANDOVER_STEP = Duration.ofSeconds(30);
+    /** How often a /healthz or /metrics listener that could not bind is tried again (kube-proxy: 5 s). */
+    private static final Duration ADMIN_RETRY = Duration.ofSeconds(5);
     /** At most one snapshot write per interval; a burst of changes costs one. */
     private static final Duration SNAPSHOT_INTERVAL = Duration.ofSeconds(1);
     /** How often node addresses are read again: a bounded poll, cheaper to keep right than netlink events. */
@@ -99,6 +104,9 @@ public final class NodeRuntime implements AutoCloseable {
     private final NodeUdp6Listeners udp6Listeners;
     private final AtomicBoolean initialSyncDone = new AtomicBoolean();
     private final boolean sourceIpPreserved;
+    /** Sources taken for this node's pods (--detect-local-mode); the interface modes follow route changes. */
+    private volatile List<Cidr> localCidrs;
+
     private volatile long healthCheckGeneration = -1;
     private final ScheduledExecutorService verifier = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vipd-nft-verify");
@@ -126,8 +134,10 @@ public final class NodeRuntime implements AutoCloseable {
             InterceptionConfig interceptionConfig,
             NodeAddressSelection addresses,
             ProxyConfig forwarding,
-            Path stateDir) {
+            Path stateDir,
+            List<Cidr> localCidrs) {
         this.settings = settings;
+        this.localCidrs = List.copyOf(localCidrs);
         this.stateDir = stateDir == null ? null : new StateDirectory(stateDir);
         this.tproxyAddress = new InetSocketAddress(interceptionConfig.tcpPort());
         this.addresses = addresses;
@@ -171,7 +181,8 @@ public final class NodeRuntime implements AutoCloseable {
     public static NodeRuntime start(
             NodeSettings settings, int tproxyPort, boolean clientSourceIp, ProxyConfig forwarding, Path stateDir)
             throws IOException, ListenerException, AdminBindException, HandoverException {
-        NodeAddressSelection addresses = NodeAddressSelection.discover(settings.nodePortAddresses(), null);
+        NodeAddressSelection addresses =
+                NodeAddressSelection.discover(settings.nodePortAddresses(), settings.bindAddress(), null);
         List<InetAddress> nodePortIps = addresses.nodePort();
         if (nodePortIps.isEmpty()) {
             log.atWarn()
@@ -180,8 +191,8 @@ public final class NodeRuntime implements AutoCloseable {
                     .log("No node address matches --nodeport-addresses: NodePorts are unreachable and "
                             + "healthCheckNodePorts listen on every address");
         }
-        boolean preserve = clientSourceIp;
-        if (clientSourceIp) {
+        boolean preserve = clientSourceIp && !settings.masqueradeAll();
+        if (preserve) {
             String reason = SourceIpSupport.unsupportedReason(CommandRunner.processes());
             if (reason != null) {
                 preserve = false;
@@ -190,15 +201,16 @@ public final class NodeRuntime implements AutoCloseable {
                         .log("--source-ip=client is not supported on this node; backends see the node's address");
             }
         }
+        List<Cidr> local = LocalCidrs.resolve(settings);
         InterceptionConfig ic = new InterceptionConfig(
                 tproxyPort,
                 tproxyPort,
                 InterceptionConfig.DEFAULT_MARK,
                 InterceptionConfig.DEFAULT_ROUTE_TABLE,
-                settings.clusterCidrs(),
+                local,
                 nodePortIps,
                 preserve);
-        NodeRuntime r = new NodeRuntime(settings, ic, addresses, forwarding, stateDir);
+        NodeRuntime r = new NodeRuntime(settings, ic, addresses, forwarding, stateDir, local);
         try {
             r.startAll(tproxyPort);
         } catch (IOException | ListenerException | AdminBindException | HandoverException | RuntimeException e) {
@@ -216,20 +228,20 @@ public final class NodeRuntime implements AutoCloseable {
                         .log("feature gate does not change what vipd programs; ignored"));
         // Built (and the kubeconfig checked) before anything touches the node's network configuration.
         watcher = WatcherRuntime.create(
-                settings.kubeconfig(), settings.master(), settings.nodeName(), gates, table, registry, observer());
+                settings.kubeconfig(),
+                settings.master(),
+                settings.nodeName(),
+                settings.apiClient(),
+                gates,
+                table,
+                registry,
+                observer());
         // Pod egress NetworkPolicy at pick time (docs/network-policy.md): new flows from a restricted local pod
         // go only to backends its policies allow.
         watcher.enforceNetworkPolicies(proxy::setEgressFilter);
-        List<Cidr> podCidrs = settings.clusterCidrs();
         // The predicates read the current addresses, so they follow address changes.
         proxy.setNodeAddresses(a -> addresses.nodePort().contains(a));
-        // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints.
-        proxy.setLocalOrigin(client ->
-                addresses.local().contains(client) || podCidrs.stream().anyMatch(c -> c.contains(client)));
-        proxy.setSourceIpPolicy(
-                sourceIpPreserved
-                        ? new NodeSourceIpPolicy(a -> addresses.local().contains(a), podCidrs)
-                        : SourceIpPolicy.NODE);
+        applyLocalCidrs(localCidrs);
         proxy.start();
         interception.start();
         table.addListener(interception);
@@ -251,7 +263,8 @@ public final class NodeRuntime implements AutoCloseable {
                 .addKeyValue(
                         "nodePortAddresses",
                         addresses.nodePort().stream().map(Addresses::ipString).toList())
-                .addKeyValue("clusterCIDR", podCidrs.toString())
+                .addKeyValue("detectLocalMode", settings.localDetection().mode().kubeName())
+                .addKeyValue("localCIDRs", localCidrs.toString())
                 .addKeyValue("tproxyPort", tproxyPort)
                 .addKeyValue("sourceIp", sourceIpPreserved ? "client" : "node")
                 .log("vipd node started");
@@ -403,7 +416,7 @@ public final class NodeRuntime implements AutoCloseable {
     private void followAddresses() {
         try {
             NodeAddressSelection next = NodeAddressSelection.discover(
-                    settings.nodePortAddresses(), watcher == null ? null : watcher.node());
+                    settings.nodePortAddresses(), settings.bindAddress(), watcher == null ? null : watcher.node());
             NodeAddressSelection previous = addresses;
             if (next.equals(previous)) {
                 return;
@@ -431,12 +444,61 @@ public final class NodeRuntime implements AutoCloseable {
         }
     }
 
-    /** Every syncPeriod: restore the nftables table and policy routing if someone changed or removed them. */
+    /**
+     * Every syncPeriod: restore the nftables table and policy routing if someone changed or removed them, and
+     * follow the pod CIDRs of --detect-local-mode.
+     */
     private void verifyInterception() {
+        try {
+            followLocalCidrs();
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("error", e.toString()).log("Cannot follow the pods' CIDRs");
+        }
         try {
             interception.verify(table);
         } catch (IOException | RuntimeException e) {
             log.atWarn().addKeyValue("error", e.getMessage()).log("Cannot verify nftables interception");
+        }
+    }
+
+    /** The local-origin test and the source-IP policy for these local CIDRs. */
+    private void applyLocalCidrs(List<Cidr> cidrs) {
+        // kube-proxy short-circuits pod- and host-originated external traffic (eTP Local) to all endpoints. The
+        // node's own addresses are read at each decision, so they follow address changes.
+        proxy.setLocalOrigin(
+                client -> addresses.local().contains(client) || cidrs.stream().anyMatch(c -> c.contains(client)));
+        proxy.setSourceIpPolicy(
+                sourceIpPreserved
+                        ? new NodeSourceIpPolicy(a -> addresses.local().contains(a), cidrs)
+                        : SourceIpPolicy.NODE);
+    }
+
+    /**
+     * NodeCIDR: kube-proxy exits when the Node's pod CIDRs change, to start over with the new ones; so does vipd.
+     * The interface modes: user space follows the routes through the pods' interfaces at once; the nftables
+     * short-circuit rule keeps the CIDRs read at start (README, "Detecting local traffic").
+     */
+    private void followLocalCidrs() {
+        LocalDetection.Mode mode = settings.localDetection().mode();
+        if (mode == LocalDetection.Mode.NODE_CIDR && watcher != null) {
+            List<Cidr> now = watcher.node().podCidrs();
+            if (!now.isEmpty() && !Set.copyOf(now).equals(Set.copyOf(localCidrs))) {
+                log.atError()
+                        .addKeyValue("podCIDRs", now.toString())
+                        .addKeyValue("previous", localCidrs.toString())
+                        .log("The Node's spec.podCIDRs changed; exiting to start over with them, as kube-proxy does");
+                failed.completeExceptionally(new IllegalStateException(
+                        "Node " + settings.nodeName() + " spec.podCIDRs changed from " + localCidrs + " to " + now));
+            }
+        } else if (mode == LocalDetection.Mode.BRIDGE_INTERFACE || mode == LocalDetection.Mode.INTERFACE_NAME_PREFIX) {
+            List<Cidr> now = PodRoutes.read(settings.localDetection()::podInterface);
+            if (!now.equals(localCidrs)) {
+                localCidrs = List.copyOf(now);
+                applyLocalCidrs(localCidrs);
+                log.atInfo()
+                        .addKeyValue("localCIDRs", now.toString())
+                        .log("Routes through the pods' interfaces changed");
+            }
         }
     }
 
@@ -460,15 +522,53 @@ public final class NodeRuntime implements AutoCloseable {
     private void bindAdmin() throws AdminBindException {
         HealthEndpoints endpoints = new HealthEndpoints(health, registry);
         if (settings.healthzBindAddress() != null) {
-            admin.bind(settings.healthzBindAddress(), endpoints.routes());
+            bindOrRetry(settings.healthzBindAddress(), endpoints.routes(), Map.of());
         }
         if (settings.metricsBindAddress() != null) {
             Map<String, AdminHandler> routes = new HashMap<>(endpoints.routes());
             routes.put("/metrics", VipdMetrics.scrape(registry, statusMetrics::refresh));
             routes.put("/services", q -> AdminResponse.json(200, Json.write(servicesModel())));
             routes.put("/", new StatusPage("vipd node", this::servicesModel, Clock.systemUTC()));
+            routes.put("/proxyMode", q -> AdminResponse.text(200, PROXY_MODE));
+            String configz = Json.write(EffectiveKubeProxyConfiguration.configz(settings));
+            routes.put("/configz", q -> AdminResponse.json(200, configz));
             // Node-local drains of Pod backends; the watcher's updates keep them while the endpoint stays.
-            admin.bind(settings.metricsBindAddress(), routes, new BackendDrainActions(table, proxy.drains()).actions());
+            bindOrRetry(
+                    settings.metricsBindAddress(), routes, new BackendDrainActions(table, proxy.drains()).actions());
+        }
+    }
+
+    /**
+     * kube-proxy's --bind-address-hard-fail: when set, a listener that cannot bind stops vipd; otherwise (kube-proxy's
+     * default) the failure is logged and the bind retried every 5 s while vipd serves.
+     */
+    private void bindOrRetry(
+            InetSocketAddress address, Map<String, AdminHandler> routes, Map<String, AdminAction> actions)
+            throws AdminBindException {
+        try {
+            admin.bind(address, routes, actions);
+        } catch (AdminBindException e) {
+            if (settings.bindAddressHardFail()) {
+                throw e;
+            }
+            log.atError()
+                    .addKeyValue("address", address)
+                    .addKeyValue("error", e.getMessage())
+                    .log("Cannot bind; retrying every 5 s (--bind-address-hard-fail makes this fatal)");
+            verifier.schedule(() -> retryBind(address, routes, actions), ADMIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void retryBind(
+            InetSocketAddress address, Map<String, AdminHandler> routes, Map<String, AdminAction> actions) {
+        if (handedOver) {
+            return;
+        }
+        try {
+            admin.bind(address, routes, actions);
+            log.atInfo().addKeyValue("address", address).log("Bound after all");
+        } catch (AdminBindException | RuntimeException e) {
+            verifier.schedule(() -> retryBind(address, routes, actions), ADMIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

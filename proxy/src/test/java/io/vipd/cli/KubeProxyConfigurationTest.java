@@ -21,8 +21,14 @@ class KubeProxyConfigurationTest {
         assertThat(c.nodePortAddresses()).isNull();
         assertThat(c.minSyncPeriod()).isEqualTo(Duration.ZERO);
         // Set fields that do not apply: one warning each; unset ones (null, "", 0s, false) are not listed.
-        // kubeadm writes every field, most at Go's zero value; only bindAddress is really set.
-        assertThat(c.ignored()).containsExactly("bindAddress");
+        // kubeadm writes every field, most at Go's zero value; only bindAddress (honoured) is really set.
+        assertThat(c.ignored()).isEmpty();
+        assertThat(c.bindAddress()).isEqualTo("0.0.0.0");
+        assertThat(c.masqueradeAll()).isFalse();
+        assertThat(c.oomScoreAdj()).isNull();
+        assertThat(c.configSyncPeriod()).isNull();
+        assertThat(c.client()).isEqualTo(new KubeProxyConfiguration.ClientConnection(null, null, null));
+        assertThat(c.logging()).isEqualTo(new KubeProxyConfiguration.Logging(null, null));
     }
 
     @Test
@@ -45,7 +51,8 @@ class KubeProxyConfigurationTest {
         assertThat(c.featureGates()).isEqualTo(Map.of("PreferSameTrafficDistribution", true));
         assertThat(c.minSyncPeriod()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.syncPeriod()).isEqualTo(Duration.ofSeconds(90));
-        assertThat(c.ignored()).isEqualTo(List.of("conntrack", "nftables.minSyncPeriod", "nftables.masqueradeAll"));
+        assertThat(c.masqueradeAll()).isTrue();
+        assertThat(c.ignored()).isEqualTo(List.of("conntrack", "nftables.minSyncPeriod"));
     }
 
     @Test
@@ -54,12 +61,7 @@ class KubeProxyConfigurationTest {
         KubeProxyConfiguration c = KubeProxyConfiguration.parse(text);
         assertThat(c.ignored()).isEmpty();
         assertThat(c.kubeconfig()).isEqualTo("/var/lib/kube-proxy/kubeconfig.conf");
-        assertThat(NodeSettingsResolver.resolve(
-                                new NodeSettingsResolver.Flags(null, null, null, null, null, null, null, null, null),
-                                c,
-                                Map.of("NODE_NAME", "n1"))
-                        .warnings())
-                .isEmpty();
+        assertThat(NodeSettingsResolverTest.resolve(c).warnings()).isEmpty();
     }
 
     @Test
@@ -73,5 +75,36 @@ class KubeProxyConfigurationTest {
                 .hasMessageContaining("nodePortAddresses: want a list");
         assertThatThrownBy(() -> KubeProxyConfiguration.parse("featureGates: {A: maybe}"))
                 .hasMessageContaining("featureGates.A");
+        assertThatThrownBy(() -> KubeProxyConfiguration.parse("iptables: {masqueradeAll: sometimes}"))
+                .hasMessageContaining("iptables.masqueradeAll");
+        assertThatThrownBy(() -> KubeProxyConfiguration.parse("oomScoreAdj: low"))
+                .hasMessageContaining("oomScoreAdj: want an integer");
+        assertThatThrownBy(() -> KubeProxyConfiguration.parse("clientConnection: {qps: fast}"))
+                .hasMessageContaining("clientConnection.qps");
+    }
+
+    @Test
+    void theFieldsOnceIgnoredAreRead() {
+        KubeProxyConfiguration c = KubeProxyConfiguration.parse(String.join(
+                "\n",
+                "iptables: {masqueradeAll: true, masqueradeBit: 14}",
+                "detectLocalMode: BridgeInterface",
+                "detectLocal: {bridgeInterface: cbr0}",
+                "udpIdleTimeout: 250ms",
+                "logging: {format: json, verbosity: 2, flushFrequency: 5s, vmodule: [{file: a, verbosity: 4}]}",
+                "clientConnection: {acceptContentTypes: application/json, contentType: application/json, qps: 7, "
+                        + "burst: 9}"));
+        assertThat(c.masqueradeAll()).isTrue();
+        assertThat(c.detectLocalMode()).isEqualTo("BridgeInterface");
+        assertThat(c.bridgeInterface()).isEqualTo("cbr0");
+        assertThat(c.udpIdleTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.logging()).isEqualTo(new KubeProxyConfiguration.Logging("json", 2));
+        assertThat(c.client()).isEqualTo(new KubeProxyConfiguration.ClientConnection(7f, 9, "application/json"));
+        assertThat(c.ignored())
+                .containsExactly(
+                        "clientConnection.acceptContentTypes",
+                        "iptables.masqueradeBit",
+                        "logging.flushFrequency",
+                        "logging.vmodule");
     }
 }
