@@ -120,7 +120,8 @@ class NodeKubeProxyCompatE2ETest {
                 .startsWith("200 ")
                 .contains(VIP);
         assertThat(c.http(c.node, "http://127.0.0.1:10249/"))
-                .startsWith("200 vipd node " + NODE_NAME)
+                .startsWith("200 vipd node")
+                .contains("node: " + NODE_NAME)
                 .contains(VIP)
                 .contains(POD_A);
         CommandRunner.Result services = c.vipdCommand("services");
