@@ -13,13 +13,12 @@ import static io.vipd.node.NodeCluster.POD_B;
 import static io.vipd.node.NodeCluster.POD_C;
 import static io.vipd.node.NodeCluster.REMOTE_NODE_NAME;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.vipd.nodeport.NetNs;
 import io.vipd.nodeport.interception.InterceptionConfig;
+import io.vipd.testing.Requires;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,6 +44,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code vipd node} end to end: the real process in a node namespace, watching the mock API server, intercepting
  * with real nftables, serving real clients (socat, curl) in pod, client and external namespaces. Needs root.
  */
+@Requires(
+        root = true,
+        epoll = true,
+        commands = {"ip", "nft", "sysctl", "socat", "curl", "conntrack"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeModeE2ETest {
@@ -53,7 +56,6 @@ class NodeModeE2ETest {
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         c = new NodeCluster();
         try {
             c.build();
