@@ -17,8 +17,8 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 
 /**
- * The Prometheus registry every vipd process exposes on {@code /metrics}: JVM and process metrics, and
- * Netty's buffer allocator memory ({@code vipd_netty_allocator_used_direct_bytes} and
+ * The Prometheus registry every vipd process exposes on {@code /metrics}: JVM and process metrics,
+ * {@code vipd_build_info}, and Netty's buffer allocator memory ({@code vipd_netty_allocator_used_direct_bytes} and
  * {@code ..._used_heap_bytes}, per allocator) next to whatever the data plane registers.
  */
 public final class VipdMetrics {
@@ -26,7 +26,7 @@ public final class VipdMetrics {
 
     private VipdMetrics() {}
 
-    /** A registry with the JVM, process and Netty allocator meters bound. Close it with the process. */
+    /** A registry with the JVM, process, build and Netty allocator meters bound. Close it with the process. */
     public static PrometheusMeterRegistry newRegistry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -36,6 +36,7 @@ public final class VipdMetrics {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        BuildInfo.current().register(registry.getPrometheusRegistry());
         bindAllocator(registry, "default", ByteBufAllocator.DEFAULT);
         if (ByteBufAllocator.DEFAULT != PooledByteBufAllocator.DEFAULT) {
             bindAllocator(registry, "pooled", PooledByteBufAllocator.DEFAULT);

@@ -17,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.vipd.admin.BuildInfo;
 import io.vipd.nodeport.interception.InterceptionConfig;
 import io.vipd.testing.Requires;
 import java.io.BufferedReader;
@@ -459,7 +460,10 @@ class NodeModeE2ETest {
         assertThat(c.udp(c.client, "198.19.0.18", 53, 40001))
                 .as(logs())
                 .isIn("pod-a " + CLIENT_IP, "pod-b " + CLIENT_IP);
-        assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics")).contains("vipd_source_ip_preserved 1.0");
+        assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics"))
+                .contains("vipd_source_ip_preserved 1.0")
+                .contains("vipd_build_info{revision=\"" + BuildInfo.current().revision() + "\",version=\""
+                        + BuildInfo.current().version() + "\"} 1");
     }
 
     @Test
