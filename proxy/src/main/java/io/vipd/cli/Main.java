@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             ServicesCommand.class,
             NodeCommand.class,
-            CleanupCommand.class
+            CleanupCommand.class,
+            CompletionCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
