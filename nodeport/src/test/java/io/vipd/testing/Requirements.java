@@ -9,13 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The one place that decides what a test does when the machine lacks something it needs: skip with one line
  * naming what is missing, or, with the environment variable {@value #SWITCH}=1 ({@code .ci/run} exports it),
- * fail, so CI cannot pass by skipping. Tests declare needs with {@link Requires}; {@link #require} serves code
- * that finds a need only at run time.
+ * fail, so CI cannot pass by skipping. Tests declare needs with {@link Requires}.
  */
 public final class Requirements {
     /** Set to 1 (CI) to turn every unmet requirement into a failure. */
@@ -25,14 +23,6 @@ public final class Requirements {
     private static final int CAP_SYS_ADMIN = 21;
 
     private Requirements() {}
-
-    /** Skips (or under the switch fails) the running test unless {@code met}; {@code what} names the need. */
-    public static void require(boolean met, String what) {
-        String caller = StackWalker.getInstance()
-                .walk(s -> s.skip(1).findFirst().map(f -> simpleName(f.getClassName()) + "." + f.getMethodName()))
-                .orElse("test");
-        enforce(caller, met ? List.of() : List.of(what), strictFromEnvironment());
-    }
 
     /** Whether {@value #SWITCH}=1 is set. */
     public static boolean strictFromEnvironment() {
@@ -61,17 +51,9 @@ public final class Requirements {
         return subject + " needs " + String.join("; ", missing);
     }
 
-    /** Nothing when {@code missing} is empty; else prints one line and skips, or fails when {@code strict}. */
-    static void enforce(String subject, List<String> missing, boolean strict) {
-        if (missing.isEmpty()) {
-            return;
-        }
-        String line = describe(subject, missing);
-        if (strict) {
-            throw new AssertionError(line + " (" + SWITCH + "=1: a missing requirement fails)");
-        }
-        System.out.println("SKIPPED " + line);
-        Assumptions.abort(line);
+    /** The failure an unmet requirement is under the switch. */
+    static AssertionError failure(String subject, List<String> missing) {
+        return new AssertionError(describe(subject, missing) + " (" + SWITCH + "=1: a missing requirement fails)");
     }
 
     /** Whether an executable file {@code command} is in one of {@code path}'s directories. */
@@ -113,9 +95,5 @@ public final class Requirements {
                 .map(l -> l.substring(key.length()).trim().split("\\s+")[index])
                 .findFirst()
                 .orElse("");
-    }
-
-    private static String simpleName(String className) {
-        return className.substring(className.lastIndexOf('.') + 1);
     }
 }
