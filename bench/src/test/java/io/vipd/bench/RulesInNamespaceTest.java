@@ -1,14 +1,10 @@
 package io.vipd.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.security.auth.module.UnixSystem;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.vipd.testing.Requires;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,17 +12,12 @@ import org.junit.jupiter.api.Test;
  * fresh namespace, route a connection from the client through the VIP to an endpoint with the client masqueraded
  * (it is outside the cluster CIDR), and the generated endpoint change moves new connections to the new endpoint.
  */
+@Requires(
+        root = true,
+        commands = {"ip", "iptables-restore", "nft", "socat", "sysctl"})
 class RulesInNamespaceTest {
     private static final String VIP = "198.19.0.1";
     private static final String CLUSTER_CIDR = "198.18.2.0/24";
-
-    @BeforeAll
-    static void needsRootAndTools() {
-        assumeTrue(new UnixSystem().getUid() == 0, "needs root to create network namespaces");
-        for (String tool : List.of("ip", "iptables-restore", "nft", "socat")) {
-            assumeTrue(onPath(tool), tool + " is not installed");
-        }
-    }
 
     @Test
     void iptablesRulesRouteAConnectionAndApplyAnEndpointChange() throws Exception {
@@ -94,16 +85,5 @@ class RulesInNamespaceTest {
         assertThat(answers)
                 .allSatisfy(a -> assertThat(a)
                         .isIn("ep 198.18.2.10 8080 from 198.18.2.1", "ep 198.18.2.11 8080 from 198.18.2.1"));
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv()
-                .getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-                .split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

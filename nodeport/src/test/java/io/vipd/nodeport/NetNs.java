@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** A network namespace a test created, deleted by {@link #close}. Test helper. */
+/**
+ * A network namespace a test created, deleted by {@link #close}. Test helper: tests that use it declare
+ * {@code @Requires(root = true, commands = "ip")} (io.vipd.testing).
+ */
 public final class NetNs implements AutoCloseable {
     private final String name;
     private final CommandRunner host = CommandRunner.processes();
@@ -22,10 +25,6 @@ public final class NetNs implements AutoCloseable {
         ns.hostRun("ip", "netns", "add", name);
         ns.run("ip", "link", "set", "lo", "up");
         return ns;
-    }
-
-    public static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
     }
 
     public String name() {

@@ -18,8 +18,8 @@ import io.netty.buffer.PooledByteBufAllocator;
 
 /**
  * The Prometheus registry every vipd process exposes on {@code /metrics}: JVM and process metrics (with
- * kube-proxy's {@code process_cpu_seconds_total} and {@code process_resident_memory_bytes}), and
- * Netty's buffer allocator memory ({@code vipd_netty_allocator_used_direct_bytes} and
+ * kube-proxy's {@code process_cpu_seconds_total} and {@code process_resident_memory_bytes}),
+ * {@code vipd_build_info}, and Netty's buffer allocator memory ({@code vipd_netty_allocator_used_direct_bytes} and
  * {@code ..._used_heap_bytes}, per allocator) next to whatever the data plane registers.
  */
 public final class VipdMetrics {
@@ -27,7 +27,7 @@ public final class VipdMetrics {
 
     private VipdMetrics() {}
 
-    /** A registry with the JVM, process and Netty allocator meters bound. Close it with the process. */
+    /** A registry with the JVM, process, build and Netty allocator meters bound. Close it with the process. */
     public static PrometheusMeterRegistry newRegistry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -38,6 +38,7 @@ public final class VipdMetrics {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         new KubeProxyProcessMetrics().bindTo(registry);
+        BuildInfo.current().register(registry.getPrometheusRegistry());
         bindAllocator(registry, "default", ByteBufAllocator.DEFAULT);
         if (ByteBufAllocator.DEFAULT != PooledByteBufAllocator.DEFAULT) {
             bindAllocator(registry, "pooled", PooledByteBufAllocator.DEFAULT);

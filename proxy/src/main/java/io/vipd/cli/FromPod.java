@@ -1,6 +1,5 @@
 package io.vipd.cli;
 
-import io.vipd.admin.Json;
 import io.vipd.lb.BackendSet;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.netpol.ClientEgress;
@@ -10,7 +9,9 @@ import io.vipd.watcher.PolicyManifests;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code vipd plan --from-pod}: one pod of the manifests as a client, and what its egress NetworkPolicies let it
@@ -76,11 +77,16 @@ final class FromPod {
                 + "; vipd never picks a backend marked (denied) for it";
     }
 
-    String json() {
-        List<String> policies = egress == null
-                ? List.of()
-                : egress.policies().stream().map(p -> Json.quote(p.toString())).toList();
-        return "{\"pod\": " + Json.quote(pod.toString()) + ", \"restricted\": " + (egress != null) + ", \"policies\": "
-                + policies + "}";
+    /** The pod, whether a policy restricts it and which: the {@code fromPod} object of {@code vipd plan -o json}. */
+    Map<String, Object> model() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pod", pod.toString());
+        m.put("restricted", egress != null);
+        m.put(
+                "policies",
+                egress == null
+                        ? List.of()
+                        : egress.policies().stream().map(Object::toString).toList());
+        return m;
     }
 }

@@ -1,5 +1,6 @@
 package io.vipd.cli;
 
+import io.vipd.admin.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "vipd",
         mixinStandardHelpOptions = true,
-        version = "vipd 0.1.0",
+        versionProvider = Main.Version.class,
         description =
                 "A Service load balancer for Kubernetes that replaces kube-proxy, and a standalone L4 load balancer.",
         subcommands = {
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
             ServicesCommand.class,
             BackendCommand.class,
             NodeCommand.class,
-            CleanupCommand.class
+            CleanupCommand.class,
+            CompletionCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -60,5 +62,13 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /** {@code --version}: the build's version and git revision. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {BuildInfo.current().describe()};
+        }
     }
 }

@@ -14,7 +14,9 @@ import java.io.PrintWriter;
 import java.net.Inet6Address;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -150,69 +152,44 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     static String json(List<ServicePortEntry> entries, FromPod client) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\n");
-        if (client != null) {
-            sb.append("  \"fromPod\": ").append(client.json()).append(",\n");
-        }
-        sb.append("  \"servicePorts\": [");
-        for (int i = 0; i < entries.size(); i++) {
-            ServicePortEntry e = entries.get(i);
-            sb.append(i == 0 ? "\n" : ",\n");
-            sb.append("    {\n");
-            field(sb, 6, "service", quote(e.name().service().toString())).append(",\n");
-            field(sb, 6, "port", quote(e.name().port())).append(",\n");
-            field(sb, 6, "protocol", quote(e.name().protocol().name())).append(",\n");
-            field(sb, 6, "forwarding", quote(forwarding(e))).append(",\n");
-            field(sb, 6, "clusterEndpoints", keys(e.clusterEndpoints())).append(",\n");
-            field(sb, 6, "localEndpoints", keys(e.localEndpoints())).append(",\n");
-            field(sb, 6, "hasAnyEndpoints", String.valueOf(e.hasAnyEndpoints())).append(",\n");
-            sb.append("      \"frontends\": [");
-            List<Row> fs = rows(e);
-            for (int j = 0; j < fs.size(); j++) {
-                Row f = fs.get(j);
+        List<Map<String, Object>> servicePorts = new ArrayList<>();
+        for (ServicePortEntry e : entries) {
+            Map<String, Object> port = new LinkedHashMap<>();
+            port.put("service", e.name().service().toString());
+            port.put("port", e.name().port());
+            port.put("protocol", e.name().protocol().name());
+            port.put("forwarding", forwarding(e));
+            port.put("clusterEndpoints", keys(e.clusterEndpoints()));
+            port.put("localEndpoints", keys(e.localEndpoints()));
+            port.put("hasAnyEndpoints", e.hasAnyEndpoints());
+            List<Map<String, Object>> frontends = new ArrayList<>();
+            for (Row f : rows(e)) {
                 Route r = f.route();
-                sb.append(j == 0 ? "\n" : ",\n");
-                sb.append("        {\"address\": ")
-                        .append(quote(f.address()))
-                        .append(", \"kind\": ")
-                        .append(quote(f.kind().displayName()))
-                        .append(", \"action\": ")
-                        .append(quote(r.action().displayName()))
-                        .append(", \"backends\": ")
-                        .append(keys(r.action() == Action.FORWARD ? r.backends() : BackendSet.empty()));
+                BackendSet backends = r.action() == Action.FORWARD ? r.backends() : BackendSet.empty();
+                Map<String, Object> frontend = new LinkedHashMap<>();
+                frontend.put("address", f.address());
+                frontend.put("kind", f.kind().displayName());
+                frontend.put("action", r.action().displayName());
+                frontend.put("backends", keys(backends));
                 if (client != null) {
-                    sb.append(", \"deniedByPolicy\": ")
-                            .append(
-                                    client
-                                            .denied(r.action() == Action.FORWARD ? r.backends() : BackendSet.empty(), e)
-                                            .stream()
-                                            .map(PlanCommand::quote)
-                                            .toList()
-                                            .toString());
+                    frontend.put("deniedByPolicy", client.denied(backends, e));
                 }
-                sb.append("}");
+                frontends.add(frontend);
             }
-            sb.append(fs.isEmpty() ? "]\n" : "\n      ]\n");
-            sb.append("    }");
+            port.put("frontends", frontends);
+            servicePorts.add(port);
         }
-        sb.append(entries.isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
-        return sb.toString();
+        Map<String, Object> document = new LinkedHashMap<>();
+        if (client != null) {
+            document.put("fromPod", client.model());
+        }
+        document.put("servicePorts", servicePorts);
+        return Json.mapper().writer().with(new PlanJsonLayout()).writeValueAsString(document) + "\n";
     }
 
-    private static StringBuilder field(StringBuilder sb, int indent, String name, String value) {
-        return sb.append(" ".repeat(indent)).append(quote(name)).append(": ").append(value);
-    }
-
-    private static String keys(BackendSet set) {
-        if (set == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < set.size(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(quote(set.key(i)));
-        }
-        return sb.append("]").toString();
+    /** The backends' ip:port keys, or null for a set the entry does not have. */
+    private static List<String> keys(BackendSet set) {
+        return set == null ? null : set.keys();
     }
 
     /** The backends, each the pod may not reach marked "(denied)". */
@@ -223,10 +200,6 @@ final class PlanCommand implements Callable<Integer> {
             cells.add(denied.contains(key) ? key + "(denied)" : key);
         }
         return String.join(",", cells);
-    }
-
-    static String quote(String s) {
-        return Json.quote(s);
     }
 
     static String table(List<ServicePortEntry> entries, FromPod client) {

@@ -1,8 +1,8 @@
 package io.vipd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.vipd.testing.Requires;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +24,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * The deploy/ overlays as {@code kubectl kustomize} renders them: what each must keep (kinds, labels, the
  * arguments, memory limits and heap sizing, the hitless rollout settings) and what sets each apart.
  */
+@Requires(commands = "kubectl")
 class DeployOverlaysTest {
     private static final Path OVERLAYS = Path.of("../deploy/overlays");
     private static final String REPLACEMENT = "kube-proxy-replacement";
@@ -155,7 +156,6 @@ class DeployOverlaysTest {
 
     @SuppressWarnings("unchecked")
     private static Rendered render(String overlay) throws IOException, InterruptedException {
-        assumeTrue(onPath("kubectl"), "kubectl not installed: deploy/ overlays not rendered");
         Process p = new ProcessBuilder(
                         "kubectl", "kustomize", OVERLAYS.resolve(overlay).toString())
                 .redirectErrorStream(true)

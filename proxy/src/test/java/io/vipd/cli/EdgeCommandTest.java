@@ -380,7 +380,8 @@ class EdgeCommandTest {
     }
 
     private static void hangup(Process process) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid()))
+        // The shell's built-in kill: /bin/kill comes with procps, which a fresh Debian machine may lack.
+        Process kill = new ProcessBuilder("sh", "-c", "kill -HUP \"$0\"", Long.toString(process.pid()))
                 .inheritIO()
                 .start();
         assertThat(kill.waitFor()).isZero();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.vipd.admin.BuildInfo;
 import io.vipd.admin.Json;
 import io.vipd.cli.demo.DemoBackends;
 import io.vipd.cli.demo.DemoClient;
@@ -292,7 +293,9 @@ class EdgeRuntimeTest {
                 .contains("vipd_config_reloads_total{result=\"success\"} 1.0")
                 .contains("kubeproxy_proxy_healthz_total")
                 .contains("vipd_netty_allocator_used_direct_bytes")
-                .contains("vipd_connections_total");
+                .contains("vipd_connections_total")
+                .contains("vipd_build_info{revision=\"" + BuildInfo.current().revision() + "\",version=\""
+                        + BuildInfo.current().version() + "\"} 1");
         assertThat(getText(runtime.healthzAddress(), "/healthz").statusCode()).isEqualTo(200);
         assertThat(getText(runtime.healthzAddress(), "/livez").statusCode()).isEqualTo(200);
         assertThat(getText(runtime.healthzAddress(), "/metrics").statusCode()).isEqualTo(404);

@@ -2,13 +2,13 @@ package io.vipd.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vipd.admin.HeadlessChromium;
 import io.vipd.cli.demo.DemoBackends;
 import io.vipd.cli.demo.DemoClient;
 import io.vipd.lb.Addresses;
 import io.vipd.proxy.ProxyConfig;
+import io.vipd.testing.Requires;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -59,8 +59,8 @@ class EdgeStatusPageBrowserTest {
     }
 
     @Test
+    @Requires(commands = "chromium")
     void chromiumRendersEveryServiceWithStateColoursAndEscapedText() throws Exception {
-        assumeTrue(HeadlessChromium.binary() != null, "chromium not installed: status page browser test skipped");
         InetSocketAddress ready = new InetSocketAddress("127.0.79.2", EdgeRuntimeTest.freePort("127.0.79.2"));
         InetSocketAddress drained = new InetSocketAddress("127.0.79.3", EdgeRuntimeTest.freePort("127.0.79.3"));
         // Nothing listens there: connects are refused until the backend is ejected.

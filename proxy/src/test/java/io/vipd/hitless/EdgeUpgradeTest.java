@@ -2,12 +2,11 @@ package io.vipd.hitless;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netty.channel.epoll.Epoll;
 import io.vipd.cli.Main;
 import io.vipd.handover.StateDirectory;
 import io.vipd.proxy.TcpBackend;
+import io.vipd.testing.Requires;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,8 +51,8 @@ class EdgeUpgradeTest {
     }
 
     @Test
+    @Requires(epoll = true, commands = "ss") // hand-over passes epoll sockets; ss shows who listens
     void twoUpgradesUnderLoadLoseNothing() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "native epoll is not available (hand-over passes epoll sockets)");
         TcpBackend tcpBackend = TcpBackend.echo("127.0.0.2");
         closeLater.add(tcpBackend);
         DatagramSocket udpBackend = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0));

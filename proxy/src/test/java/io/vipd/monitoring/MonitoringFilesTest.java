@@ -2,12 +2,12 @@ package io.vipd.monitoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vipd.cli.demo.DemoBackends;
 import io.vipd.edge.EdgeRuntime;
 import io.vipd.lb.Addresses;
 import io.vipd.proxy.ProxyConfig;
+import io.vipd.testing.Requires;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,9 +47,9 @@ class MonitoringFilesTest {
     Path dir;
 
     @Test
+    @Requires(commands = "promtool")
     void rulesPassPromtoolCheckAndUnitTests() throws Exception {
         String promtool = onPath("promtool");
-        assumeTrue(promtool != null, "promtool not installed (Debian package prometheus): rule unit tests skipped");
         Files.writeString(dir.resolve("vipd-rules.yaml"), rulesFile());
         Files.copy(MonitoringFiles.dir().resolve("tests/vipd-rules-test.yaml"), dir.resolve("vipd-rules-test.yaml"));
 

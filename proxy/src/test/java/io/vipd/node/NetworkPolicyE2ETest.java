@@ -8,7 +8,6 @@ import static io.vipd.node.NodeCluster.NODE_NAME;
 import static io.vipd.node.NodeCluster.POD_A;
 import static io.vipd.node.NodeCluster.POD_B;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,6 +15,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.vipd.nodeport.NetNs;
+import io.vipd.testing.Requires;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +30,10 @@ import org.junit.jupiter.api.Test;
  * apply, through vipd's local delivery it never sees the pod's flows, so what keeps the client off pod-b is vipd
  * refusing to pick it. Needs root.
  */
+@Requires(
+        root = true,
+        epoll = true,
+        commands = {"ip", "nft", "sysctl", "socat", "curl", "conntrack"})
 class NetworkPolicyE2ETest {
     private static final String VIP = "198.19.0.30";
     private static final String FREE_IP = "198.18.132.2";
@@ -39,7 +43,6 @@ class NetworkPolicyE2ETest {
 
     @Test
     void aPodsEgressPolicyDecidesWhichBackendsItsServiceConnectionsReach() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         try (NodeCluster cluster = new NodeCluster()) {
             c = cluster;
             c.build();

@@ -8,12 +8,11 @@ import static io.vipd.node.NodeCluster.NODE_NAME;
 import static io.vipd.node.NodeCluster.POD_A;
 import static io.vipd.node.NodeCluster.POD_B;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.vipd.admin.Json;
-import io.vipd.nodeport.NetNs;
 import io.vipd.nodeport.interception.CommandRunner;
+import io.vipd.testing.Requires;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +37,10 @@ import tools.jackson.databind.json.JsonMapper;
  * arguments, its live view (/services, the status page, {@code vipd services}, /proxyMode, /configz), and the
  * flags that change which source address backends see (--masquerade-all, --detect-local-mode). Needs root.
  */
+@Requires(
+        root = true,
+        epoll = true,
+        commands = {"ip", "nft", "sysctl", "socat", "curl", "conntrack"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeKubeProxyCompatE2ETest {
@@ -52,7 +55,6 @@ class NodeKubeProxyCompatE2ETest {
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         c = new NodeCluster();
         try {
             c.build();

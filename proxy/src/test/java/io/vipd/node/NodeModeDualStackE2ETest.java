@@ -10,7 +10,6 @@ import static io.vipd.node.NodeCluster.POD_A6;
 import static io.vipd.node.NodeCluster.POD_B;
 import static io.vipd.node.NodeCluster.POD_B6;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
@@ -19,7 +18,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.vipd.nodeport.NetNs;
+import io.vipd.testing.Requires;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,6 +38,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * dual-stack and IPv6-primary services over TCP and UDP, reached as ClusterIP (from a pod), NodePort and
  * LoadBalancer IP (from outside), through the real process and real nftables. Needs root.
  */
+@Requires(
+        root = true,
+        epoll = true,
+        commands = {"ip", "nft", "sysctl", "socat", "curl", "conntrack"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeModeDualStackE2ETest {
@@ -48,7 +51,6 @@ class NodeModeDualStackE2ETest {
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         c = new NodeCluster();
         c.dualStack = true;
         try {

@@ -13,15 +13,15 @@ import static io.vipd.node.NodeCluster.POD_B;
 import static io.vipd.node.NodeCluster.POD_C;
 import static io.vipd.node.NodeCluster.REMOTE_NODE_NAME;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.vipd.admin.BuildInfo;
 import io.vipd.admin.HeadlessChromium;
 import io.vipd.monitoring.MonitoringFiles;
-import io.vipd.nodeport.NetNs;
 import io.vipd.nodeport.interception.InterceptionConfig;
+import io.vipd.testing.Requires;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -48,6 +48,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code vipd node} end to end: the real process in a node namespace, watching the mock API server, intercepting
  * with real nftables, serving real clients (socat, curl) in pod, client and external namespaces. Needs root.
  */
+@Requires(
+        root = true,
+        epoll = true,
+        commands = {"ip", "nft", "sysctl", "socat", "curl", "conntrack"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeModeE2ETest {
@@ -56,7 +60,6 @@ class NodeModeE2ETest {
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         c = new NodeCluster();
         try {
             c.build();
@@ -460,7 +463,10 @@ class NodeModeE2ETest {
         assertThat(c.udp(c.client, "198.19.0.18", 53, 40001))
                 .as(logs())
                 .isIn("pod-a " + CLIENT_IP, "pod-b " + CLIENT_IP);
-        assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics")).contains("vipd_source_ip_preserved 1.0");
+        assertThat(c.http(c.node, "http://127.0.0.1:10249/metrics"))
+                .contains("vipd_source_ip_preserved 1.0")
+                .contains("vipd_build_info{revision=\"" + BuildInfo.current().revision() + "\",version=\""
+                        + BuildInfo.current().version() + "\"} 1");
     }
 
     @Test

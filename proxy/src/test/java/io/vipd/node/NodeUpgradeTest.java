@@ -8,14 +8,13 @@ import static io.vipd.node.NodeCluster.POD_A;
 import static io.vipd.node.NodeCluster.POD_B;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vipd.handover.StateDirectory;
 import io.vipd.hitless.HitlessLoad;
 import io.vipd.hitless.ListeningSockets;
-import io.vipd.nodeport.NetNs;
 import io.vipd.nodeport.interception.CommandRunner;
 import io.vipd.nodeport.interception.InterceptionConfig;
+import io.vipd.testing.Requires;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +32,10 @@ import org.junit.jupiter.api.Test;
  * server is down. The client sees no refused or reset connection, no broken long-lived connection, and no pause
  * over 2 s in UDP answers; the restarted process serves the table snapshot.
  */
+@Requires(
+        root = true,
+        epoll = true,
+        commands = {"ip", "nft", "sysctl", "socat", "curl"})
 class NodeUpgradeTest {
     private static final String ECHO_IP = "198.19.0.30";
     private static final String UDP_IP = "198.19.0.31";
@@ -53,7 +56,6 @@ class NodeUpgradeTest {
 
     @Test
     void twoUpgradesAndACrashWithoutTheApiServerLoseNothing() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         c = new NodeCluster();
         c.build();
         try {

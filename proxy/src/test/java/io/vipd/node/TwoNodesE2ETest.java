@@ -11,12 +11,11 @@ import static io.vipd.node.NodeCluster.POD_C;
 import static io.vipd.node.NodeCluster.REMOTE_NODE_IP;
 import static io.vipd.node.NodeCluster.REMOTE_NODE_NAME;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
-import io.vipd.nodeport.NetNs;
+import io.vipd.testing.Requires;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +30,10 @@ import org.junit.jupiter.api.TestInstance;
  * Two {@code vipd node} processes, on node-a (the node namespace) and node-c (node2), against one API server,
  * with pods on both and an external client: what only shows with more than one node. Root only.
  */
+@Requires(
+        root = true,
+        epoll = true,
+        commands = {"ip", "nft", "sysctl", "socat", "curl", "conntrack"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TwoNodesE2ETest {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(150);
@@ -38,7 +41,6 @@ class TwoNodesE2ETest {
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         c = new NodeCluster();
         try {
             c.build();

@@ -1,23 +1,17 @@
 package io.vipd.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netty.channel.epoll.Epoll;
+import io.vipd.testing.Requires;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Requires(epoll = true) // pipes for splice exist with native epoll only
 class SplicePipesTest {
     private static final int KIB = 1024;
-
-    @BeforeEach
-    void needsLinux() {
-        assumeTrue(Epoll.isAvailable(), "pipes for splice exist with native epoll only");
-    }
 
     @Test
     void enlargesPipesUntilTheBudgetIsHeldThenOpensDefaultOnes() throws Exception {

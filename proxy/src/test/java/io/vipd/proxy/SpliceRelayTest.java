@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.netty.channel.epoll.Epoll;
 import io.vipd.lb.Frontend;
+import io.vipd.testing.Requires;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,13 +26,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The relay with splice(2): the key TCP behaviours rerun with every connection spliced from its first byte, and
  * what only splicing has (the switch mid-stream, a bounded amount in flight toward a reader that does not read).
  */
+@Requires(epoll = true) // splice(2) is native epoll only
 class SpliceRelayTest extends ProxyTestBase {
     private static final int MIB = 1024 * 1024;
-
-    @BeforeEach
-    void needsEpoll() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Epoll.isAvailable(), "splice needs native epoll");
-    }
 
     @Nested
     class ForwardingWithSpliceOn extends TcpForwardingTest {

@@ -4,14 +4,13 @@ import static io.vipd.proxy.Fixtures.backends;
 import static io.vipd.proxy.Fixtures.entry;
 import static io.vipd.proxy.Fixtures.ip;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netty.channel.epoll.Epoll;
 import io.vipd.lb.Frontend;
 import io.vipd.lb.FrontendType;
 import io.vipd.lb.Protocol;
 import io.vipd.lb.ServiceFrontend;
 import io.vipd.lb.ServicePortEntry;
+import io.vipd.testing.Requires;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -20,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,13 +26,8 @@ import org.junit.jupiter.api.Test;
  * that address as its original destination, which is enough to exercise the lookup, the NodePort hook,
  * IP_TRANSPARENT egress (the backend sees the client's address) and the UDP reply socket.
  */
+@Requires(root = true, epoll = true) // IP_TRANSPARENT needs CAP_NET_ADMIN and epoll
 class TransparentListenerTest extends ProxyTestBase {
-
-    @BeforeEach
-    void needsRootAndEpoll() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "IP_TRANSPARENT needs CAP_NET_ADMIN");
-        assumeTrue(Epoll.isAvailable(), "transparent listeners need epoll");
-    }
 
     private void startTransparent(ServicePortEntry e) {
         table.apply(List.of(e), List.of());

@@ -1,7 +1,6 @@
 package io.vipd.nodeport.interception;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Backend;
@@ -16,6 +15,7 @@ import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
 import io.vipd.lb.ServiceTable;
 import io.vipd.nodeport.NetNs;
+import io.vipd.testing.Requires;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,8 +151,10 @@ class InterceptionTest {
     }
 
     @Test
+    @Requires(
+            root = true,
+            commands = {"ip", "nft"})
     void appliesUpdatesAsElementChangesAndCleansUp() throws IOException {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces");
         try (NetNs ns = NetNs.create("nft")) {
             CommandRunner runner = ns.runner();
             ServiceTable table = table();
@@ -214,8 +216,10 @@ class InterceptionTest {
     }
 
     @Test
+    @Requires(
+            root = true,
+            commands = {"ip", "nft"})
     void restoresContentChangedBehindItsBack() throws IOException {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces");
         try (NetNs ns = NetNs.create("nftfix")) {
             var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
             ServiceTable table = table();

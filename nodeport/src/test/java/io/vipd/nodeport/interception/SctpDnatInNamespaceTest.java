@@ -3,12 +3,12 @@ package io.vipd.nodeport.interception;
 import static io.vipd.nodeport.interception.SctpForwardingTest.POD_A;
 import static io.vipd.nodeport.interception.SctpForwardingTest.assoc;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vipd.lb.Addresses;
 import io.vipd.lb.Cidr;
 import io.vipd.lb.ServiceTable;
 import io.vipd.nodeport.NetNs;
+import io.vipd.testing.Requires;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -31,8 +31,10 @@ class SctpDnatInNamespaceTest {
             List.of(Cidr.parse("198.18.128.0/17")), List.of(Addresses.parseIp("198.18.64.1")));
 
     @Test
+    @Requires(
+            root = true,
+            commands = {"ip", "nft", "socat", "conntrack"})
     void associationsAreDnatedToTheEndpointAndExternalOnesMasqueraded() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         List<NetNs> all = new ArrayList<>();
         try {
             NetNs node = track(all, NetNs.create("sn"));
@@ -85,8 +87,10 @@ class SctpDnatInNamespaceTest {
     }
 
     @Test
+    @Requires(
+            root = true,
+            commands = {"ip", "nft", "socat", "conntrack"})
     void clientIpAffinityRemembersTheClientAndATimeoutChangeReplacesTheSets() throws Exception {
-        assumeTrue(NetNs.isRoot(), "needs root for network namespaces and nftables");
         List<NetNs> all = new ArrayList<>();
         try {
             NetNs node = track(all, NetNs.create("sn"));

@@ -1,18 +1,16 @@
 package io.vipd.nodeport.interception;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netty.channel.epoll.Epoll;
-import io.vipd.nodeport.NetNs;
+import io.vipd.testing.Requires;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SourceIpSupportTest {
     @Test
+    @Requires(root = true, epoll = true) // gets past the IP_TRANSPARENT check to the nft probe
     void aKernelWithoutTheSocketExpressionIsReported() {
-        assumeTrue(NetNs.isRoot() && Epoll.isAvailable(), "IP_TRANSPARENT needs CAP_NET_ADMIN and epoll");
         List<String> scripts = new ArrayList<>();
         String reason = SourceIpSupport.unsupportedReason((command, stdin) -> {
             scripts.add(String.join(" ", command) + "\n" + stdin);
