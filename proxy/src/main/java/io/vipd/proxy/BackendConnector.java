@@ -171,6 +171,14 @@ abstract class BackendConnector implements ChannelFutureListener {
         current = null;
         slotWait = client.eventLoop().schedule(this::slotWaitTimedOut, engine.connectTimeoutMillis, MILLISECONDS);
         service.waitForBackendSlot(this);
+        // A slot freed on another loop between the reservations above and joining the queue found no waiter to
+        // wake: look again, now that this connection is queued, so that wake-up is not lost.
+        for (int i = 0; i < candidateCount; i++) {
+            if (service.backend(backends.key(candidates[i])).hasRoom(perBackendLimit)) {
+                service.backendSlotFreed();
+                return;
+            }
+        }
     }
 
     private void slotWaitTimedOut() {

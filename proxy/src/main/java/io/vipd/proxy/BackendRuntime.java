@@ -51,6 +51,11 @@ final class BackendRuntime {
         }
     }
 
+    /** Whether a connection could reserve a slot now (a snapshot: another may take it first). */
+    boolean hasRoom(int max) {
+        return active.get() < max;
+    }
+
     /** A connect succeeded; {@code reserved} when {@link #tryReserve} counted it already. */
     void connected(boolean reserved) {
         if (!reserved) {
