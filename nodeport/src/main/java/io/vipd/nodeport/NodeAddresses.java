@@ -34,13 +34,12 @@ public final class NodeAddresses {
     /** One address of one interface. */
     public record InterfaceAddress(String interfaceName, InetAddress address) {}
 
-    /** The addresses that {@code setting} selects on this machine, discovered now. */
-    public static List<InetAddress> discoverSelected(NodePortAddresses setting) {
-        List<InterfaceAddress> local = discover();
+    /** The primary address of each family ({@link #primary}) among {@code local}, by the default routes now. */
+    public static List<InetAddress> routePrimaries(List<InterfaceAddress> local) {
         List<InetAddress> primaries = new ArrayList<>();
         primary(local, defaultRouteInterface(false), false).ifPresent(primaries::add);
         primary(local, defaultRouteInterface(true), true).ifPresent(primaries::add);
-        return select(setting, local, primaries);
+        return primaries;
     }
 
     /** Every address of every interface that is up, in interface order. */

@@ -2,24 +2,18 @@ package io.vipd.cli;
 
 import io.vipd.admin.BackendDrainActions;
 import io.vipd.admin.Json;
-import io.vipd.lb.Addresses;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -75,13 +69,8 @@ public final class BackendCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "BACKEND", description = "the backend's ip:port")
         String backend;
 
-        @Option(
-                names = "--metrics-bind-address",
-                paramLabel = "IP:PORT",
-                defaultValue = "127.0.0.1:10249",
-                converter = BindAddressConverter.class,
-                description = "the running vipd's metrics address (default ${DEFAULT-VALUE})")
-        InetSocketAddress address;
+        @Mixin
+        RunningVipd vipd;
 
         Change(boolean drain) {
             this.drain = drain;
@@ -92,29 +81,19 @@ public final class BackendCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             String name = "vipd backend " + (drain ? "drain" : "undrain");
-            if (address == null) {
+            if (!vipd.known()) {
                 err.println(name + ": --metrics-bind-address must not be empty");
                 err.flush();
                 return 2;
             }
-            String url = "http://" + Addresses.key(address)
-                    + (drain ? BackendDrainActions.DRAIN : BackendDrainActions.UNDRAIN)
+            String url = vipd.url((drain ? BackendDrainActions.DRAIN : BackendDrainActions.UNDRAIN)
                     + "?service=" + URLEncoder.encode(service, StandardCharsets.UTF_8) + "&backend="
-                    + URLEncoder.encode(backend, StandardCharsets.UTF_8);
+                    + URLEncoder.encode(backend, StandardCharsets.UTF_8));
             HttpResponse<String> response;
             try {
-                HttpClient client = HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(Duration.ofSeconds(3))
-                        .build();
-                response = client.send(
-                        HttpRequest.newBuilder(URI.create(url))
-                                .timeout(Duration.ofSeconds(10))
-                                .POST(HttpRequest.BodyPublishers.noBody())
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+                response = vipd.send(RunningVipd.post(url));
             } catch (IOException e) {
-                err.println(name + ": cannot reach vipd at " + Addresses.key(address) + " (" + e
+                err.println(name + ": cannot reach vipd at " + vipd.hostPort() + " (" + e
                         + "); is it running, and is --metrics-bind-address right?");
                 err.flush();
                 return 1;

@@ -2,18 +2,13 @@ package io.vipd.cli;
 
 import io.vipd.admin.Json;
 import io.vipd.admin.ServicesTableFormat;
-import io.vipd.lb.Addresses;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,13 +22,8 @@ public final class ServicesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--metrics-bind-address",
-            paramLabel = "IP:PORT",
-            defaultValue = "127.0.0.1:10249",
-            converter = BindAddressConverter.class,
-            description = "the running vipd's metrics address (default ${DEFAULT-VALUE})")
-    InetSocketAddress address;
+    @Mixin
+    RunningVipd vipd;
 
     @Option(
             names = {"-o", "--output"},
@@ -51,24 +41,15 @@ public final class ServicesCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        if (address == null) {
+        if (!vipd.known()) {
             err.println("vipd services: --metrics-bind-address must not be empty");
             err.flush();
             return 2;
         }
-        String url = "http://" + Addresses.key(address) + "/services";
+        String url = vipd.url("/services");
         String body;
         try {
-            HttpClient client = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(3))
-                    .build();
-            HttpResponse<String> response = client.send(
-                    HttpRequest.newBuilder(URI.create(url))
-                            .timeout(Duration.ofSeconds(10))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = vipd.send(RunningVipd.get(url));
             if (response.statusCode() != 200) {
                 err.println("vipd services: " + url + " answered " + response.statusCode());
                 err.flush();

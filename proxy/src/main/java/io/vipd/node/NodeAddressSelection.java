@@ -38,7 +38,8 @@ record NodeAddressSelection(Set<InetAddress> local, List<InetAddress> nodePort) 
      * address of its family, ahead of the Node object's.
      */
     static NodeAddressSelection discover(NodePortAddresses setting, InetAddress bindAddress, NodeInfo node) {
-        return of(setting, bindAddress, node, NodeAddresses.discover(), defaultPrimaries());
+        List<InterfaceAddress> interfaces = NodeAddresses.discover();
+        return of(setting, bindAddress, node, interfaces, NodeAddresses.routePrimaries(interfaces));
     }
 
     /** As {@link #of(NodePortAddresses, InetAddress, NodeInfo, List, List)} without --bind-address. */
@@ -69,16 +70,6 @@ record NodeAddressSelection(Set<InetAddress> local, List<InetAddress> nodePort) 
                     .ifPresent(primaries::add);
         }
         return new NodeAddressSelection(local, NodeAddresses.select(setting, interfaces, primaries));
-    }
-
-    private static List<InetAddress> defaultPrimaries() {
-        List<InterfaceAddress> interfaces = NodeAddresses.discover();
-        List<InetAddress> out = new ArrayList<>();
-        NodeAddresses.primary(interfaces, NodeAddresses.defaultRouteInterface(false), false)
-                .ifPresent(out::add);
-        NodeAddresses.primary(interfaces, NodeAddresses.defaultRouteInterface(true), true)
-                .ifPresent(out::add);
-        return out;
     }
 
     private static Optional<InetAddress> firstOfFamily(List<InetAddress> addresses, boolean ipv6) {
