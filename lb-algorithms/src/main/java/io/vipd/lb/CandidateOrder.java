@@ -24,36 +24,6 @@ import java.util.Set;
 public final class CandidateOrder {
     private CandidateOrder() {}
 
-    /** As {@link #order(BackendSet, int[], int, Set, EjectedBackends, EgressAllowance, Protocol, int, int[])}. */
-    public static int order(BackendSet set, int[] preference, int n, EjectedBackends ejected, int sticky, int[] out) {
-        return order(set, preference, n, Set.of(), ejected, null, Protocol.TCP, sticky, out);
-    }
-
-    /** As {@link #order(BackendSet, int[], int, Set, EjectedBackends, EgressAllowance, Protocol, int, int[])}. */
-    public static int order(
-            BackendSet set,
-            int[] preference,
-            int n,
-            Set<String> unavailable,
-            EjectedBackends ejected,
-            int sticky,
-            int[] out) {
-        return order(set, preference, n, unavailable, ejected, null, Protocol.TCP, sticky, out);
-    }
-
-    /** As {@link #order(BackendSet, int[], int, Set, EjectedBackends, EgressAllowance, Protocol, int, int[])}. */
-    public static int order(
-            BackendSet set,
-            int[] preference,
-            int n,
-            EjectedBackends ejected,
-            EgressAllowance allowed,
-            Protocol protocol,
-            int sticky,
-            int[] out) {
-        return order(set, preference, n, Set.of(), ejected, allowed, protocol, sticky, out);
-    }
-
     /**
      * @param set         the route's backends; the indexes below point into it
      * @param preference  the picker's preference order ({@link Picker#preference}), best first

@@ -42,7 +42,8 @@ class CandidateOrderTest {
                 Arrays.stream(indexes(ejected)).mapToObj(SET::key).collect(Collectors.toSet());
         int[] out = new int[room];
 
-        int n = CandidateOrder.order(SET, pref, pref.length, ejectedKeys::contains, sticky, out);
+        int n = CandidateOrder.order(
+                SET, pref, pref.length, Set.of(), ejectedKeys::contains, null, Protocol.TCP, sticky, out);
 
         assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
     }
@@ -65,7 +66,8 @@ class CandidateOrderTest {
                 Arrays.stream(indexes(ejected)).mapToObj(SET::key).collect(Collectors.toSet());
         int[] out = new int[4];
 
-        int n = CandidateOrder.order(SET, pref, pref.length, unavailableKeys, ejectedKeys::contains, sticky, out);
+        int n = CandidateOrder.order(
+                SET, pref, pref.length, unavailableKeys, ejectedKeys::contains, null, Protocol.TCP, sticky, out);
 
         assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
     }
@@ -92,7 +94,7 @@ class CandidateOrderTest {
         int[] out = new int[room];
 
         int n = CandidateOrder.order(
-                SET, pref, pref.length, ejectedKeys::contains, allowance, Protocol.TCP, sticky, out);
+                SET, pref, pref.length, Set.of(), ejectedKeys::contains, allowance, Protocol.TCP, sticky, out);
 
         assertThat(Arrays.copyOf(out, n)).containsExactly(indexes(expected));
     }
