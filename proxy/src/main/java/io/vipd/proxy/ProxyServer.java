@@ -112,7 +112,7 @@ public final class ProxyServer implements AutoCloseable {
                     FORGET_EVERY_SECONDS,
                     TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
-            checker = new HealthChecker(engine.table, unavailable, registry, engine.transport, loops.loops());
+            checker = new HealthChecker(engine.table, unavailable, registry, engine.transport);
             checker.configure(healthChecks);
             started = true;
             log.atInfo()
