@@ -2,6 +2,7 @@ package io.vipd.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.vipd.handover.HeldListeners;
 import io.vipd.handover.InheritedListeners;
@@ -64,7 +65,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Listeners listeners;
 
     private ScheduledExecutorService housekeeping;
-    /** Set once by start(): checks run on the event loops. */
+    /** Set once by start(): active health checks, on a loop of their own. */
     private volatile HealthChecker checker;
     /** Guarded by lock: the checks asked for, also before start. */
     private Map<ServicePortName, HealthCheck> healthChecks = Map.of();
@@ -425,5 +426,10 @@ public final class ProxyServer implements AutoCloseable {
         if (!started || closed) {
             throw new IllegalStateException(closed ? "the proxy is closed" : "the proxy is not started");
         }
+    }
+
+    /** The forwarding loops, for tests that hold them still while the network moves on. */
+    Set<EventLoop> eventLoops() {
+        return loops.loops();
     }
 }
