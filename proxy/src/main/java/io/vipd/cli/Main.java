@@ -38,7 +38,7 @@ public final class Main implements Runnable {
      * passes from one socket to the other. Off in the daemon unless asked for with
      * {@code -Dio.netty.leakDetection.level=...}; the tests run it at "paranoid".
      */
-    private static void quietLeakDetection() {
+    static void quietLeakDetection() {
         if (System.getProperty("io.netty.leakDetection.level") == null
                 && System.getProperty("io.netty.leakDetectionLevel") == null) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
