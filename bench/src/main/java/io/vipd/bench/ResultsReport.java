@@ -71,13 +71,16 @@ public final class ResultsReport {
     }
 
     /**
-     * Markdown: the load table, the proxies' CPU table, one scale table per service count that has rows, and the
-     * paths not measured.
+     * Markdown: the load table and the proxies' CPU table, one scale table per service count, each only when it has
+     * rows, and the paths not measured.
      */
     public String tables() {
         StringBuilder out = new StringBuilder();
-        out.append("### Loads (1 service, one backend; median of runs [min–max]; ×ratio to iptables)\n\n");
-        table(out, LOAD_METRICS, 0, LOAD_BASE, rowsWithData(paths, LOAD_METRICS, 0));
+        List<String> loadRows = rowsWithData(paths, LOAD_METRICS, 0);
+        if (!loadRows.isEmpty()) {
+            out.append("### Loads (1 service, one backend; median of runs [min–max]; ×ratio to iptables)\n\n");
+            table(out, LOAD_METRICS, 0, LOAD_BASE, loadRows);
+        }
         List<String> measured = paths.stream()
                 .filter(p -> hasData(p, LOAD_METRICS, 0) || hasData(p, CPU_METRICS, 0))
                 .toList();

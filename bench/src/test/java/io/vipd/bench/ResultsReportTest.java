@@ -122,6 +122,23 @@ class ResultsReportTest {
     }
 
     @Test
+    void aScaleOnlyRunHasNoLoadTable() throws IOException {
+        Path raw = dir.resolve("raw.tsv");
+        Files.writeString(raw, "iptables\tsync_ms\t1000\t80\nvipd-node\tsync_ms\t1000\t40\n");
+        String tables = new ResultsReport(
+                        Measurements.read(raw),
+                        List.of("direct", "iptables", "vipd"),
+                        List.of("iptables", "vipd", "vipd-node"),
+                        List.of(1000),
+                        Map.of())
+                .tables();
+        assertThat(tables)
+                .doesNotContain("### Loads", "Proxy CPU")
+                .contains("### Scale: 1,000 services", "| vipd-node | 40.0 (×0.50) |")
+                .doesNotContain("| vipd |");
+    }
+
+    @Test
     void theReportCommandReadsRawAndNotesAndWritesTheTables() throws IOException {
         Path raw = dir.resolve("raw.tsv");
         Path notes = dir.resolve("notes.tsv");
