@@ -15,16 +15,31 @@ public final class ResultsReport {
      * A measured quantity: its key in the raw file, its column title, whether more is better, and whether its cells
      * show the spread over the runs (min–max) next to the median.
      */
-    record Metric(String key, String title, boolean higherIsBetter, boolean withSpread) {}
+    record Metric(String key, String title, boolean higherIsBetter, boolean withSpread) {
+        /** A metric whose cells show the median alone. */
+        Metric(String key, String title, boolean higherIsBetter) {
+            this(key, title, higherIsBetter, false);
+        }
+    }
 
     static final List<Metric> LOAD_METRICS = List.of(
             new Metric("bulk_gbps", "bulk TCP Gbit/s", true, true),
             new Metric("http_rps", "keep-alive req/s", true, true),
-            new Metric("http_p99_ms", "keep-alive p99 ms", false, false),
+            new Metric("http_p99_ms", "keep-alive p99 ms", false),
             new Metric("conn_rps", "new conn/s", true, true),
-            new Metric("conn_p99_ms", "new-conn p99 ms", false, false),
+            new Metric("conn_p99_ms", "new-conn p99 ms", false),
             new Metric("udp_rps", "UDP req/resp /s", true, true),
-            new Metric("udp_p99_us", "UDP p99 µs", false, false));
+            new Metric("udp_p99_us", "UDP p99 µs", false));
+
+    static final List<Metric> SCALE_METRICS = List.of(
+            new Metric("sync_ms", "sync ms", false),
+            new Metric("first_cps", "new conn/s, first service", true),
+            new Metric("last_cps", "new conn/s, last service", true),
+            new Metric("change_ms", "endpoint change → in use, ms", false));
+
+    /** The chart's bars: throughput ratios (higher is better for all of them). */
+    static final List<Metric> CHART_METRICS =
+            List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3), LOAD_METRICS.get(5));
 
     /** The proxy process's user+sys CPU over a measured load, per unit of that load's work. */
     static final List<Metric> CPU_METRICS = List.of(
@@ -32,19 +47,9 @@ public final class ResultsReport {
             new Metric("conn_cpu_us", "proxy CPU µs per new connection", false, true),
             new Metric("bulk_cpu_s_per_gb", "proxy CPU s per GB of bulk", false, true));
 
-    static final List<Metric> SCALE_METRICS = List.of(
-            new Metric("sync_ms", "sync ms", false, false),
-            new Metric("first_cps", "new conn/s, first service", true, false),
-            new Metric("last_cps", "new conn/s, last service", true, false),
-            new Metric("change_ms", "endpoint change → in use, ms", false, false));
-
     static final String LOAD_BASE = "iptables";
     static final String CPU_BASE = "haproxy";
     static final String IN_KERNEL = "(kernel)";
-
-    /** The chart's bars: throughput ratios (higher is better for all of them). */
-    static final List<Metric> CHART_METRICS =
-            List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3), LOAD_METRICS.get(5));
 
     private final Measurements m;
     private final List<String> paths;
