@@ -6,23 +6,34 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollChannelOption;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * The backend connect settings shared by every relay, one {@link Bootstrap} per address family; each connect
- * clones one onto the client's loop. Backend addresses are resolved already: no resolver step. Thread-safe: the
+ * The backend connect settings shared by every relay, one {@link Bootstrap} per address family and transport;
+ * each connect clones one onto the client's loop, of that loop's transport (an io_uring engine runs some
+ * listeners on epoll loops, see {@link Listeners}). Backend addresses are resolved already: no resolver step. Thread-safe: the
  * templates are never changed after construction.
  */
 final class BackendBootstraps implements BackendDialer {
+    private final Transport transport;
     private final Bootstrap ipv4;
     private final Bootstrap ipv6;
+    /** Null when there is no fallback transport. */
+    private final Transport fallback;
 
-    BackendBootstraps(Transport transport, int connectTimeoutMillis) {
+    private final Bootstrap fallbackIpv4;
+    private final Bootstrap fallbackIpv6;
+
+    /** @param fallback the transport of the engine's fallback loops; null if none */
+    BackendBootstraps(Transport transport, Transport fallback, int connectTimeoutMillis) {
+        this.transport = transport;
         this.ipv4 = template(transport, connectTimeoutMillis, true);
         this.ipv6 = template(transport, connectTimeoutMillis, false);
+        this.fallback = fallback;
+        this.fallbackIpv4 = fallback == null ? null : template(fallback, connectTimeoutMillis, true);
+        this.fallbackIpv6 = fallback == null ? null : template(fallback, connectTimeoutMillis, false);
     }
 
     private static Bootstrap template(Transport transport, int connectTimeoutMillis, boolean ipv4) {
@@ -40,15 +51,17 @@ final class BackendBootstraps implements BackendDialer {
     @Override
     public ChannelFuture connect(
             EventLoop loop, InetSocketAddress backend, InetAddress transparentSource, ChannelHandler handler) {
-        Bootstrap b = (backend.getAddress() instanceof Inet4Address ? ipv4 : ipv6)
-                .clone(loop)
-                .handler(handler);
+        boolean ipv4Backend = backend.getAddress() instanceof Inet4Address;
+        boolean onFallback = fallback != null && fallback.runs(loop);
+        Transport t = onFallback ? fallback : transport;
+        Bootstrap template = onFallback ? (ipv4Backend ? fallbackIpv4 : fallbackIpv6) : (ipv4Backend ? ipv4 : ipv6);
+        Bootstrap b = template.clone(loop).handler(handler);
         if (transparentSource != null) {
             // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
             // routing deliver its replies to this socket. The port is chosen at connect time, per 4-tuple.
-            b.option(EpollChannelOption.IP_TRANSPARENT, true)
-                    .option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true)
-                    .localAddress(new InetSocketAddress(transparentSource, 0));
+            t.transparent(b);
+            t.bindAddressNoPort(b);
+            b.localAddress(new InetSocketAddress(transparentSource, 0));
         }
         return b.connect(backend);
     }

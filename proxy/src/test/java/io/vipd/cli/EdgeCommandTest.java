@@ -308,6 +308,46 @@ class EdgeCommandTest {
     }
 
     @Test
+    void anUnknownTransportExitsWith2NamingTheFlag() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services: []\n");
+
+        String[] edge = run(
+                new EdgeCommand(),
+                "--config",
+                file.toString(),
+                "--transport",
+                "bogus",
+                "--metrics-bind-address",
+                "",
+                "--healthz-bind-address",
+                "");
+        String[] demo = run(
+                new DemoCommand(),
+                "--transport",
+                "bogus",
+                "--metrics-bind-address",
+                "",
+                "--healthz-bind-address",
+                "",
+                "--self-test");
+
+        assertThat(edge[0]).isEqualTo("2");
+        assertThat(edge[2])
+                .isEqualTo("vipd edge: --transport bogus: want auto, epoll, io_uring or nio, got \"bogus\"\n");
+        assertThat(demo[0]).isEqualTo("2");
+        assertThat(demo[2])
+                .isEqualTo("vipd demo: --transport bogus: want auto, epoll, io_uring or nio, got \"bogus\"\n");
+    }
+
+    @Test
+    void helpListsTheTransportsAndWhatAutoPicks() {
+        String[] help = run(new EdgeCommand(), "--help");
+
+        assertThat(help[1]).contains("--transport=NAME").contains("epoll, io_uring, nio or auto");
+    }
+
+    @Test
     void tcpIdleTimeoutFlagClosesAnIdleConnection() throws Exception {
         String front = "127.0.79.5";
         int port = freeTcpPort(front);
