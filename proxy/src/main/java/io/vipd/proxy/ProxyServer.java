@@ -121,6 +121,11 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /** The transport the engine's own loops run: epoll, io_uring or nio. */
+    String transportName() {
+        return engine.transport.name();
+    }
+
     /**
      * Opens listeners for these frontends and starts accepting on them: {@link #bind} then {@link #accept}.
      * Must not be called on an event loop.

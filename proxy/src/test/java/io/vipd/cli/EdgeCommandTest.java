@@ -344,7 +344,7 @@ class EdgeCommandTest {
     void helpListsTheTransportsAndWhatAutoPicks() {
         String[] help = run(new EdgeCommand(), "--help");
 
-        assertThat(help[1]).contains("--transport=NAME").contains("epoll, io_uring, nio or auto");
+        assertThat(help[1]).contains("--transport=NAME").contains("socket implementation: epoll, io_uring, nio or");
     }
 
     @Test
