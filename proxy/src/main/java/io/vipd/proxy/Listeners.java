@@ -34,11 +34,8 @@ import org.slf4j.LoggerFactory;
  * under NIO), bound first and accepting later; in node mode also the transparent TCP and UDP listeners. Binds
  * are all or nothing. A socket inherited from the previous vipd ({@link InheritedListeners}) is adopted instead
  * of binding a new one, and every socket is recorded in {@link HeldListeners} for the next. Not thread-safe:
- * {@link ProxyServer} calls it under its lock, never on an event loop.
- *
- * <p>Under io_uring, a listener io_uring cannot serve runs on the engine's epoll loops instead, with one INFO
- * line naming what io_uring lacks: the transparent UDP listener (the original destination of each datagram,
- * IP_RECVORIGDSTADDR) and inherited TCP listeners (Netty's io_uring server channel cannot wrap an existing socket).
+ * {@link ProxyServer} calls it under its lock, never on an event loop. Under io_uring some
+ * listeners run on epoll loops ({@link ListenerPlacement}).
  */
 final class Listeners {
     private static final Logger log = LoggerFactory.getLogger(Listeners.class);
@@ -200,53 +197,14 @@ final class Listeners {
             throws ListenerException {
         ListenerAddress key = protocol == Protocol.TCP ? ListenerAddress.tcp(address) : ListenerAddress.udp(address);
         List<Integer> fds = inherited.claim(key);
-        String lacking = ioUringLacks(protocol, kind, !fds.isEmpty());
-        Transport transport = engine.transport;
-        Collection<EventLoop> loops = eventLoops.loops();
-        if (lacking != null) {
-            if (engine.fallback == null) {
-                fds.forEach(Listeners::closeQuietly);
-                throw failure(name, frontend, "io_uring lacks " + lacking + " and native epoll is not available", null);
-            }
-            transport = engine.fallback;
-            loops = eventLoops.fallbackLoops();
-            log.atInfo()
-                    .addKeyValue("listener", name)
-                    .addKeyValue("missing", lacking)
-                    .log("listener runs on epoll: io_uring lacks what it needs");
-        }
+        ListenerPlacement place = ListenerPlacement.of(engine, eventLoops, name, frontend, protocol, kind, fds);
         List<Channel> channels = fds.isEmpty()
-                ? bindNew(name, frontend, address, protocol, kind, accepting, transport, loops)
-                : adopt(name, frontend, address, protocol, kind, accepting, fds, transport, loops);
+                ? bindNew(name, frontend, address, protocol, kind, accepting, place.transport(), place.loops())
+                : adopt(name, frontend, address, protocol, kind, accepting, fds, place.transport(), place.loops());
         for (Channel ch : channels) {
             held.add(key, ch);
         }
         return channels;
-    }
-
-    /**
-     * Under io_uring, what this listener needs that io_uring lacks; null when io_uring can serve it (or the engine
-     * runs another transport).
-     */
-    private String ioUringLacks(Protocol protocol, ListenerKind kind, boolean inheritedSocket) {
-        if (!engine.transport.ioUring()) {
-            return null;
-        }
-        if (protocol == Protocol.UDP && kind == ListenerKind.TRANSPARENT) {
-            return "IP_RECVORIGDSTADDR (the original destination of each datagram)";
-        }
-        if (protocol == Protocol.TCP && inheritedSocket) {
-            return "a server channel over an inherited socket (no IoUringServerSocketChannel(fd))";
-        }
-        return null;
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            new io.netty.channel.unix.FileDescriptor(fd).close();
-        } catch (IOException e) {
-            log.atDebug().addKeyValue("fd", fd).setCause(e).log("closing an unusable inherited socket failed");
-        }
     }
 
     /**
@@ -332,7 +290,7 @@ final class Listeners {
     }
 
     /** Names the frontend, or for a transparent listener (no frontend) the listener. */
-    private static ListenerException failure(String name, Frontend frontend, String reason, Throwable cause) {
+    static ListenerException failure(String name, Frontend frontend, String reason, Throwable cause) {
         return frontend != null
                 ? new ListenerException(frontend, reason, cause)
                 : new ListenerException(name + ": " + reason, cause);

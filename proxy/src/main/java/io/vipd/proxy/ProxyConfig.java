@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param ejectionThreshold consecutive connect failures that eject a backend (default 3)
  * @param udpIdleTimeout    a UDP flow with no datagram either way for this long is forgotten (default 30 s)
  * @param udpMaxFlows       UDP flows held at once on this node; datagrams of new flows are dropped beyond it (default 65536)
- * @param transparent       node mode: IP_TRANSPARENT listeners and egress (needs CAP_NET_ADMIN and epoll)
+ * @param transparent       node mode: IP_TRANSPARENT listeners and egress (needs CAP_NET_ADMIN and a native transport)
  * @param splice            when TCP bytes move by splice(2) instead of through user-space buffers (epoll only)
  * @param transport         the socket implementation: epoll, io_uring, NIO, or auto (epoll when available, else NIO)
  */
