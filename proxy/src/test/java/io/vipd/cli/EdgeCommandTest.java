@@ -341,6 +341,37 @@ class EdgeCommandTest {
     }
 
     @Test
+    void anExplicitTransportThisMachineCannotRunExitsWith2WithTheCause() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services: []\n");
+        // Netty's switch that turns every native transport off: io_uring is then unavailable, with a cause.
+        Process p = new ProcessBuilder(
+                        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dio.netty.transport.noNative=true",
+                        Main.class.getName(),
+                        "edge",
+                        "--config",
+                        file.toString(),
+                        "--transport",
+                        "io_uring",
+                        "--metrics-bind-address",
+                        "",
+                        "--healthz-bind-address",
+                        "")
+                .redirectErrorStream(true)
+                .start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exits").isTrue();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(p.exitValue()).as(output).isEqualTo(2);
+        assertThat(output)
+                .contains("vipd edge: --transport io_uring: not available on this machine: ")
+                .contains("noNative");
+    }
+
+    @Test
     void helpListsTheTransportsAndWhatAutoPicks() {
         String[] help = run(new EdgeCommand(), "--help");
 
