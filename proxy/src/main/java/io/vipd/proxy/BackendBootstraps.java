@@ -11,32 +11,47 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollChannelOption;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * The backend connect settings shared by every relay, applied to each new backend channel directly. This is on
- * every new connection's path, so it skips what a Bootstrap does per connect (clone the template, copy and
- * replay its option and attribute maps, run a resolver step for an address that is resolved already). Thread-safe:
- * nothing here changes after construction.
+ * The backend connect settings shared by every relay, applied to each new backend channel directly, of the
+ * transport of the client's loop (an io_uring engine runs some listeners on epoll loops, see {@link Listeners}).
+ * This is on every new connection's path, so it skips what a Bootstrap does per connect (clone the template, copy
+ * and replay its option and attribute maps, run a resolver step for an address that is resolved already).
+ * Thread-safe: nothing here changes after construction.
  */
 final class BackendBootstraps implements BackendDialer {
+    private final Transport transport;
     private final ChannelFactory<Channel> ipv4;
     private final ChannelFactory<Channel> ipv6;
+    /** Null when there is no fallback transport. */
+    private final Transport fallback;
+
+    private final ChannelFactory<Channel> fallbackIpv4;
+    private final ChannelFactory<Channel> fallbackIpv6;
     private final int connectTimeoutMillis;
 
-    BackendBootstraps(Transport transport, int connectTimeoutMillis) {
+    /** @param fallback the transport of the engine's fallback loops; null if none */
+    BackendBootstraps(Transport transport, Transport fallback, int connectTimeoutMillis) {
+        this.transport = transport;
         this.ipv4 = transport.socketChannel(true);
         this.ipv6 = transport.socketChannel(false);
+        this.fallback = fallback;
+        this.fallbackIpv4 = fallback == null ? null : fallback.socketChannel(true);
+        this.fallbackIpv6 = fallback == null ? null : fallback.socketChannel(false);
         this.connectTimeoutMillis = connectTimeoutMillis;
     }
 
     @Override
     public ChannelFuture connect(
             EventLoop loop, InetSocketAddress backend, InetAddress transparentSource, ChannelHandler handler) {
-        ChannelFactory<Channel> factory = backend.getAddress() instanceof Inet4Address ? ipv4 : ipv6;
+        boolean ipv4Backend = backend.getAddress() instanceof Inet4Address;
+        boolean onFallback = fallback != null && fallback.runs(loop);
+        Transport t = onFallback ? fallback : transport;
+        ChannelFactory<Channel> factory =
+                onFallback ? (ipv4Backend ? fallbackIpv4 : fallbackIpv6) : (ipv4Backend ? ipv4 : ipv6);
         Channel ch;
         try {
             ch = factory.newChannel();
@@ -60,8 +75,8 @@ final class BackendBootstraps implements BackendDialer {
             if (transparentSource != null) {
                 // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
                 // routing deliver its replies to this socket. The port is chosen at connect time, per 4-tuple.
-                config.setOption(EpollChannelOption.IP_TRANSPARENT, true);
-                config.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+                t.transparent(config);
+                t.bindAddressNoPort(config);
             }
             ch.pipeline().addLast(handler);
         } catch (RuntimeException e) {

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vipd.lb.Backend;
 import io.vipd.lb.ServicePortEntry;
 import io.vipd.lb.ServicePortName;
@@ -178,8 +177,7 @@ final class HealthChecker {
     /** The checks' loop, started with the first target. */
     private CheckLoop checkLoop() {
         if (loop == null) {
-            group = new MultiThreadIoEventLoopGroup(
-                    1, new DefaultThreadFactory("vipd-health", true), transport.ioHandlerFactory());
+            group = transport.newGroup(1, "vipd-health");
             loop = new CheckLoop(group.next(), MAX_IN_FLIGHT_PER_LOOP);
         }
         return loop;

@@ -3,7 +3,6 @@ package io.vipd.proxy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.EventExecutor;
 import io.vipd.handover.HeldListeners;
 import io.vipd.handover.InheritedListeners;
 import io.vipd.lb.EgressFilter;
@@ -121,6 +120,11 @@ public final class ProxyServer implements AutoCloseable {
                     .addKeyValue("event_loops", loops.loops().size())
                     .log("proxy started");
         }
+    }
+
+    /** The transport the engine's own loops run: epoll, io_uring or nio. */
+    String transportName() {
+        return engine.transport.name();
     }
 
     /**
@@ -386,15 +390,7 @@ public final class ProxyServer implements AutoCloseable {
             checker.close();
         }
         housekeeping.shutdownNow();
-        io.netty.util.concurrent.Future<?> terminated = loops.group().shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        boolean onLoop = false;
-        for (EventExecutor e : loops.group()) {
-            onLoop |= e.inEventLoop();
-        }
-        if (!onLoop) {
-            // Waiting on an event loop for the loops to end would never return.
-            terminated.syncUninterruptibly();
-        }
+        loops.shutdown();
         List<CompletableFuture<Void>> unfinished;
         synchronized (lock) {
             unfinished = new ArrayList<>(pendingShutdowns);
