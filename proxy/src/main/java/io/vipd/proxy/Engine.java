@@ -71,7 +71,7 @@ final class Engine {
         this.config = config;
         this.ejected = ejected;
         this.unavailable = unavailable;
-        this.transport = Transport.choose(config.transport());
+        this.transport = Transport.choose(config.transport(), config.splice());
         this.fallback = transport.ioUring() ? Transport.epollIfAvailable() : null;
         // Netty reads 0 as "no timeout"; a sub-millisecond setting means the shortest one instead.
         this.connectTimeoutMillis = (int)

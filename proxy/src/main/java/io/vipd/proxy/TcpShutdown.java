@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
@@ -59,7 +60,9 @@ final class TcpShutdown {
         if (!ch.isOpen()) {
             return;
         }
-        if (ch instanceof UnixChannel && ch.eventLoop().inEventLoop()) {
+        // Epoll only: io_uring may still have reads in flight on the descriptor, and closing its number under
+        // Netty could let Netty's own close act on a new socket that reused the number.
+        if (ch instanceof EpollSocketChannel && ch.eventLoop().inEventLoop()) {
             try {
                 ((UnixChannel) ch).fd().close();
             } catch (IOException e) {

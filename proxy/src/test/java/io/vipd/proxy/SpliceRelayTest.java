@@ -34,7 +34,7 @@ class SpliceRelayTest extends ProxyTestBase {
     class ForwardingWithSpliceOn extends TcpForwardingTest {
         @Override
         protected ProxyConfig configure(ProxyConfig config) {
-            return config.withSplice(SpliceMode.ON);
+            return config.withTransport(TransportChoice.EPOLL).withSplice(SpliceMode.ON);
         }
     }
 
@@ -42,7 +42,7 @@ class SpliceRelayTest extends ProxyTestBase {
     class ChurnWithSpliceOn extends ConnectionChurnTest {
         @Override
         protected ProxyConfig configure(ProxyConfig config) {
-            return config.withSplice(SpliceMode.ON);
+            return config.withTransport(TransportChoice.EPOLL).withSplice(SpliceMode.ON);
         }
     }
 
@@ -50,7 +50,7 @@ class SpliceRelayTest extends ProxyTestBase {
     class MetricsWithSpliceOn extends MetricsTest {
         @Override
         protected ProxyConfig configure(ProxyConfig config) {
-            return config.withSplice(SpliceMode.ON);
+            return config.withTransport(TransportChoice.EPOLL).withSplice(SpliceMode.ON);
         }
     }
 
@@ -58,7 +58,7 @@ class SpliceRelayTest extends ProxyTestBase {
     class ProxyProtocolWithSpliceOn extends ProxyProtocolTest {
         @Override
         protected ProxyConfig configure(ProxyConfig config) {
-            return config.withSplice(SpliceMode.ON);
+            return config.withTransport(TransportChoice.EPOLL).withSplice(SpliceMode.ON);
         }
     }
 
@@ -68,7 +68,7 @@ class SpliceRelayTest extends ProxyTestBase {
         TcpBackend echo = backend(TcpBackend.echo("127.0.0.2"));
         Frontend f = tcpFrontend("127.0.0.1");
         proxy(
-                ProxyConfig.defaults().withSplice(SpliceMode.AUTO),
+                ProxyConfig.defaults().withTransport(TransportChoice.EPOLL).withSplice(SpliceMode.AUTO),
                 entry("bulk", f, backends(echo.address())).build());
 
         try (Socket s = connect(f)) {
@@ -114,7 +114,7 @@ class SpliceRelayTest extends ProxyTestBase {
         TcpBackend echo = backend(TcpBackend.echo("127.0.0.2"));
         Frontend f = tcpFrontend("127.0.0.1");
         proxy(
-                ProxyConfig.defaults().withSplice(SpliceMode.AUTO),
+                ProxyConfig.defaults().withTransport(TransportChoice.EPOLL).withSplice(SpliceMode.AUTO),
                 entry("short", f, backends(echo.address())).build());
 
         try (Socket s = connect(f)) {
@@ -145,7 +145,7 @@ class SpliceRelayTest extends ProxyTestBase {
         }));
         Frontend f = tcpFrontend("127.0.0.1");
         proxy(
-                ProxyConfig.defaults().withSplice(mode),
+                ProxyConfig.defaults().withTransport(TransportChoice.EPOLL).withSplice(mode),
                 entry("slow", f, backends(firehose.address())).build());
 
         try (Socket s = new Socket()) {
@@ -182,7 +182,7 @@ class SpliceRelayTest extends ProxyTestBase {
         }));
         Frontend f = tcpFrontend("127.0.0.1");
         proxy(
-                ProxyConfig.defaults().withSplice(SpliceMode.ON),
+                ProxyConfig.defaults().withTransport(TransportChoice.EPOLL).withSplice(SpliceMode.ON),
                 entry("rst", f, backends(b.address())).build());
 
         try (Socket s = connect(f)) {
