@@ -22,12 +22,6 @@ public final class ResultsReport {
             new Metric("udp_rps", "UDP req/resp /s", true),
             new Metric("udp_p99_us", "UDP p99 µs", false));
 
-    static final List<Metric> SCALE_METRICS = List.of(
-            new Metric("sync_ms", "sync ms", false),
-            new Metric("first_cps", "new conn/s, first service", true),
-            new Metric("last_cps", "new conn/s, last service", true),
-            new Metric("change_ms", "endpoint change → in use, ms", false));
-
     /** The chart's bars: throughput ratios (higher is better for all of them). */
     static final List<Metric> CHART_METRICS =
             List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3), LOAD_METRICS.get(5));
@@ -49,10 +43,7 @@ public final class ResultsReport {
         StringBuilder out = new StringBuilder();
         out.append("### Loads (1 service, median of runs; ×ratio to iptables)\n\n");
         table(out, LOAD_METRICS, 0, rowsWithData(paths, LOAD_METRICS, 0));
-        for (int scale : scales) {
-            out.append(String.format(Locale.ROOT, "%n### Scale: %,d services × 10 endpoints%n%n", scale));
-            table(out, SCALE_METRICS, scale, rowsWithData(scalePaths(), SCALE_METRICS, scale));
-        }
+        out.append(new ScaleReport(m, scalePaths(), scales, notMeasured.keySet()).tables());
         if (!notMeasured.isEmpty()) {
             out.append("\n### Not measured, or measured differently\n\n");
             for (String path : paths) {
