@@ -1,5 +1,6 @@
 package io.vipd.bench;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -22,6 +23,10 @@ final class ScaleReport {
 
     private static final String NODE = "vipd-node";
 
+    /** Row order: kube-proxy's data planes, then vipd's. */
+    private static final List<String> ORDER =
+            List.of("iptables", "iptables-legacy", "nftables", NODE, "vipd", "vipd-table");
+
     private final Measurements m;
     private final List<String> paths;
     private final List<Integer> scales;
@@ -33,7 +38,9 @@ final class ScaleReport {
      */
     ScaleReport(Measurements m, List<String> paths, List<Integer> scales, Set<String> withReason) {
         this.m = m;
-        this.paths = List.copyOf(paths);
+        this.paths = paths.stream()
+                .sorted(Comparator.comparingInt(p -> ORDER.contains(p) ? ORDER.indexOf(p) : ORDER.size()))
+                .toList();
         this.scales = List.copyOf(scales);
         this.withReason = Set.copyOf(withReason);
     }
@@ -42,7 +49,8 @@ final class ScaleReport {
     String tables() {
         StringBuilder out = new StringBuilder();
         for (int scale : scales) {
-            out.append(String.format(Locale.ROOT, "%n### Scale: %,d services × 10 endpoints%n%n", scale));
+            out.append(String.format(
+                    Locale.ROOT, "%n### Scale: %,d service%s × 10 endpoints%n%n", scale, scale == 1 ? "" : "s"));
             List<String> rows = paths.stream()
                     .filter(p -> withReason.contains(p)
                             || METRICS.stream().anyMatch(metric -> m.runs(p, metric.key(), scale) > 0))
