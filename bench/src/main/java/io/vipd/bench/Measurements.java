@@ -47,10 +47,7 @@ public final class Measurements {
 
     /** The median over the runs, or NaN when nothing was measured. */
     public double median(String path, String metric, int scale) {
-        List<Double> v = values.get(key(path, metric, scale));
-        return v == null
-                ? Double.NaN
-                : Stats.median(v.stream().mapToDouble(Double::doubleValue).toArray());
+        return Stats.median(values(path, metric, scale));
     }
 
     public int runs(String path, String metric, int scale) {
@@ -58,11 +55,33 @@ public final class Measurements {
         return v == null ? 0 : v.size();
     }
 
+    /** The smallest value over the runs, or NaN when nothing was measured. */
+    public double min(String path, String metric, int scale) {
+        return Stats.min(values(path, metric, scale));
+    }
+
+    /** The largest value over the runs, or NaN when nothing was measured. */
+    public double max(String path, String metric, int scale) {
+        return Stats.max(values(path, metric, scale));
+    }
+
     /** {@code median(path) / median(iptables)}, NaN when either is missing. */
     public double ratioToIptables(String path, String metric, int scale) {
-        double base = median("iptables", metric, scale);
+        return ratio(path, "iptables", metric, scale);
+    }
+
+    /** {@code median(path) / median(base)}, NaN when either is missing. */
+    public double ratio(String path, String base, String metric, int scale) {
+        double b = median(base, metric, scale);
         double v = median(path, metric, scale);
-        return base > 0 ? v / base : Double.NaN;
+        return b > 0 ? v / b : Double.NaN;
+    }
+
+    private double[] values(String path, String metric, int scale) {
+        List<Double> v = values.get(key(path, metric, scale));
+        return v == null
+                ? new double[0]
+                : v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static String key(String path, String metric, int scale) {

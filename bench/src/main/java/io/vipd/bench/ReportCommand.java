@@ -24,8 +24,19 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--notes", description = "tab-separated 'path<TAB>reason' for paths not measured")
     Path notes;
 
-    @Option(names = "--paths", split = ",", defaultValue = "direct,iptables,nftables,vipd,haproxy,nginx")
+    @Option(
+            names = "--paths",
+            split = ",",
+            defaultValue = "direct,iptables,nftables,vipd,haproxy,nginx",
+            description = "the load tests' paths, in table order")
     List<String> paths;
+
+    @Option(
+            names = "--scale-paths",
+            split = ",",
+            defaultValue = "iptables,iptables-legacy,nftables,vipd,vipd-table,vipd-node",
+            description = "the scale tests' paths, in table order")
+    List<String> scalePaths;
 
     @Option(names = "--scales", split = ",", defaultValue = "1,1000,10000")
     List<Integer> scales;
@@ -54,7 +65,7 @@ final class ReportCommand implements Callable<Integer> {
                 }
             }
         }
-        ResultsReport report = new ResultsReport(m, paths, scales, reasons);
+        ResultsReport report = new ResultsReport(m, paths, scalePaths, scales, reasons);
         Files.writeString(tablesOut, report.tables(), StandardCharsets.UTF_8);
         Files.writeString(chartData, report.chartData(), StandardCharsets.UTF_8);
         Files.writeString(chartScript, report.gnuplotScript(chartData, chartPng), StandardCharsets.UTF_8);

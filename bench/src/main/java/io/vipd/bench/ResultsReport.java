@@ -6,44 +6,92 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The results file's tables and the ratio chart, from medians of repeated runs. Every ratio is against iptables in
- * the same run, so machines and runs are not compared with each other. Pure.
+ * The results file's tables and the ratio chart, from medians of repeated runs. Throughput and latency ratios are
+ * against iptables in the same run, the proxies' CPU per unit of work against HAProxy in the same run, so machines
+ * and runs are not compared with each other. Pure.
  */
 public final class ResultsReport {
-    /** A measured quantity: its key in the raw file, its column title, and whether more is better. */
-    record Metric(String key, String title, boolean higherIsBetter) {}
+    /**
+     * A measured quantity: its key in the raw file, its column title, whether more is better, and whether its cells
+     * show the spread over the runs (min–max) next to the median.
+     */
+    record Metric(String key, String title, boolean higherIsBetter, boolean withSpread) {
+        /** A metric whose cells show the median alone. */
+        Metric(String key, String title, boolean higherIsBetter) {
+            this(key, title, higherIsBetter, false);
+        }
+    }
 
     static final List<Metric> LOAD_METRICS = List.of(
-            new Metric("bulk_gbps", "bulk TCP Gbit/s", true),
-            new Metric("http_rps", "keep-alive HTTP req/s", true),
+            new Metric("bulk_gbps", "bulk TCP Gbit/s", true, true),
+            new Metric("http_rps", "keep-alive req/s", true, true),
             new Metric("http_p99_ms", "keep-alive p99 ms", false),
-            new Metric("conn_rps", "new conn/s", true),
+            new Metric("conn_rps", "new conn/s", true, true),
             new Metric("conn_p99_ms", "new-conn p99 ms", false),
-            new Metric("udp_rps", "UDP req/resp /s", true),
+            new Metric("udp_rps", "UDP req/resp /s", true, true),
             new Metric("udp_p99_us", "UDP p99 µs", false));
 
     /** The chart's bars: throughput ratios (higher is better for all of them). */
     static final List<Metric> CHART_METRICS =
             List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3), LOAD_METRICS.get(5));
 
+    /** The proxy process's user+sys CPU over a measured load, per unit of that load's work. */
+    static final List<Metric> CPU_METRICS = List.of(
+            new Metric("http_cpu_us", "proxy CPU µs per keep-alive request", false, true),
+            new Metric("conn_cpu_us", "proxy CPU µs per new connection", false, true),
+            new Metric("bulk_cpu_s_per_gb", "proxy CPU s per GB of bulk", false, true));
+
+    static final String LOAD_BASE = "iptables";
+    static final String CPU_BASE = "haproxy";
+    static final String IN_KERNEL = "(kernel)";
+
     private final Measurements m;
     private final List<String> paths;
+    private final List<String> scalePaths;
     private final List<Integer> scales;
     private final Map<String, String> notMeasured;
 
-    public ResultsReport(Measurements m, List<String> paths, List<Integer> scales, Map<String, String> notMeasured) {
+    /**
+     * @param paths the load tests' paths, in table order
+     * @param scalePaths the scale tests' paths, in table order
+     * @param notMeasured path → why it was not measured (or was measured differently)
+     */
+    public ResultsReport(
+            Measurements m,
+            List<String> paths,
+            List<String> scalePaths,
+            List<Integer> scales,
+            Map<String, String> notMeasured) {
         this.m = m;
         this.paths = List.copyOf(paths);
+        this.scalePaths = List.copyOf(scalePaths);
         this.scales = List.copyOf(scales);
         this.notMeasured = Map.copyOf(notMeasured);
     }
 
-    /** Markdown: the load table, one scale table per service count, and the paths not measured. */
+    /**
+     * Markdown: the load table and the proxies' CPU table, one scale table per service count, each only when it has
+     * rows, and the paths not measured.
+     */
     public String tables() {
         StringBuilder out = new StringBuilder();
-        out.append("### Loads (1 service, median of runs; ×ratio to iptables)\n\n");
-        table(out, LOAD_METRICS, 0, rowsWithData(paths, LOAD_METRICS, 0));
-        out.append(new ScaleReport(m, scalePaths(), scales, notMeasured.keySet()).tables());
+        List<String> loadRows = rowsWithData(paths, LOAD_METRICS, 0);
+        if (!loadRows.isEmpty()) {
+            out.append("### Loads (1 service, one backend; median of runs [min–max]; ×ratio to iptables)\n\n");
+            table(out, LOAD_METRICS, 0, LOAD_BASE, loadRows);
+        }
+        List<String> measured = paths.stream()
+                .filter(p -> hasData(p, LOAD_METRICS, 0) || hasData(p, CPU_METRICS, 0))
+                .toList();
+        if (measured.stream().anyMatch(p -> !inKernel(p))) {
+            out.append("\n### Proxy CPU per unit of work (user+sys of the proxy's processes during the load;")
+                    .append(" median of runs [min–max]; ×ratio to HAProxy)\n\n");
+            table(out, CPU_METRICS, 0, CPU_BASE, measured);
+            out.append("\n")
+                    .append(IN_KERNEL)
+                    .append(": the kernel forwards these paths in softirq context; there is no process to read.\n");
+        }
+        out.append(new ScaleReport(m, scalePaths, scales, notMeasured.keySet()).tables());
         if (!notMeasured.isEmpty()) {
             out.append("\n### Not measured, or measured differently\n\n");
             for (String path : paths) {
@@ -65,21 +113,23 @@ public final class ResultsReport {
         return out.toString();
     }
 
-    private List<String> scalePaths() {
-        return paths.stream()
-                .filter(p -> p.startsWith("iptables") || p.equals("nftables") || p.startsWith("vipd"))
-                .toList();
+    /** The paths the kernel carries (rules or plain routing): no proxy process, so no proxy CPU figure. */
+    static boolean inKernel(String path) {
+        return path.equals("direct") || path.startsWith("iptables") || path.equals("nftables");
+    }
+
+    private boolean hasData(String path, List<Metric> metrics, int scale) {
+        return metrics.stream().anyMatch(metric -> m.runs(path, metric.key(), scale) > 0);
     }
 
     /** The paths with at least one measurement, or with a reason for having none. */
     private List<String> rowsWithData(List<String> candidates, List<Metric> metrics, int scale) {
         return candidates.stream()
-                .filter(p -> notMeasured.containsKey(p)
-                        || metrics.stream().anyMatch(metric -> m.runs(p, metric.key(), scale) > 0))
+                .filter(p -> notMeasured.containsKey(p) || hasData(p, metrics, scale))
                 .toList();
     }
 
-    private void table(StringBuilder out, List<Metric> metrics, int scale, List<String> rows) {
+    private void table(StringBuilder out, List<Metric> metrics, int scale, String base, List<String> rows) {
         out.append("| path |");
         for (Metric metric : metrics) {
             out.append(' ')
@@ -92,23 +142,31 @@ public final class ResultsReport {
         for (String path : rows) {
             out.append("| ").append(path).append(" |");
             for (Metric metric : metrics) {
-                out.append(' ').append(cell(path, metric.key(), scale)).append(" |");
+                out.append(' ').append(cell(path, metric, scale, base)).append(" |");
             }
             out.append('\n');
         }
     }
 
-    private String cell(String path, String metric, int scale) {
-        double median = m.median(path, metric, scale);
+    /** {@code median (×ratio to base) [min–max]}; the ratio only where both were measured, the spread from 2 runs. */
+    private String cell(String path, Metric metric, int scale, String base) {
+        double median = m.median(path, metric.key(), scale);
         if (Double.isNaN(median)) {
-            return "—";
+            return base.equals(CPU_BASE) && inKernel(path) ? IN_KERNEL : "—";
         }
-        String value = format(median);
-        if (path.equals("iptables")) {
-            return value;
+        StringBuilder cell = new StringBuilder(format(median));
+        double ratio = m.ratio(path, base, metric.key(), scale);
+        if (!path.equals(base) && !Double.isNaN(ratio)) {
+            cell.append(String.format(Locale.ROOT, " (×%.2f)", ratio));
         }
-        double ratio = m.ratioToIptables(path, metric, scale);
-        return Double.isNaN(ratio) ? value : String.format(Locale.ROOT, "%s (×%.2f)", value, ratio);
+        if (metric.withSpread() && m.runs(path, metric.key(), scale) > 1) {
+            cell.append(" [")
+                    .append(format(m.min(path, metric.key(), scale)))
+                    .append('–')
+                    .append(format(m.max(path, metric.key(), scale)))
+                    .append(']');
+        }
+        return cell.toString();
     }
 
     static String format(double v) {

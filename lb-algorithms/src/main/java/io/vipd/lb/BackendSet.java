@@ -1,5 +1,6 @@
 package io.vipd.lb;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,10 +19,16 @@ public final class BackendSet {
 
     private final Backend[] backends;
     private final String[] keys;
+    /** Made once per set rather than once per connection to a backend. */
+    private final InetSocketAddress[] socketAddresses;
 
     private BackendSet(Backend[] backends, String[] keys) {
         this.backends = backends;
         this.keys = keys;
+        this.socketAddresses = new InetSocketAddress[backends.length];
+        for (int i = 0; i < backends.length; i++) {
+            socketAddresses[i] = backends[i].socketAddress();
+        }
     }
 
     public static BackendSet empty() {
@@ -66,6 +73,11 @@ public final class BackendSet {
 
     public String key(int index) {
         return keys[index];
+    }
+
+    /** The address to connect to for the backend at {@code index}. */
+    public InetSocketAddress socketAddress(int index) {
+        return socketAddresses[index];
     }
 
     /** The index of the backend with this key, or -1. O(log N). */

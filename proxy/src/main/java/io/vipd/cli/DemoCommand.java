@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -77,6 +78,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "default ${DEFAULT-VALUE}; empty: off")
     InetSocketAddress healthzBind;
 
+    @Mixin
+    TransportOption transport = new TransportOption();
+
     @Option(names = "--self-test", description = "run the scenario (spread, affinity, failover, UDP), print it, exit")
     boolean selfTest;
 
@@ -107,11 +111,18 @@ public final class DemoCommand implements Callable<Integer> {
         try (DemoBackends backends = new DemoBackends()) {
             EdgeRuntime runtime;
             try {
+                ProxyConfig proxyConfig = ProxyConfig.defaults()
+                        .withConnectTimeout(Duration.ofSeconds(1))
+                        .withTransport(transport.choice());
                 startBackends(parsed, backends);
                 runtime = EdgeRuntime.start(EdgeRuntime.Options.defaults(file)
                         .withAdmin(metricsBind, healthzBind)
-                        .withProxyConfig(ProxyConfig.defaults().withConnectTimeout(Duration.ofSeconds(1))));
-            } catch (EdgeConfigException | AdminBindException | HandoverException | IOException e) {
+                        .withProxyConfig(proxyConfig));
+            } catch (EdgeConfigException
+                    | AdminBindException
+                    | HandoverException
+                    | IOException
+                    | IllegalArgumentException e) {
                 err.println("vipd demo: " + e.getMessage());
                 err.flush();
                 return 2;

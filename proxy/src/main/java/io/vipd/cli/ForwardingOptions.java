@@ -2,7 +2,9 @@ package io.vipd.cli;
 
 import io.vipd.proxy.ProxyConfig;
 import io.vipd.proxy.SpliceMode;
+import io.vipd.proxy.TransportChoice;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,6 +18,9 @@ public final class ForwardingOptions {
             defaultValue = "0",
             description = "forwarding event loops (default 0: one per core)")
     int eventLoops;
+
+    @Mixin
+    TransportOption transport = new TransportOption();
 
     @Option(
             names = "--splice",
@@ -97,6 +102,7 @@ public final class ForwardingOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--splice " + splice + ": want off, auto or on", e);
         }
+        TransportChoice transportChoice = transport.choice();
         atLeast("--event-loops", eventLoops, 0);
         atLeast("--connect-timeout", connectTimeout, Duration.ofMillis(1));
         atLeast("--connect-attempts", connectAttempts, 1);
@@ -111,7 +117,8 @@ public final class ForwardingOptions {
                 .withEjectionThreshold(ejectionThreshold)
                 .withEjectionBackoff(ejectionBackoff)
                 .withUdpIdleTimeout(udpIdleTimeout)
-                .withUdpMaxFlows(udpMaxFlows);
+                .withUdpMaxFlows(udpMaxFlows)
+                .withTransport(transportChoice);
     }
 
     private static void atLeast(String flag, int value, int min) {

@@ -2,54 +2,101 @@ package io.vipd.proxy;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollChannelOption;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * The backend connect settings shared by every relay, one {@link Bootstrap} per address family; each connect
- * clones one onto the client's loop. Backend addresses are resolved already: no resolver step. Thread-safe: the
- * templates are never changed after construction.
+ * The backend connect settings shared by every relay, applied to each new backend channel directly, of the
+ * transport of the client's loop (an io_uring engine runs some listeners on epoll loops, see {@link Listeners}).
+ * This is on every new connection's path, so it skips what a Bootstrap does per connect (clone the template, copy
+ * and replay its option and attribute maps, run a resolver step for an address that is resolved already).
+ * Thread-safe: nothing here changes after construction.
  */
 final class BackendBootstraps implements BackendDialer {
-    private final Bootstrap ipv4;
-    private final Bootstrap ipv6;
+    private final Transport transport;
+    private final ChannelFactory<Channel> ipv4;
+    private final ChannelFactory<Channel> ipv6;
+    /** Null when there is no fallback transport. */
+    private final Transport fallback;
 
-    BackendBootstraps(Transport transport, int connectTimeoutMillis) {
-        this.ipv4 = template(transport, connectTimeoutMillis, true);
-        this.ipv6 = template(transport, connectTimeoutMillis, false);
-    }
+    private final ChannelFactory<Channel> fallbackIpv4;
+    private final ChannelFactory<Channel> fallbackIpv6;
+    private final int connectTimeoutMillis;
 
-    private static Bootstrap template(Transport transport, int connectTimeoutMillis, boolean ipv4) {
-        return new Bootstrap()
-                .channelFactory(transport.socketChannel(ipv4))
-                .disableResolver()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, SocketSettings.TCP_WATER_MARK)
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.TCP_RECV_ALLOCATOR);
+    /** @param fallback the transport of the engine's fallback loops; null if none */
+    BackendBootstraps(Transport transport, Transport fallback, int connectTimeoutMillis) {
+        this.transport = transport;
+        this.ipv4 = transport.socketChannel(true);
+        this.ipv6 = transport.socketChannel(false);
+        this.fallback = fallback;
+        this.fallbackIpv4 = fallback == null ? null : fallback.socketChannel(true);
+        this.fallbackIpv6 = fallback == null ? null : fallback.socketChannel(false);
+        this.connectTimeoutMillis = connectTimeoutMillis;
     }
 
     @Override
     public ChannelFuture connect(
             EventLoop loop, InetSocketAddress backend, InetAddress transparentSource, ChannelHandler handler) {
-        Bootstrap b = (backend.getAddress() instanceof Inet4Address ? ipv4 : ipv6)
-                .clone(loop)
-                .handler(handler);
-        if (transparentSource != null) {
-            // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
-            // routing deliver its replies to this socket. The port is chosen at connect time, per 4-tuple.
-            b.option(EpollChannelOption.IP_TRANSPARENT, true)
-                    .option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true)
-                    .localAddress(new InetSocketAddress(transparentSource, 0));
+        boolean ipv4Backend = backend.getAddress() instanceof Inet4Address;
+        boolean onFallback = fallback != null && fallback.runs(loop);
+        Transport t = onFallback ? fallback : transport;
+        ChannelFactory<Channel> factory =
+                onFallback ? (ipv4Backend ? fallbackIpv4 : fallbackIpv6) : (ipv4Backend ? ipv4 : ipv6);
+        Channel ch;
+        try {
+            ch = factory.newChannel();
+        } catch (ChannelException e) {
+            // No socket (out of descriptors, say): Netty's Bootstrap makes the failed future the relay expects,
+            // on a stand-in channel of its own that is not public API.
+            return new Bootstrap()
+                    .group(loop)
+                    .channelFactory(factory)
+                    .handler(handler)
+                    .connect(backend);
         }
-        return b.connect(backend);
+        try {
+            ChannelConfig config = ch.config();
+            config.setConnectTimeoutMillis(connectTimeoutMillis);
+            config.setAutoRead(false);
+            config.setWriteBufferWaterMark(SocketSettings.TCP_WATER_MARK);
+            config.setAllocator(PooledByteBufAllocator.DEFAULT);
+            config.setRecvByteBufAllocator(SocketSettings.TCP_RECV_ALLOCATOR);
+            config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            if (transparentSource != null) {
+                // Node mode: the backend sees the client's own address; the `socket transparent` rule and policy
+                // routing deliver its replies to this socket. The port is chosen at connect time, per 4-tuple.
+                t.transparent(config);
+                t.bindAddressNoPort(config);
+            }
+            ch.pipeline().addLast(handler);
+        } catch (RuntimeException e) {
+            ch.unsafe().closeForcibly();
+            return ch.newFailedFuture(e);
+        }
+        InetSocketAddress local = transparentSource == null ? null : new InetSocketAddress(transparentSource, 0);
+        ChannelFuture registered = loop.register(ch);
+        if (registered.isDone()) {
+            // The usual case: called on the loop itself, registration has completed already.
+            return registered.isSuccess() ? ch.connect(backend, local) : registered;
+        }
+        ChannelPromise connected = ch.newPromise();
+        registered.addListener(r -> {
+            if (r.isSuccess()) {
+                ch.connect(backend, local, connected);
+            } else {
+                connected.setFailure(r.cause());
+            }
+        });
+        return connected;
     }
 }

@@ -153,7 +153,7 @@ abstract class BackendConnector implements ChannelFutureListener {
             }
         }
         attempts++;
-        InetSocketAddress address = backends.get(index).socketAddress();
+        InetSocketAddress address = backends.socketAddress(index);
         connectStart = System.nanoTime();
         InetAddress clientIp = clientAddress.getAddress();
         InetAddress transparentSource =

@@ -1,7 +1,8 @@
 package io.vipd.proxy;
 
 import io.micrometer.core.instrument.Counter;
-import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vipd.lb.ServicePortName;
 import java.net.InetSocketAddress;
@@ -33,7 +34,13 @@ final class CheckTarget {
     final InetSocketAddress address;
     final HealthCheck check;
     private final CheckLoop loop;
-    private final Bootstrap template;
+    private final ChannelFactory<? extends Channel> sockets;
+    /** What an HTTP check sends, made once; null for TCP checks. */
+    private final byte[] request;
+    /** Made once rather than at every schedule and check. */
+    private final Runnable dueTask = this::due;
+
+    private final HealthProbe.Outcome completion = this::completed;
     private final UnavailableBackends unavailable;
     private final Counter passed;
     private final Counter failed;
@@ -47,7 +54,8 @@ final class CheckTarget {
     private volatile boolean stopped;
     private volatile boolean up = true;
     private volatile String lastResult;
-    private volatile Instant lastCheckAt;
+    /** Epoch milliseconds of the last check's end, 0 before the first. */
+    private volatile long lastCheckAtMillis;
 
     CheckTarget(
             ServicePortName port,
@@ -55,7 +63,7 @@ final class CheckTarget {
             InetSocketAddress address,
             HealthCheck check,
             CheckLoop loop,
-            Bootstrap template,
+            ChannelFactory<? extends Channel> sockets,
             UnavailableBackends unavailable,
             Counter passed,
             Counter failed) {
@@ -64,7 +72,8 @@ final class CheckTarget {
         this.address = address;
         this.check = check;
         this.loop = loop;
-        this.template = template;
+        this.sockets = sockets;
+        this.request = HealthProbe.request(check, address);
         this.unavailable = unavailable;
         this.passed = passed;
         this.failed = failed;
@@ -99,7 +108,7 @@ final class CheckTarget {
 
     private void schedule(long delayNanos) {
         if (!stopped) {
-            next = loop.loop.schedule(this::due, delayNanos, TimeUnit.NANOSECONDS);
+            next = loop.loop.schedule(dueTask, delayNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -113,7 +122,7 @@ final class CheckTarget {
     /** Runs one check now; {@link CheckLoop} has counted it. */
     void begin() {
         startedNanos = System.nanoTime();
-        probe = HealthProbe.start(template, loop.loop, check, address, this::completed);
+        probe = HealthProbe.start(sockets, loop.loop, check, address, request, completion);
     }
 
     private void completed(boolean pass, String result) {
@@ -123,7 +132,7 @@ final class CheckTarget {
             return;
         }
         lastResult = result;
-        lastCheckAt = Instant.now();
+        lastCheckAtMillis = System.currentTimeMillis();
         (pass ? passed : failed).increment();
         if (pass) {
             failures = 0;
@@ -158,8 +167,9 @@ final class CheckTarget {
 
     /** The last check's outcome, or null before the first. */
     ProxyStats.CheckStatus status() {
-        Instant at = lastCheckAt;
-        return new ProxyStats.CheckStatus(up, check.type().configName(), lastResult, at);
+        long at = lastCheckAtMillis;
+        return new ProxyStats.CheckStatus(
+                up, check.type().configName(), lastResult, at == 0 ? null : Instant.ofEpochMilli(at));
     }
 
     boolean up() {

@@ -37,7 +37,7 @@ final class ConnectionDrain {
                 .addKeyValue("grace_ms", grace.toMillis())
                 .log("draining connections");
         ConnectionDrain drain = new ConnectionDrain(loops, activeConnections, done);
-        loops.group().next().execute(() -> drain.poll(deadline, false));
+        loops.any().execute(() -> drain.poll(deadline, false));
     }
 
     /** {@code forced}: the remaining connections were reset, and {@code deadline} is the wait for their resets. */
@@ -55,9 +55,9 @@ final class ConnectionDrain {
             loops.executeOnEach(state -> new ArrayList<>(state.relays).forEach(TcpRelay::abort));
             // Resets complete within a few loop turns; give up waiting for them after a second.
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            loops.group().next().schedule(() -> poll(until, true), 10, TimeUnit.MILLISECONDS);
+            loops.any().schedule(() -> poll(until, true), 10, TimeUnit.MILLISECONDS);
             return;
         }
-        loops.group().next().schedule(() -> poll(deadline, forced), 20, TimeUnit.MILLISECONDS);
+        loops.any().schedule(() -> poll(deadline, forced), 20, TimeUnit.MILLISECONDS);
     }
 }

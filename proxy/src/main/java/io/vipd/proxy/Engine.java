@@ -36,6 +36,12 @@ final class Engine {
     final ServiceTable table;
     final ProxyConfig config;
     final Transport transport;
+    /**
+     * Under io_uring: epoll, for the listeners io_uring cannot serve (see {@link Listeners}); null otherwise or
+     * when epoll is not available.
+     */
+    final Transport fallback;
+
     final int connectTimeoutMillis;
     final long udpIdleNanos;
     /** Opens the relays' backend connections. */
@@ -65,12 +71,13 @@ final class Engine {
         this.config = config;
         this.ejected = ejected;
         this.unavailable = unavailable;
-        this.transport = Transport.detect();
+        this.transport = Transport.choose(config.transport());
+        this.fallback = transport.ioUring() ? Transport.epollIfAvailable() : null;
         // Netty reads 0 as "no timeout"; a sub-millisecond setting means the shortest one instead.
         this.connectTimeoutMillis = (int)
                 Math.max(1, Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
         this.udpIdleNanos = config.udpIdleTimeout().toNanos();
-        this.backendDialer = new BackendBootstraps(transport, connectTimeoutMillis);
+        this.backendDialer = new BackendBootstraps(transport, fallback, connectTimeoutMillis);
     }
 
     /**
@@ -114,7 +121,7 @@ final class Engine {
     boolean transparentEgress(
             FrontendType type, ServicePortEntry entry, boolean shortCircuit, InetAddress client, InetAddress backend) {
         return config.transparent()
-                && transport.epoll()
+                && transport.nativeSockets()
                 && client.getClass() == backend.getClass()
                 && sourceIp.keepClientAddress(type, entry, shortCircuit, client, backend);
     }

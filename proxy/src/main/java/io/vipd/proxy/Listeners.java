@@ -10,8 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.vipd.handover.HeldListeners;
 import io.vipd.handover.InheritedListeners;
 import io.vipd.handover.ListenerAddress;
@@ -36,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * under NIO), bound first and accepting later; in node mode also the transparent TCP and UDP listeners. Binds
  * are all or nothing. A socket inherited from the previous vipd ({@link InheritedListeners}) is adopted instead
  * of binding a new one, and every socket is recorded in {@link HeldListeners} for the next. Not thread-safe:
- * {@link ProxyServer} calls it under its lock, never on an event loop.
+ * {@link ProxyServer} calls it under its lock, never on an event loop. Under io_uring some
+ * listeners run on epoll loops ({@link ListenerPlacement}).
  */
 final class Listeners {
     private static final Logger log = LoggerFactory.getLogger(Listeners.class);
@@ -138,8 +137,9 @@ final class Listeners {
 
     /** See {@link ProxyServer#openTransparent}. */
     void openTransparent(InetSocketAddress tcp, InetSocketAddress udp) throws ListenerException {
-        if (!engine.transport.epoll()) {
-            throw new ListenerException("transparent listeners need native epoll, which is not available", null);
+        if (!engine.transport.nativeSockets()) {
+            throw new ListenerException(
+                    "transparent listeners need a native transport (epoll or io_uring), not nio", null);
         }
         List<Channel> opened = new ArrayList<>();
         if (tcp != null) {
@@ -197,9 +197,10 @@ final class Listeners {
             throws ListenerException {
         ListenerAddress key = protocol == Protocol.TCP ? ListenerAddress.tcp(address) : ListenerAddress.udp(address);
         List<Integer> fds = inherited.claim(key);
+        ListenerPlacement place = ListenerPlacement.of(engine, eventLoops, name, frontend, protocol, kind, fds);
         List<Channel> channels = fds.isEmpty()
-                ? bindNew(name, frontend, address, protocol, kind, accepting)
-                : adopt(name, frontend, address, protocol, kind, accepting, fds);
+                ? bindNew(name, frontend, address, protocol, kind, accepting, place.transport(), place.loops())
+                : adopt(name, frontend, address, protocol, kind, accepting, fds, place.transport(), place.loops());
         for (Channel ch : channels) {
             held.add(key, ch);
         }
@@ -217,18 +218,20 @@ final class Listeners {
             Protocol protocol,
             ListenerKind kind,
             boolean accepting,
-            List<Integer> fds)
+            List<Integer> fds,
+            Transport transport,
+            Collection<EventLoop> onLoops)
             throws ListenerException {
         List<Channel> channels = new ArrayList<>();
-        List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
+        List<EventLoop> loops = new ArrayList<>(onLoops);
         for (int i = 0; i < fds.size(); i++) {
             EventLoop loop = loops.get(i % loops.size());
             int fd = fds.get(i);
             ChannelFuture f = protocol == Protocol.TCP
-                    ? tcpListener(loop, kind, address, () -> new EpollServerSocketChannel(fd))
+                    ? tcpListener(loop, kind, address, transport, transport.serverChannelOver(fd))
                             .option(ChannelOption.AUTO_READ, accepting)
                             .register()
-                    : udpListener(loop, kind, address, () -> new EpollDatagramChannel(fd))
+                    : udpListener(loop, kind, address, transport, transport.datagramChannelOver(fd))
                             .option(ChannelOption.AUTO_READ, accepting)
                             .register();
             f.awaitUninterruptibly();
@@ -251,14 +254,16 @@ final class Listeners {
             InetSocketAddress address,
             Protocol protocol,
             ListenerKind kind,
-            boolean accepting)
+            boolean accepting,
+            Transport transport,
+            Collection<EventLoop> onLoops)
             throws ListenerException {
         List<Channel> channels = new ArrayList<>();
-        List<EventLoop> loops = new ArrayList<>(eventLoops.loops());
-        int count = engine.transport.epoll() ? loops.size() : 1;
+        List<EventLoop> loops = new ArrayList<>(onLoops);
+        int count = transport.nativeSockets() ? loops.size() : 1;
         // Node mode binds frontend sockets to Service addresses that are on no interface, which a plain probe
         // cannot bind; there the state directory keeps a second vipd out.
-        if (engine.transport.epoll() && !(frontend != null && engine.config.transparent())) {
+        if (transport.nativeSockets() && !(frontend != null && engine.config.transparent())) {
             try {
                 BindProbe.checkFree(address, protocol);
             } catch (IOException e) {
@@ -268,10 +273,10 @@ final class Listeners {
         for (int i = 0; i < count; i++) {
             EventLoop loop = loops.get(i);
             ChannelFuture f = protocol == Protocol.TCP
-                    ? tcpListener(loop, kind, address, null)
+                    ? tcpListener(loop, kind, address, transport, null)
                             .option(ChannelOption.AUTO_READ, accepting)
                             .bind(address)
-                    : udpListener(loop, kind, address, null)
+                    : udpListener(loop, kind, address, transport, null)
                             .option(ChannelOption.AUTO_READ, accepting)
                             .bind(address);
             f.awaitUninterruptibly();
@@ -285,7 +290,7 @@ final class Listeners {
     }
 
     /** Names the frontend, or for a transparent listener (no frontend) the listener. */
-    private static ListenerException failure(String name, Frontend frontend, String reason, Throwable cause) {
+    static ListenerException failure(String name, Frontend frontend, String reason, Throwable cause) {
         return frontend != null
                 ? new ListenerException(frontend, reason, cause)
                 : new ListenerException(name + ": " + reason, cause);
@@ -303,17 +308,21 @@ final class Listeners {
 
     /** @param inherited builds the channel over an inherited socket; null to open a new one */
     private ServerBootstrap tcpListener(
-            EventLoop loop, ListenerKind kind, InetSocketAddress address, ChannelFactory<ServerChannel> inherited) {
+            EventLoop loop,
+            ListenerKind kind,
+            InetSocketAddress address,
+            Transport transport,
+            ChannelFactory<ServerChannel> inherited) {
         // Children stay on the loop that accepted them: the kernel spreads SYNs over the SO_REUSEPORT group.
         // No TCP_NODELAY option: Netty's socket channels turn it on when created, setting it again costs a syscall.
         ServerBootstrap b = new ServerBootstrap().group(loop, loop);
         if (inherited != null) {
             b.channelFactory(inherited);
         } else if (kind == ListenerKind.TRANSPARENT) {
-            b.channel(engine.transport.serverChannel()); // dual-stack: TPROXY hands it both families
+            b.channelFactory(transport.dualStackServerChannel()); // TPROXY hands it both families
         } else {
             // An IPv4 frontend gets an IPv4 socket, and so do its accepted children.
-            b.channelFactory(engine.transport.serverChannel(address.getAddress() instanceof Inet4Address));
+            b.channelFactory(transport.serverChannel(address.getAddress() instanceof Inet4Address));
         }
         b.option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -323,40 +332,42 @@ final class Listeners {
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.TCP_RECV_ALLOCATOR)
                 .childHandler(acceptors.get(kind));
-        if (engine.transport.epoll()) {
-            b.option(EpollChannelOption.SO_REUSEPORT, true);
-            if (kind == ListenerKind.TRANSPARENT) {
-                b.option(EpollChannelOption.IP_TRANSPARENT, true);
-            }
+        transport.reusePort(b);
+        if (kind == ListenerKind.TRANSPARENT) {
+            transport.transparent(b);
         }
         return b;
     }
 
     /** @param inherited builds the channel over an inherited socket; null to open a new one */
     private Bootstrap udpListener(
-            EventLoop loop, ListenerKind kind, InetSocketAddress address, ChannelFactory<Channel> inherited) {
+            EventLoop loop,
+            ListenerKind kind,
+            InetSocketAddress address,
+            Transport transport,
+            ChannelFactory<Channel> inherited) {
         Bootstrap b = new Bootstrap().group(loop);
         if (inherited != null) {
             b.channelFactory(inherited);
         } else if (kind == ListenerKind.TRANSPARENT) {
-            b.channel(engine.transport.datagramChannel()); // dual-stack: TPROXY hands it both families
+            b.channelFactory(transport.dualStackDatagramChannel()); // TPROXY hands it both families
         } else {
             // An IPv4 frontend gets an IPv4 socket: no mapped addresses through the kernel and Netty per datagram.
-            b.channelFactory(engine.transport.datagramChannel(address.getAddress() instanceof Inet4Address));
+            b.channelFactory(transport.datagramChannel(address.getAddress() instanceof Inet4Address));
         }
         b.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .handler(udpHandlers.get(kind));
-        if (engine.transport.epoll()) {
-            b.option(EpollChannelOption.SO_REUSEPORT, true);
-            if (kind == ListenerKind.TRANSPARENT) {
-                b.option(EpollChannelOption.IP_TRANSPARENT, true).option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
-            } else if (engine.config.transparent()) {
-                // Node mode: a frontend's own socket (IPv6 UDP, see NodeUdp6Listeners) binds a Service address
-                // that is on no interface and answers from it; TPROXY hands it the frontend's datagrams.
-                b.option(EpollChannelOption.IP_TRANSPARENT, true);
-            }
+        transport.reusePort(b);
+        if (kind == ListenerKind.TRANSPARENT) {
+            transport.transparent(b);
+            // Only epoll reads it; ioUringLacks sends this listener to epoll under io_uring.
+            b.option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
+        } else if (engine.config.transparent() && transport.nativeSockets()) {
+            // Node mode: a frontend's own socket (IPv6 UDP, see NodeUdp6Listeners) binds a Service address
+            // that is on no interface and answers from it; TPROXY hands it the frontend's datagrams.
+            transport.transparent(b);
         }
         return b;
     }

@@ -11,8 +11,11 @@ final class LoopState {
     final CandidateScratch scratch = new CandidateScratch();
 
     final UdpFlowTable udp;
+    /** The transport this loop runs: the engine's, or epoll on an io_uring engine's fallback loops. */
+    final Transport transport;
 
-    LoopState(Engine engine, ProxyMeters meters) {
-        this.udp = new UdpFlowTable(engine, meters);
+    LoopState(Engine engine, ProxyMeters meters, Transport transport) {
+        this.transport = transport;
+        this.udp = new UdpFlowTable(engine, meters, transport);
     }
 }

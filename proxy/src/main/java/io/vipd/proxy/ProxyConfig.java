@@ -15,8 +15,9 @@ import java.util.Objects;
  * @param ejectionThreshold consecutive connect failures that eject a backend (default 3)
  * @param udpIdleTimeout    a UDP flow with no datagram either way for this long is forgotten (default 30 s)
  * @param udpMaxFlows       UDP flows held at once on this node; datagrams of new flows are dropped beyond it (default 65536)
- * @param transparent       node mode: IP_TRANSPARENT listeners and egress (needs CAP_NET_ADMIN and epoll)
+ * @param transparent       node mode: IP_TRANSPARENT listeners and egress (needs CAP_NET_ADMIN and a native transport)
  * @param splice            when TCP bytes move by splice(2) instead of through user-space buffers (epoll only)
+ * @param transport         the socket implementation: epoll, io_uring, NIO, or auto (epoll when available, else NIO)
  */
 public record ProxyConfig(
         int eventLoops,
@@ -28,7 +29,8 @@ public record ProxyConfig(
         Duration udpIdleTimeout,
         int udpMaxFlows,
         boolean transparent,
-        SpliceMode splice) {
+        SpliceMode splice,
+        TransportChoice transport) {
     public ProxyConfig {
         if (eventLoops < 0) {
             throw new IllegalArgumentException("eventLoops " + eventLoops + " is negative (0 means one per core)");
@@ -38,6 +40,7 @@ public record ProxyConfig(
         Objects.requireNonNull(ejectionBackoff, "ejectionBackoff");
         Objects.requireNonNull(udpIdleTimeout, "udpIdleTimeout");
         Objects.requireNonNull(splice, "splice");
+        Objects.requireNonNull(transport, "transport");
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout);
         }
@@ -72,7 +75,8 @@ public record ProxyConfig(
                 Duration.ofSeconds(30),
                 65536,
                 false,
-                SpliceMode.AUTO);
+                SpliceMode.AUTO,
+                TransportChoice.AUTO);
     }
 
     /** The event loop count to use: {@link #eventLoops()}, or the core count when it is 0. */
@@ -91,7 +95,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withConnectTimeout(Duration v) {
@@ -105,7 +110,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withConnectAttempts(int v) {
@@ -119,7 +125,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withIdleTimeout(Duration v) {
@@ -133,7 +140,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withEjectionBackoff(Duration v) {
@@ -147,7 +155,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withEjectionThreshold(int v) {
@@ -161,7 +170,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withUdpIdleTimeout(Duration v) {
@@ -175,7 +185,8 @@ public record ProxyConfig(
                 v,
                 udpMaxFlows,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withUdpMaxFlows(int v) {
@@ -189,7 +200,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 v,
                 transparent,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withTransparent(boolean v) {
@@ -203,7 +215,8 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 v,
-                splice);
+                splice,
+                transport);
     }
 
     public ProxyConfig withSplice(SpliceMode v) {
@@ -217,6 +230,22 @@ public record ProxyConfig(
                 udpIdleTimeout,
                 udpMaxFlows,
                 transparent,
+                v,
+                transport);
+    }
+
+    public ProxyConfig withTransport(TransportChoice v) {
+        return new ProxyConfig(
+                eventLoops,
+                connectTimeout,
+                connectAttempts,
+                idleTimeout,
+                ejectionBackoff,
+                ejectionThreshold,
+                udpIdleTimeout,
+                udpMaxFlows,
+                transparent,
+                splice,
                 v);
     }
 }

@@ -2,7 +2,7 @@ package io.vipd.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
-import io.netty.util.concurrent.EventExecutor;
+import io.netty.channel.EventLoop;
 import io.vipd.handover.HeldListeners;
 import io.vipd.handover.InheritedListeners;
 import io.vipd.lb.EgressFilter;
@@ -64,7 +64,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Listeners listeners;
 
     private ScheduledExecutorService housekeeping;
-    /** Set once by start(): checks run on the event loops. */
+    /** Set once by start(): active health checks, on a loop of their own. */
     private volatile HealthChecker checker;
     /** Guarded by lock: the checks asked for, also before start. */
     private Map<ServicePortName, HealthCheck> healthChecks = Map.of();
@@ -112,7 +112,7 @@ public final class ProxyServer implements AutoCloseable {
                     FORGET_EVERY_SECONDS,
                     TimeUnit.SECONDS);
             engine.table.addListener(tableListener);
-            checker = new HealthChecker(engine.table, unavailable, registry, engine.transport, loops.loops());
+            checker = new HealthChecker(engine.table, unavailable, registry, engine.transport);
             checker.configure(healthChecks);
             started = true;
             log.atInfo()
@@ -120,6 +120,11 @@ public final class ProxyServer implements AutoCloseable {
                     .addKeyValue("event_loops", loops.loops().size())
                     .log("proxy started");
         }
+    }
+
+    /** The transport the engine's own loops run: epoll, io_uring or nio. */
+    String transportName() {
+        return engine.transport.name();
     }
 
     /**
@@ -385,15 +390,7 @@ public final class ProxyServer implements AutoCloseable {
             checker.close();
         }
         housekeeping.shutdownNow();
-        io.netty.util.concurrent.Future<?> terminated = loops.group().shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        boolean onLoop = false;
-        for (EventExecutor e : loops.group()) {
-            onLoop |= e.inEventLoop();
-        }
-        if (!onLoop) {
-            // Waiting on an event loop for the loops to end would never return.
-            terminated.syncUninterruptibly();
-        }
+        loops.shutdown();
         List<CompletableFuture<Void>> unfinished;
         synchronized (lock) {
             unfinished = new ArrayList<>(pendingShutdowns);
@@ -425,5 +422,10 @@ public final class ProxyServer implements AutoCloseable {
         if (!started || closed) {
             throw new IllegalStateException(closed ? "the proxy is closed" : "the proxy is not started");
         }
+    }
+
+    /** The forwarding loops, for tests that hold them still while the network moves on. */
+    Set<EventLoop> eventLoops() {
+        return loops.loops();
     }
 }

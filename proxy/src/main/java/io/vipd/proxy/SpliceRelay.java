@@ -12,6 +12,7 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -268,7 +269,8 @@ final class SpliceRelay {
                         return; // nothing to read now
                     }
                 }
-            } catch (IOException e) {
+            } catch (IOException | NotYetConnectedException e) {
+                // NotYetConnectedException (unchecked) is ENOTCONN from shutdown: the peer is already gone.
                 log.atDebug().addKeyValue("reason", String.valueOf(e)).log("spliced connection failed");
                 finish(true);
             }

@@ -2,6 +2,7 @@ package io.vipd.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vipd.lb.FrontendType;
 import io.vipd.lb.ProxyProtocol;
@@ -83,7 +84,8 @@ final class TcpRelay extends BackendConnector implements RelaySide.Owner, Splice
         this.loopRelays = loopRelays;
         this.gate = gate;
         this.proxyProtocol = entry.proxyProtocol();
-        this.spliceMode = engine.transport.epoll() ? engine.config.splice() : SpliceMode.OFF;
+        // Splice is epoll's: a client on an io_uring or NIO loop (and its backend, on the same loop) relays by buffers.
+        this.spliceMode = client instanceof EpollSocketChannel ? engine.config.splice() : SpliceMode.OFF;
         this.clientSide = new RelayClientSide(this, client);
         this.backendSide = new RelayBackendSide(this);
         clientSide.peer = backendSide;

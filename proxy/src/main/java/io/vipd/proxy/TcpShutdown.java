@@ -8,6 +8,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
 
 /**
  * The ways a relayed TCP channel ends: a FIN after the bytes queued before it (the other direction carries on),
@@ -88,7 +89,8 @@ final class TcpShutdown {
         if (ch instanceof UnixChannel && ((UnixChannel) ch).fd() instanceof Socket) {
             try {
                 ((Socket) ((UnixChannel) ch).fd()).shutdown(false, true);
-            } catch (IOException e) {
+            } catch (IOException | NotYetConnectedException e) {
+                // NotYetConnectedException (unchecked) is ENOTCONN: the peer reset or closed the socket first.
                 ch.close();
             }
         } else {

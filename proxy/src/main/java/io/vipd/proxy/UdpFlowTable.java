@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.vipd.lb.Backend;
@@ -30,9 +29,13 @@ import java.util.Set;
 final class UdpFlowTable implements UdpFlow.Owner {
     private final Engine engine;
     private final ProxyMeters meters;
+    /** The transport of the loop that owns this table, which its flows' sockets must be of. */
+    private final Transport transport;
+
     private final HashMap<UdpFlowKey, UdpFlow> flows = new HashMap<>();
 
-    UdpFlowTable(Engine engine, ProxyMeters meters) {
+    UdpFlowTable(Engine engine, ProxyMeters meters, Transport transport) {
+        this.transport = transport;
         this.engine = engine;
         this.meters = meters;
     }
@@ -69,7 +72,7 @@ final class UdpFlowTable implements UdpFlow.Owner {
         }
         Channel replyVia = listener;
         UdpFlow[] holder = new UdpFlow[1];
-        boolean ownReplySocket = !onFrontend && engine.config.transparent() && engine.transport.epoll();
+        boolean ownReplySocket = !onFrontend && engine.config.transparent() && transport.nativeSockets();
         if (ownReplySocket) {
             replyVia = transparentReplySocket(key, loop, holder);
         }
@@ -85,15 +88,15 @@ final class UdpFlowTable implements UdpFlow.Owner {
                 && (!keepClient || key.client().getAddress() instanceof Inet4Address);
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channelFactory(engine.transport.datagramChannel(ipv4))
+                .channelFactory(transport.datagramChannel(ipv4))
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .handler(flow.backendHandler());
         if (keepClient) {
             // The `socket transparent` rule and policy routing deliver the backend's replies to this socket.
-            b.option(EpollChannelOption.IP_TRANSPARENT, true)
-                    .localAddress(new InetSocketAddress(key.client().getAddress(), 0));
+            transport.transparent(b);
+            b.localAddress(new InetSocketAddress(key.client().getAddress(), 0));
         }
         flow.connecting(b.connect(backend.socketAddress()));
         return flow;
@@ -107,15 +110,13 @@ final class UdpFlowTable implements UdpFlow.Owner {
      * socket in the SO_REUSEPORT group could.
      */
     private Channel transparentReplySocket(UdpFlowKey key, EventLoop loop, UdpFlow[] holder) {
-        return new Bootstrap()
+        Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(engine.transport.datagramChannel())
+                .channelFactory(transport.dualStackDatagramChannel())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, SocketSettings.datagramAllocator())
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(EpollChannelOption.SO_REUSEPORT, true)
-                .option(EpollChannelOption.IP_TRANSPARENT, true)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -126,10 +127,10 @@ final class UdpFlowTable implements UdpFlow.Owner {
                             ReferenceCountUtil.release(msg);
                         }
                     }
-                })
-                .localAddress(key.frontend())
-                .connect(key.client())
-                .channel();
+                });
+        transport.reusePort(b);
+        transport.transparent(b);
+        return b.localAddress(key.frontend()).connect(key.client()).channel();
     }
 
     @Override

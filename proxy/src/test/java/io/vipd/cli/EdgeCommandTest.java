@@ -308,6 +308,77 @@ class EdgeCommandTest {
     }
 
     @Test
+    void anUnknownTransportExitsWith2NamingTheFlag() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services: []\n");
+
+        String[] edge = run(
+                new EdgeCommand(),
+                "--config",
+                file.toString(),
+                "--transport",
+                "bogus",
+                "--metrics-bind-address",
+                "",
+                "--healthz-bind-address",
+                "");
+        String[] demo = run(
+                new DemoCommand(),
+                "--transport",
+                "bogus",
+                "--metrics-bind-address",
+                "",
+                "--healthz-bind-address",
+                "",
+                "--self-test");
+
+        assertThat(edge[0]).isEqualTo("2");
+        assertThat(edge[2])
+                .isEqualTo("vipd edge: --transport bogus: want auto, epoll, io_uring or nio, got \"bogus\"\n");
+        assertThat(demo[0]).isEqualTo("2");
+        assertThat(demo[2])
+                .isEqualTo("vipd demo: --transport bogus: want auto, epoll, io_uring or nio, got \"bogus\"\n");
+    }
+
+    @Test
+    void anExplicitTransportThisMachineCannotRunExitsWith2WithTheCause() throws Exception {
+        Path file = dir.resolve("edge.yaml");
+        Files.writeString(file, "services: []\n");
+        // Netty's switch that turns every native transport off: io_uring is then unavailable, with a cause.
+        Process p = new ProcessBuilder(
+                        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dio.netty.transport.noNative=true",
+                        Main.class.getName(),
+                        "edge",
+                        "--config",
+                        file.toString(),
+                        "--transport",
+                        "io_uring",
+                        "--metrics-bind-address",
+                        "",
+                        "--healthz-bind-address",
+                        "")
+                .redirectErrorStream(true)
+                .start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exits").isTrue();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(p.exitValue()).as(output).isEqualTo(2);
+        assertThat(output)
+                .contains("vipd edge: --transport io_uring: not available on this machine: ")
+                .contains("noNative");
+    }
+
+    @Test
+    void helpListsTheTransportsAndWhatAutoPicks() {
+        String[] help = run(new EdgeCommand(), "--help");
+
+        assertThat(help[1]).contains("--transport=NAME").contains("socket implementation: epoll, io_uring, nio or");
+    }
+
+    @Test
     void tcpIdleTimeoutFlagClosesAnIdleConnection() throws Exception {
         String front = "127.0.79.5";
         int port = freeTcpPort(front);

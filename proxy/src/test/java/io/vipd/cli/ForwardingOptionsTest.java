@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vipd.proxy.ProxyConfig;
 import io.vipd.proxy.SpliceMode;
+import io.vipd.proxy.TransportChoice;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,7 +52,9 @@ class ForwardingOptionsTest {
                 "--udp-idle-timeout",
                 "2m30s",
                 "--udp-max-flows",
-                "100");
+                "100",
+                "--transport",
+                "nio");
 
         assertThat(c)
                 .isEqualTo(new ProxyConfig(
@@ -64,7 +67,8 @@ class ForwardingOptionsTest {
                         Duration.ofSeconds(150),
                         100,
                         false,
-                        SpliceMode.OFF));
+                        SpliceMode.OFF,
+                        TransportChoice.NIO));
     }
 
     @Test
@@ -89,7 +93,9 @@ class ForwardingOptionsTest {
                 "--ejection-threshold|-2|--ejection-threshold -2: must be at least 1",
                 "--udp-max-flows|0|--udp-max-flows 0: must be at least 1",
                 "--event-loops|-1|--event-loops -1: must be at least 0",
-                "--splice|sometimes|--splice sometimes: want off, auto or on"
+                "--splice|sometimes|--splice sometimes: want off, auto or on",
+                "--transport|bogus|--transport bogus: want auto, epoll, io_uring or nio, got \"bogus\"",
+                "--transport|io-uring|--transport io-uring: want auto, epoll, io_uring or nio, got \"io-uring\""
             })
     void outOfRangeValuesAreRefusedNamingTheFlag(String flag, String value, String message) {
         assertThatThrownBy(() -> parse(flag, value))

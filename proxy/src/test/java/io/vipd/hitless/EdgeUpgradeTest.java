@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.vipd.cli.Main;
 import io.vipd.handover.StateDirectory;
+import io.vipd.proxy.IoUringRequirement;
 import io.vipd.proxy.TcpBackend;
 import io.vipd.testing.Requires;
 import java.io.File;
@@ -39,6 +40,8 @@ class EdgeUpgradeTest {
 
     private final List<Process> processes = new ArrayList<>();
     private final List<AutoCloseable> closeLater = new ArrayList<>();
+    /** --transport of every process started. */
+    private String transport = "auto";
 
     @AfterEach
     void stop() throws Exception {
@@ -53,6 +56,22 @@ class EdgeUpgradeTest {
     @Test
     @Requires(epoll = true, commands = "ss") // hand-over passes epoll sockets; ss shows who listens
     void twoUpgradesUnderLoadLoseNothing() throws Exception {
+        twoUpgradesUnderLoad("auto");
+    }
+
+    /**
+     * The same on io_uring: each successor wraps the inherited UDP sockets in io_uring channels and the TCP ones in
+     * epoll channels (Netty's io_uring server channel cannot wrap an existing socket).
+     */
+    @Test
+    @Requires(epoll = true, commands = "ss")
+    void twoUpgradesOnIoUringUnderLoadLoseNothing() throws Exception {
+        IoUringRequirement.assumeAvailable();
+        twoUpgradesUnderLoad("io_uring");
+    }
+
+    private void twoUpgradesUnderLoad(String transport) throws Exception {
+        this.transport = transport;
         TcpBackend tcpBackend = TcpBackend.echo("127.0.0.2");
         closeLater.add(tcpBackend);
         DatagramSocket udpBackend = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0));
@@ -111,6 +130,14 @@ class EdgeUpgradeTest {
         assertThat(first.exitValue()).isZero();
         assertThat(second.exitValue()).isZero();
         assertThat(third.isAlive()).isTrue();
+        if (transport.equals("io_uring")) {
+            String log = Files.readString(dir.resolve("third.log"));
+            assertThat(log).contains("transport=\"io_uring\"");
+            assertThat(log)
+                    .as("the inherited TCP listener is served by epoll, saying why")
+                    .contains("listener runs on epoll")
+                    .contains("no IoUringServerSocketChannel(fd)");
+        }
         System.out.printf(
                 "edge hand-over: new process start to old process holding no listener: %d ms, %d ms%n",
                 firstHandover, secondHandover);
@@ -151,7 +178,9 @@ class EdgeUpgradeTest {
                 "--metrics-bind-address",
                 "",
                 "--healthz-bind-address",
-                "");
+                "",
+                "--transport",
+                transport);
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile())

@@ -31,7 +31,8 @@ class TransparentListenerTest extends ProxyTestBase {
 
     private void startTransparent(ServicePortEntry e) {
         table.apply(List.of(e), List.of());
-        proxy = new ProxyServer(table, ProxyConfig.defaults().withEventLoops(2).withTransparent(true), registry);
+        proxy = new ProxyServer(
+                table, configure(ProxyConfig.defaults().withEventLoops(2).withTransparent(true)), registry);
         proxy.start();
     }
 
