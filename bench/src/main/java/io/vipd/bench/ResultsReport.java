@@ -31,12 +31,6 @@ public final class ResultsReport {
             new Metric("udp_rps", "UDP req/resp /s", true, true),
             new Metric("udp_p99_us", "UDP p99 µs", false));
 
-    static final List<Metric> SCALE_METRICS = List.of(
-            new Metric("sync_ms", "sync ms", false),
-            new Metric("first_cps", "new conn/s, first service", true),
-            new Metric("last_cps", "new conn/s, last service", true),
-            new Metric("change_ms", "endpoint change → in use, ms", false));
-
     /** The chart's bars: throughput ratios (higher is better for all of them). */
     static final List<Metric> CHART_METRICS =
             List.of(LOAD_METRICS.get(0), LOAD_METRICS.get(1), LOAD_METRICS.get(3), LOAD_METRICS.get(5));
@@ -97,14 +91,7 @@ public final class ResultsReport {
                     .append(IN_KERNEL)
                     .append(": the kernel forwards these paths in softirq context; there is no process to read.\n");
         }
-        for (int scale : scales) {
-            List<String> rows = rowsWithData(scalePaths, SCALE_METRICS, scale);
-            if (rows.isEmpty()) {
-                continue;
-            }
-            out.append(String.format(Locale.ROOT, "%n### Scale: %,d services × 10 endpoints%n%n", scale));
-            table(out, SCALE_METRICS, scale, LOAD_BASE, rows);
-        }
+        out.append(new ScaleReport(m, scalePaths, scales, notMeasured.keySet()).tables());
         if (!notMeasured.isEmpty()) {
             out.append("\n### Not measured, or measured differently\n\n");
             for (String path : paths) {

@@ -16,11 +16,16 @@ final class RulesCommand implements Callable<Integer> {
     enum Format {
         iptables,
         iptables_base,
+        iptables_full,
         nftables,
         vipd
     }
 
-    @Option(names = "--format", required = true, description = "iptables, iptables_base, nftables or vipd")
+    @Option(
+            names = "--format",
+            required = true,
+            description = "iptables (kube-proxy's sync, for --noflush), iptables_base (the jumps kube-proxy"
+                    + " ensures outside it), iptables_full (both, for a restore without --noflush), nftables or vipd")
     Format format;
 
     @Option(
@@ -66,6 +71,7 @@ final class RulesCommand implements Callable<Integer> {
             text = switch (format) {
                 case iptables -> IptablesRules.fullSync(set, clusterCidr);
                 case iptables_base -> IptablesRules.baseJumps();
+                case iptables_full -> IptablesRules.fullRestore(set, clusterCidr);
                 case nftables -> NftablesRules.fullSync(set, serviceCidr, clusterCidr);
                 case vipd -> EdgeConfigs.compact(set);
             };
@@ -81,7 +87,9 @@ final class RulesCommand implements Callable<Integer> {
                 case iptables -> IptablesRules.endpointChange(changed, clusterCidr, before, after);
                 case nftables -> NftablesRules.endpointChange(before, after, clusterCidr);
                 case vipd -> EdgeConfigs.compact(changed);
-                case iptables_base -> throw new IllegalArgumentException("an endpoint change needs a sync format");
+                case iptables_base, iptables_full ->
+                    throw new IllegalArgumentException(
+                            "an endpoint change is written with --format iptables (kube-proxy's partial sync)");
             };
         }
         Files.writeString(out, text, StandardCharsets.UTF_8);

@@ -96,6 +96,66 @@ class IptablesRulesTest {
     }
 
     @Test
+    void serviceByServiceAsKubeProxyWritesItWithoutEndpointCommentsInALargeCluster() {
+        // 101 services x 10 endpoints is over kube-proxy's 1,000-endpoint threshold for leaving comments out.
+        List<BenchService> set = ServiceSets.generate(101, "tcp", "198.19.0.1", 80, TEN, 8080);
+        List<String> rules =
+                natTable(IptablesRules.fullSync(set, "198.18.2.0/24")).lines().toList();
+        BenchService second = set.get(1);
+        String svc = KubeProxyNames.iptablesServiceChain(second);
+        int jump = rules.indexOf(rules.stream()
+                .filter(l -> l.startsWith("-A KUBE-SERVICES ") && l.endsWith("-j " + svc))
+                .findFirst()
+                .orElseThrow());
+        // The service's own chains follow its KUBE-SERVICES jump, before the next service's jump.
+        assertThat(rules.get(jump + 1))
+                .startsWith("-A " + svc + " -m comment --comment \"bench/svc-00001:p80 cluster IP\"");
+        assertThat(rules.get(jump + 2))
+                .isEqualTo("-A " + svc + " -m statistic --mode random --probability 0.1000000000 -j "
+                        + KubeProxyNames.iptablesEndpointChain(
+                                second, second.endpoints().get(0)));
+        assertThat(rules.get(jump + 12))
+                .isEqualTo("-A "
+                        + KubeProxyNames.iptablesEndpointChain(
+                                second, second.endpoints().get(0)) + " -s 198.18.2.10 -j KUBE-MARK-MASQ");
+        assertThat(rules.get(jump + 32)).startsWith("-A KUBE-SERVICES ").contains("bench/svc-00002:p80");
+        // Every chain line comes before the first rule.
+        int lastChain = 0;
+        int firstRule = rules.size();
+        for (int i = 0; i < rules.size(); i++) {
+            if (rules.get(i).startsWith(":")) {
+                lastChain = i;
+            } else if (rules.get(i).startsWith("-") && firstRule == rules.size()) {
+                firstRule = i;
+            }
+        }
+        assertThat(lastChain).isLessThan(firstRule);
+    }
+
+    @Test
+    void theFlushingRestoreHoldsTheBaseJumpsAndTheSyncTableByTable() {
+        List<BenchService> set = ServiceSets.generate(3, "tcp", "198.19.0.1", 80, TEN, 8080);
+        String full = IptablesRules.fullRestore(set, "198.18.2.0/24");
+        assertThat(full.lines().filter(l -> l.startsWith("*"))).containsExactly("*filter", "*nat");
+        assertThat(full.lines().filter(l -> l.equals("COMMIT"))).hasSize(2);
+        String nat = natTable(full);
+        assertThat(nat)
+                .contains(
+                        "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n",
+                        "-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000\n");
+        // KUBE-SERVICES is declared by both halves and appears once.
+        assertThat(nat.lines().filter(l -> l.startsWith(":KUBE-SERVICES "))).hasSize(1);
+        Set<String> declared = declaredChains(nat);
+        Matcher m = JUMP.matcher(nat);
+        while (m.find()) {
+            assertThat(declared).contains(m.group(1));
+        }
+        List<String> lines = full.lines().toList();
+        int filterRules = lines.indexOf("-A INPUT -j KUBE-FIREWALL");
+        assertThat(lines.subList(0, filterRules)).noneMatch(l -> l.startsWith("-A "));
+    }
+
+    @Test
     void anEndpointChangeRewritesOnlyThatServiceAndDeletesStaleEndpointChains() {
         List<BenchService> set = ServiceSets.generate(3, "tcp", "198.19.0.1", 80, TEN, 8080);
         BenchService before = set.get(2);

@@ -42,6 +42,24 @@ class RulesInNamespaceTest {
     }
 
     @Test
+    void theFlushingIptablesRestoreRoutesAConnectionAndTakesKubeProxysPartialSync() throws Exception {
+        List<BenchService> set = ServiceSets.generate(1, "tcp", VIP, 80, List.of("198.18.2.10", "198.18.2.11"), 8080);
+        try (Netns net = new Netns()) {
+            serveAll(net);
+            net.execWithInput(net.node, IptablesRules.fullRestore(set, CLUSTER_CIDR), "iptables-restore");
+            assertRoutedToAnEndpoint(net);
+
+            BenchService after = set.get(0).withEndpoints(List.of(new BenchService.Endpoint("198.18.2.11", 8081)));
+            net.execWithInput(
+                    net.node,
+                    IptablesRules.endpointChange(List.of(after), CLUSTER_CIDR, set.get(0), after),
+                    "iptables-restore",
+                    "--noflush");
+            assertThat(net.connect(VIP, 80)).isEqualTo("ep 198.18.2.11 8081 from 198.18.2.1");
+        }
+    }
+
+    @Test
     void nftablesRulesRouteAConnectionAndApplyAnEndpointChange() throws Exception {
         List<BenchService> set = ServiceSets.generate(1, "tcp", VIP, 80, List.of("198.18.2.10", "198.18.2.11"), 8080);
         try (Netns net = new Netns()) {
