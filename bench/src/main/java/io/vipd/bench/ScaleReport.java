@@ -49,11 +49,16 @@ final class ScaleReport {
     String tables() {
         StringBuilder out = new StringBuilder();
         for (int scale : scales) {
+            List<String> measured = paths.stream()
+                    .filter(p -> METRICS.stream().anyMatch(metric -> m.runs(p, metric.key(), scale) > 0))
+                    .toList();
+            if (measured.isEmpty()) {
+                continue; // a loads-only run, or nothing at this scale worked: the reasons are listed below
+            }
             out.append(String.format(
                     Locale.ROOT, "%n### Scale: %,d service%s × 10 endpoints%n%n", scale, scale == 1 ? "" : "s"));
             List<String> rows = paths.stream()
-                    .filter(p -> withReason.contains(p)
-                            || METRICS.stream().anyMatch(metric -> m.runs(p, metric.key(), scale) > 0))
+                    .filter(p -> withReason.contains(p) || measured.contains(p))
                     .toList();
             table(out, scale, rows);
         }

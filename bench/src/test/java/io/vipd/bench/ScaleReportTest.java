@@ -48,4 +48,13 @@ class ScaleReportTest {
         String tables = new ScaleReport(m, List.of("iptables"), List.of(1000), Set.of()).tables();
         assertThat(tables).contains("| iptables |").doesNotContain("vipd node against");
     }
+
+    @Test
+    void aRunWithoutScaleResultsHasNoScaleTables() {
+        // A loads-only run: the scale paths carry reasons at most, no data.
+        String tables = new ScaleReport(
+                        new Measurements(), List.of("iptables", "vipd-node"), List.of(1, 1000), Set.of("vipd-node"))
+                .tables();
+        assertThat(tables).doesNotContain("### Scale");
+    }
 }
