@@ -4,6 +4,7 @@ import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandler;
@@ -229,32 +230,26 @@ final class Transport {
 
     /** IP_TRANSPARENT (binding or accepting for addresses that are not local); native transports only. */
     void transparent(AbstractBootstrap<?, ?> b) {
-        switch (kind) {
-            case EPOLL -> b.option(EpollChannelOption.IP_TRANSPARENT, true);
-            case IO_URING -> b.option(IoUringChannelOption.IP_TRANSPARENT, true);
-            default -> throw new IllegalStateException("IP_TRANSPARENT needs a native transport, not nio");
-        }
-    }
-
-    /** IP_BIND_ADDRESS_NO_PORT: a bind to an address without a port leaves the port to connect's 4-tuple. */
-    void bindAddressNoPort(AbstractBootstrap<?, ?> b) {
-        switch (kind) {
-            case EPOLL -> b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
-            case IO_URING -> b.option(URING_BIND_ADDRESS_NO_PORT, 1);
-            default -> throw new IllegalStateException("IP_BIND_ADDRESS_NO_PORT needs a native transport, not nio");
-        }
+        b.option(transparentOption(), true);
     }
 
     /** As {@link #transparent(AbstractBootstrap)}, on a channel made without a bootstrap. */
     void transparent(ChannelConfig config) {
-        switch (kind) {
-            case EPOLL -> config.setOption(EpollChannelOption.IP_TRANSPARENT, true);
-            case IO_URING -> config.setOption(IoUringChannelOption.IP_TRANSPARENT, true);
-            default -> throw new IllegalStateException("IP_TRANSPARENT needs a native transport, not nio");
-        }
+        config.setOption(transparentOption(), true);
     }
 
-    /** As {@link #bindAddressNoPort(AbstractBootstrap)}, on a channel made without a bootstrap. */
+    private ChannelOption<Boolean> transparentOption() {
+        return switch (kind) {
+            case EPOLL -> EpollChannelOption.IP_TRANSPARENT;
+            case IO_URING -> IoUringChannelOption.IP_TRANSPARENT;
+            default -> throw new IllegalStateException("IP_TRANSPARENT needs a native transport, not nio");
+        };
+    }
+
+    /**
+     * IP_BIND_ADDRESS_NO_PORT, on a channel made without a bootstrap: a bind to an address without a port leaves
+     * the port to connect's 4-tuple.
+     */
     void bindAddressNoPort(ChannelConfig config) {
         switch (kind) {
             case EPOLL -> config.setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);

@@ -8,12 +8,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.vipd.lb.Frontend;
 import io.vipd.testing.Requires;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -88,44 +84,11 @@ class IoUringTransportTest extends ProxyTestBase {
         assertThat(proxy.transportName()).isEqualTo("io_uring");
 
         try (Socket s = connect(f)) {
-            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-                try {
-                    OutputStream out = s.getOutputStream();
-                    byte[] chunk = new byte[64 * 1024];
-                    for (int off = 0; off < size; off += chunk.length) {
-                        for (int i = 0; i < chunk.length; i++) {
-                            chunk[i] = pattern(off + i);
-                        }
-                        out.write(chunk);
-                    }
-                    s.shutdownOutput();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            s.setSoTimeout(20_000);
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[256 * 1024];
-            long got = 0;
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] != pattern(got + i)) {
-                        throw new AssertionError("byte " + (got + i) + " differs");
-                    }
-                }
-                got += n;
-            }
-            sent.get(20, TimeUnit.SECONDS);
-            assertThat(got).isEqualTo(size);
+            assertThat(echoPatternedStream(s, size)).isEqualTo(size);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
         assertThat(registry.get("vipd.connections.spliced").counter().count())
                 .as("--splice on is epoll's: io_uring relays through buffers")
                 .isZero();
-    }
-
-    private static byte pattern(long i) {
-        return (byte) (i * 31 + (i >>> 8));
     }
 }

@@ -12,11 +12,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 
 /** A table, a registry and a ProxyServer per test, with the backends the test started closed after it. */
@@ -93,5 +97,47 @@ abstract class ProxyTestBase {
         while (in.read() >= 0) {
             // discard
         }
+    }
+
+    /**
+     * Sends {@code size} bytes of a position-dependent pattern on {@code s}, then its FIN, while reading back what an
+     * echo behind the proxy returns and checking every byte in order; returns how many came back before the FIN.
+     */
+    static long echoPatternedStream(Socket s, int size) throws Exception {
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+            try {
+                OutputStream out = s.getOutputStream();
+                byte[] chunk = new byte[64 * 1024];
+                for (int off = 0; off < size; off += chunk.length) {
+                    for (int i = 0; i < chunk.length; i++) {
+                        chunk[i] = pattern(off + i);
+                    }
+                    out.write(chunk);
+                }
+                s.shutdownOutput();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        s.setSoTimeout(20_000);
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[256 * 1024];
+        long got = 0;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            for (int i = 0; i < n; i++) {
+                if (buf[i] != pattern(got + i)) {
+                    throw new AssertionError("byte " + (got + i) + " differs");
+                }
+            }
+            got += n;
+        }
+        sent.get(20, TimeUnit.SECONDS);
+        return got;
+    }
+
+    /** Differs between neighbouring positions and repeats only after a long stretch, so a lost or moved byte shows. */
+    private static byte pattern(long i) {
+        return (byte) (i * 131 + (i >>> 12));
     }
 }

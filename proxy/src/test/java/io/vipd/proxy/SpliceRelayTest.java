@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.vipd.lb.Frontend;
 import io.vipd.testing.Requires;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
@@ -72,36 +71,7 @@ class SpliceRelayTest extends ProxyTestBase {
                 entry("bulk", f, backends(echo.address())).build());
 
         try (Socket s = connect(f)) {
-            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-                try {
-                    OutputStream out = s.getOutputStream();
-                    byte[] chunk = new byte[64 * 1024];
-                    for (int off = 0; off < size; off += chunk.length) {
-                        for (int i = 0; i < chunk.length; i++) {
-                            chunk[i] = pattern(off + i);
-                        }
-                        out.write(chunk);
-                    }
-                    s.shutdownOutput();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            s.setSoTimeout(20_000);
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[256 * 1024];
-            long got = 0;
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] != pattern(got + i)) {
-                        throw new AssertionError("byte " + (got + i) + " differs");
-                    }
-                }
-                got += n;
-            }
-            sent.get(20, TimeUnit.SECONDS);
-            assertThat(got).isEqualTo(size);
+            assertThat(echoPatternedStream(s, size)).isEqualTo(size);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections() == 0);
         assertThat(registry.get("vipd.connections.spliced").counter().count()).isEqualTo(1);
@@ -207,9 +177,5 @@ class SpliceRelayTest extends ProxyTestBase {
 
     private double bytes(String direction) {
         return registry.get("vipd.bytes").tag("direction", direction).counter().count();
-    }
-
-    private static byte pattern(long i) {
-        return (byte) (i * 131 + (i >>> 12));
     }
 }
