@@ -205,16 +205,6 @@ class NetworkPolicyE2ETest {
     }
 
     private void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Boolean.TRUE.equals(condition.call())) {
-                return;
-            }
-            if (c.vipd != null && !c.vipd.isAlive()) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("timed out waiting until " + what + "\n" + c.vipdLogs());
+        c.await(what, timeout, true, condition);
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -325,6 +326,24 @@ final class NodeCluster implements AutoCloseable {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * Polls {@code condition} every 200 ms until it holds; fails with the vipd logs once {@code timeout} passes, or
+     * earlier when vipd has exited and {@code untilVipdExits} says waiting on is pointless.
+     */
+    void await(String what, Duration timeout, boolean untilVipdExits, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Boolean.TRUE.equals(condition.call())) {
+                return;
+            }
+            if (untilVipdExits && vipd != null && !vipd.isAlive()) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("timed out waiting until " + what + "\nvipd logs:\n" + vipdLogs());
     }
 
     /** Runs a vipd subcommand (e.g. cleanup) to completion in the node namespace. */

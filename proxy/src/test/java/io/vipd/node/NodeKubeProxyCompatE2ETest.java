@@ -235,16 +235,6 @@ class NodeKubeProxyCompatE2ETest {
     }
 
     private void await(String what, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Boolean.TRUE.equals(condition.call())) {
-                return;
-            }
-            if (c.vipd != null && !c.vipd.isAlive()) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("timed out waiting until " + what + "\n" + logs());
+        c.await(what, READY_TIMEOUT, true, condition);
     }
 }

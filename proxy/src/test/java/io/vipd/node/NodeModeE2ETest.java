@@ -706,16 +706,6 @@ class NodeModeE2ETest {
     }
 
     private void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Boolean.TRUE.equals(condition.call())) {
-                return;
-            }
-            if (c.vipd != null && !c.vipd.isAlive() && what.startsWith("vipd")) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("timed out waiting until " + what + "\n" + logs());
+        c.await(what, timeout, what.startsWith("vipd"), condition);
     }
 }
